@@ -1,0 +1,89 @@
+"""Application factory: one line per concern."""
+
+from __future__ import annotations
+
+import os
+
+from flask import Flask
+
+from config import CONFIGS, BASE_DIR, ProductionConfig
+
+
+def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:
+    app = Flask(
+        __name__,
+        template_folder=os.path.join(BASE_DIR, "templates"),
+        static_folder=os.path.join(BASE_DIR, "static"),
+        instance_path=os.path.join(BASE_DIR, "instance"),
+    )
+    app.config.from_object(CONFIGS[config_name])
+    if overrides:
+        app.config.update(overrides)
+    if config_name == "production":
+        ProductionConfig.check(app.config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    register_request_hooks(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import models  # noqa: F401  (every table known to migrations)
+    from .auth.sessions import load_user
+    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from .i18n import select_locale
+    from .sqlite import enable_sqlite_pragmas
+
+    db.init_app(app)
+    migrate.init_app(app, db, render_as_batch=True)
+    login_manager.init_app(app)
+    login_manager.user_loader(load_user)
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = None
+    login_manager.session_protection = "basic"
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=select_locale)
+    bootstrap.init_app(app)
+    limiter.init_app(app)
+    with app.app_context():
+        enable_sqlite_pragmas(db.engine)
+
+
+def register_blueprints(app: Flask) -> None:
+    from .auth import bp as auth_bp
+    from .coordinator import bp as coordinator_bp
+    from .menu import bp as menu_bp
+    from .notifications import bp as notifications_bp
+    from .requester import bp as requester_bp
+    from .volunteer import bp as volunteer_bp
+
+    app.register_blueprint(menu_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(requester_bp, url_prefix="/my")
+    app.register_blueprint(volunteer_bp, url_prefix="/jobs")
+    app.register_blueprint(coordinator_bp, url_prefix="/dispatch")
+    app.register_blueprint(notifications_bp, url_prefix="/notifications")
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errors import register
+
+    register(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import register
+
+    register(app)
+
+
+def register_request_hooks(app: Flask) -> None:
+    from .auth.sessions import enforce_session_timeouts
+    from .security import set_security_headers
+    from .templating import register as register_templating
+
+    app.before_request(enforce_session_timeouts)
+    app.after_request(set_security_headers)
+    register_templating(app)

@@ -1,0 +1,48 @@
+"""Command line: ``flask seed``, ``flask orders sweep``, ``flask orders check``."""
+
+from __future__ import annotations
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from .extensions import db
+
+orders_cli = AppGroup("orders", help="Order maintenance.")
+
+
+@orders_cli.command("sweep")
+def sweep_command() -> None:
+    """Expire unanswered offers and flag overdue orders (idempotent; run from cron)."""
+    from .services.sweep import sweep
+
+    result = sweep(current_app.config["DISPATCH_DEADLINE_HOURS"])
+    click.echo(f"expired={result.expired} overdue={result.overdue} skipped={result.skipped}")
+
+
+@orders_cli.command("check")
+def check_command() -> None:
+    """Report every broken invariant; exit 1 when there is one."""
+    from .services.invariants import broken_invariants
+
+    problems = broken_invariants()
+    for line in problems:
+        click.echo(line)
+    click.echo(f"{len(problems)} violation(s)")
+    if problems:
+        raise SystemExit(1)
+
+
+@click.command("seed")
+def seed_command() -> None:
+    """Load districts, the 亦联盟 menu and the demo accounts (idempotent)."""
+    from .seed import seed_all
+
+    counts = seed_all()
+    db.session.commit()
+    click.echo(", ".join(f"{k}: +{v}" for k, v in counts.items()))
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(seed_command)
+    app.cli.add_command(orders_cli)

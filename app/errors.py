@@ -1,0 +1,69 @@
+"""Error pages that say what happened and nothing about the inside."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask, render_template, request
+from flask_babel import gettext as _
+from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import OperationalError
+
+from .extensions import db
+from .workflow import WorkflowError
+
+log = logging.getLogger(__name__)
+
+
+def _page(code: int, title: str, message: str):
+    return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def register(app: Flask) -> None:
+    @app.errorhandler(WorkflowError)
+    def workflow_error(err: WorkflowError):
+        db.session.rollback()
+        return _page(err.status_code, _("This cannot be done"), str(err.message))
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(err):
+        return _page(400, _("The form has expired"), _("Reload the page and try again."))
+
+    @app.errorhandler(400)
+    def bad_request(err):
+        return _page(400, _("Bad request"), _("The request could not be understood."))
+
+    @app.errorhandler(403)
+    def forbidden(err):
+        return _page(403, _("Not allowed"), _("Your account may not open this page."))
+
+    @app.errorhandler(404)
+    def not_found(err):
+        return _page(404, _("Not found"), _("This page does not exist or is not yours to see."))
+
+    @app.errorhandler(405)
+    def not_allowed(err):
+        return _page(405, _("Not allowed"), _("This address does not take that request."))
+
+    @app.errorhandler(409)
+    def conflict(err):
+        return _page(409, _("This cannot be done"), _("The order changed meanwhile."))
+
+    @app.errorhandler(413)
+    def too_large(err):
+        return _page(413, _("Too much data"), _("What you sent is too large."))
+
+    @app.errorhandler(429)
+    def too_many(err):
+        return _page(429, _("Too many attempts"), _("Too many attempts. Wait 15 minutes and try again."))
+
+    @app.errorhandler(OperationalError)
+    def database_down(err):
+        db.session.rollback()
+        log.error("database unavailable on %s", request.path)
+        return _page(503, _("Busy"), _("The service is briefly unavailable. Try again shortly."))
+
+    @app.errorhandler(500)
+    def server_error(err):
+        db.session.rollback()
+        return _page(500, _("Something went wrong"), _("The error was recorded. Try again shortly."))

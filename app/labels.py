@@ -1,0 +1,77 @@
+"""Words users see for the codes the database stores."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+
+from .workflow import REASONS, SYSTEM_REASONS
+
+ORDER_STATES = {
+    "submitted": _l("Awaiting dispatch"),
+    "dispatched": _l("Awaiting acceptance"),
+    "accepted": _l("Awaiting service"),
+    "in_service": _l("In service"),
+    "completed": _l("Awaiting rating"),
+    "rated": _l("Rated"),
+    "rejected": _l("Rejected"),
+    "cancelled": _l("Cancelled"),
+}
+# One colour per state, the same everywhere (Bootstrap text-bg-*).
+STATE_COLOURS = {
+    "submitted": "warning",
+    "dispatched": "info",
+    "accepted": "primary",
+    "in_service": "primary",
+    "completed": "success",
+    "rated": "success",
+    "rejected": "secondary",
+    "cancelled": "secondary",
+    "offered": "warning",
+    "declined": "secondary",
+    "expired": "secondary",
+    "withdrawn": "secondary",
+    "checked_in": "primary",
+}
+ASSIGNMENT_STATES = {
+    "offered": _l("Offered"),
+    "accepted": _l("Accepted"),
+    "declined": _l("Declined"),
+    "expired": _l("Expired"),
+    "withdrawn": _l("Withdrawn"),
+    "checked_in": _l("Checked in"),
+    "completed": _l("Completed"),
+}
+ACTIONS = {
+    "submit": _l("Order placed"),
+    "dispatch": _l("Dispatched"),
+    "reject": _l("Rejected"),
+    "cancel": _l("Cancelled"),
+    "fill": _l("All places filled"),
+    "reopen": _l("A place opened again"),
+    "start": _l("Service started"),
+    "finish": _l("Service completed"),
+    "rate": _l("Rated"),
+    "offer": _l("Offered to a volunteer"),
+    "accept": _l("Volunteer accepted"),
+    "decline": _l("Volunteer declined"),
+    "expire": _l("Offer expired"),
+    "withdraw": _l("Volunteer withdrawn"),
+    "check_in": _l("Volunteer checked in"),
+    "complete": _l("Volunteer finished"),
+}
+NOTIFICATIONS = {
+    "submit": _l("New order %(number)s is waiting for dispatch"),
+    "dispatch": _l("Your order %(number)s was dispatched to volunteers"),
+    "offer": _l("New job offered to you: %(number)s"),
+    "offer_closed": _l("Order %(number)s was filled by others"),
+    "fill": _l("Volunteers accepted your order %(number)s"),
+    "reject": _l("Your order %(number)s was rejected"),
+    "cancel": _l("Order %(number)s was cancelled"),
+    "decline": _l("A volunteer declined order %(number)s"),
+    "expire": _l("An offer on order %(number)s expired"),
+    "withdraw": _l("You were withdrawn from order %(number)s"),
+    "start": _l("Service for your order %(number)s has started"),
+    "finish": _l("Order %(number)s is complete: please rate it"),
+    "rate": _l("Order %(number)s was rated"),
+}
+ALL_REASONS = {**REASONS, **SYSTEM_REASONS}

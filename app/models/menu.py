@@ -1,0 +1,62 @@
+"""The service menu: categories and the services they hold."""
+
+from __future__ import annotations
+
+import enum
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+
+if TYPE_CHECKING:
+    pass
+
+
+class ServiceStatus(str, enum.Enum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    RETIRED = "retired"
+
+
+class Category(db.Model):
+    __tablename__ = "categories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(40), unique=True)
+    description: Mapped[str] = mapped_column(Text, default="")
+    icon: Mapped[str] = mapped_column(String(40), default="heart")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    services: Mapped[list["Service"]] = relationship(
+        back_populates="category", order_by="Service.position"
+    )
+
+
+class Service(db.Model):
+    __tablename__ = "services"
+    __table_args__ = (
+        CheckConstraint("status IN ('draft', 'published', 'retired')", name="status"),
+        CheckConstraint("default_volunteers >= 1", name="default_volunteers"),
+        CheckConstraint("min_notice_days >= 0", name="min_notice_days"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(60), unique=True)
+    summary: Mapped[str] = mapped_column(String(200), default="")
+    description: Mapped[str] = mapped_column(Text, default="")
+    duration_minutes: Mapped[int] = mapped_column(Integer, default=90)
+    default_volunteers: Mapped[int] = mapped_column(Integer, default=1)
+    min_notice_days: Mapped[int] = mapped_column(Integer, default=3)
+    audience_limit: Mapped[int] = mapped_column(Integer, default=100)
+    online: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(12), default=ServiceStatus.PUBLISHED.value)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    category: Mapped[Category] = relationship(back_populates="services")
+
+    @property
+    def is_orderable(self) -> bool:
+        return self.status == ServiceStatus.PUBLISHED.value

@@ -1,0 +1,209 @@
+"""Orders, their volunteer slots (assignments), the audit trail and ratings.
+
+States are only ever changed by ``app.workflow.apply``.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    text,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .menu import Service
+from .places import District
+from .users import User
+
+
+class OrderState(str, enum.Enum):
+    SUBMITTED = "submitted"
+    DISPATCHED = "dispatched"
+    ACCEPTED = "accepted"
+    IN_SERVICE = "in_service"
+    COMPLETED = "completed"
+    RATED = "rated"
+    REJECTED = "rejected"
+    CANCELLED = "cancelled"
+
+
+class AssignmentState(str, enum.Enum):
+    OFFERED = "offered"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+
+
+ACTIVE_ASSIGNMENT_STATES = ("offered", "accepted", "checked_in", "completed")
+HOLDING_ASSIGNMENT_STATES = ("accepted", "checked_in", "completed")
+
+
+def _in(values) -> str:
+    return ", ".join(f"'{v.value if hasattr(v, 'value') else v}'" for v in values)
+
+
+class Order(db.Model):
+    __tablename__ = "orders"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_in(OrderState)})", name="state"),
+        CheckConstraint("needed >= 1 AND needed <= 20", name="needed"),
+        CheckConstraint("accepted_count >= 0 AND accepted_count <= needed", name="accepted_count"),
+        CheckConstraint("ends_at > starts_at", name="window"),
+        Index("ix_orders_queue", "state", "starts_at", "submitted_at"),
+        Index("ix_orders_requester_recent", "requester_id", "submitted_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    unit: Mapped[str] = mapped_column(String(80))
+    address: Mapped[str] = mapped_column(String(200))
+    contact_name: Mapped[str] = mapped_column(String(40))
+    contact_phone: Mapped[str] = mapped_column(String(20))
+    audience_size: Mapped[int] = mapped_column(Integer)
+    note: Mapped[str] = mapped_column(String(500), default="")
+    starts_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    needed: Mapped[int] = mapped_column(Integer, default=1)
+    accepted_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    state: Mapped[str] = mapped_column(String(20), default=OrderState.SUBMITTED.value)
+    # One-time token of the form that created the order: a resubmission finds it.
+    form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    accepted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    service: Mapped[Service] = relationship()
+    requester: Mapped[User] = relationship()
+    district: Mapped[District] = relationship()
+    assignments: Mapped[list["Assignment"]] = relationship(
+        back_populates="order", order_by="Assignment.id"
+    )
+    events: Mapped[list["OrderEvent"]] = relationship(
+        back_populates="order", order_by="OrderEvent.id"
+    )
+    rating: Mapped["Rating | None"] = relationship(back_populates="order")
+
+    @property
+    def number(self) -> str:
+        """The order number people quote on the phone."""
+        return f"{self.submitted_at:%y%m%d}{self.id:05d}"
+
+    @property
+    def shortfall(self) -> int:
+        return self.needed - self.accepted_count
+
+    @property
+    def open_offers(self) -> list["Assignment"]:
+        return [a for a in self.assignments if a.state == AssignmentState.OFFERED.value]
+
+    def assignment_for(self, user: User) -> "Assignment | None":
+        mine = [a for a in self.assignments if a.volunteer_id == user.id]
+        active = [a for a in mine if a.state in ACTIVE_ASSIGNMENT_STATES]
+        return (active or mine or [None])[-1]
+
+
+class Assignment(db.Model):
+    """One volunteer's slot on an order."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (
+        CheckConstraint(f"state IN ({_in(AssignmentState)})", name="state"),
+        CheckConstraint("hours IS NULL OR (hours > 0 AND hours <= 24)", name="hours"),
+        # One live slot per volunteer and order: a double-click offers once.
+        Index(
+            "uq_assignments_active_volunteer",
+            "order_id",
+            "volunteer_id",
+            unique=True,
+            sqlite_where=text(f"state IN ({_in(ACTIVE_ASSIGNMENT_STATES)})"),
+            postgresql_where=text(f"state IN ({_in(ACTIVE_ASSIGNMENT_STATES)})"),
+        ),
+        Index("ix_assignments_volunteer_state", "volunteer_id", "state"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    state: Mapped[str] = mapped_column(String(20), default=AssignmentState.OFFERED.value)
+    offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
+    summary: Mapped[str] = mapped_column(String(500), default="")
+    hours_credited: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="assignments")
+    volunteer: Mapped[User] = relationship()
+
+    @property
+    def holds_slot(self) -> bool:
+        return self.state in HOLDING_ASSIGNMENT_STATES
+
+    @property
+    def sees_contact(self) -> bool:
+        """Privacy rule: full phone and address only once the volunteer accepted."""
+        return self.holds_slot
+
+
+class OrderEvent(db.Model):
+    """The audit trail: one row per applied transition."""
+
+    __tablename__ = "order_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    action: Mapped[str] = mapped_column(String(20))
+    entity: Mapped[str] = mapped_column(String(12))
+    from_state: Mapped[str | None] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    reason_code: Mapped[str | None] = mapped_column(String(30))
+    note: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="events")
+    assignment: Mapped[Assignment | None] = relationship()
+    actor: Mapped[User | None] = relationship()
+
+
+class Rating(db.Model):
+    __tablename__ = "ratings"
+    __table_args__ = (CheckConstraint("stars BETWEEN 1 AND 5", name="stars"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), unique=True)
+    stars: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(String(500), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    order: Mapped[Order] = relationship(back_populates="rating")

@@ -1,0 +1,162 @@
+"""Accounts, their roles and the volunteer profile."""
+
+from __future__ import annotations
+
+import enum
+import secrets
+from datetime import datetime
+
+from flask_login import UserMixin
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    Column,
+    ForeignKey,
+    Integer,
+    String,
+    Table,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from ..extensions import db
+from .base import UTCDateTime, utcnow
+from .menu import Category, Service
+from .places import District
+
+
+class Role(str, enum.Enum):
+    REQUESTER = "requester"
+    VOLUNTEER = "volunteer"
+    COORDINATOR = "coordinator"
+    ADMIN = "admin"
+
+
+def new_session_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class UserRole(db.Model):
+    __tablename__ = "user_roles"
+    __table_args__ = (
+        CheckConstraint(
+            "role IN ('requester', 'volunteer', 'coordinator', 'admin')", name="role"
+        ),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    role: Mapped[str] = mapped_column(String(20), primary_key=True)
+
+
+class User(UserMixin, db.Model):
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    phone: Mapped[str] = mapped_column(String(20), unique=True)
+    name: Mapped[str] = mapped_column(String(40))
+    unit: Mapped[str] = mapped_column(String(80), default="")
+    district_id: Mapped[int | None] = mapped_column(ForeignKey("districts.id"))
+    password_hash: Mapped[str] = mapped_column(String(256))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # Rotated on logout and password change: old cookies stop working.
+    session_token: Mapped[str] = mapped_column(
+        String(64), unique=True, default=new_session_token
+    )
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    role_rows: Mapped[list[UserRole]] = relationship(
+        lazy="selectin", cascade="all, delete-orphan"
+    )
+    district: Mapped[District | None] = relationship()
+    profile: Mapped["VolunteerProfile | None"] = relationship(back_populates="user")
+
+    # flask-login
+    def get_id(self) -> str:
+        return self.session_token
+
+    @property
+    def is_active(self) -> bool:  # type: ignore[override]
+        return self.active
+
+    @property
+    def roles(self) -> set[str]:
+        return {r.role for r in self.role_rows}
+
+    def has_role(self, *roles: str | Role) -> bool:
+        wanted = {r.value if isinstance(r, Role) else r for r in roles}
+        return bool(self.roles & wanted)
+
+    def set_roles(self, roles: list[str | Role]) -> None:
+        values = {r.value if isinstance(r, Role) else r for r in roles}
+        self.role_rows = [UserRole(role=v) for v in sorted(values)]
+
+    def set_password(self, password: str) -> None:
+        self.password_hash = generate_password_hash(password, method="scrypt")
+        self.session_token = new_session_token()
+
+    def check_password(self, password: str) -> bool:
+        return check_password_hash(self.password_hash, password)
+
+    def rotate_session(self) -> None:
+        self.session_token = new_session_token()
+
+    @property
+    def masked_phone(self) -> str:
+        return mask_phone(self.phone)
+
+
+def mask_phone(phone: str) -> str:
+    """138****5678: keep the first three and last four digits."""
+    if len(phone) < 8:
+        return "*" * len(phone)
+    return phone[:3] + "*" * (len(phone) - 7) + phone[-4:]
+
+
+volunteer_services = Table(
+    "volunteer_services",
+    db.metadata,
+    Column("profile_id", ForeignKey("volunteer_profiles.id"), primary_key=True),
+    Column("service_id", ForeignKey("services.id"), primary_key=True),
+)
+volunteer_categories = Table(
+    "volunteer_categories",
+    db.metadata,
+    Column("profile_id", ForeignKey("volunteer_profiles.id"), primary_key=True),
+    Column("category_id", ForeignKey("categories.id"), primary_key=True),
+)
+volunteer_districts = Table(
+    "volunteer_districts",
+    db.metadata,
+    Column("profile_id", ForeignKey("volunteer_profiles.id"), primary_key=True),
+    Column("district_id", ForeignKey("districts.id"), primary_key=True),
+)
+
+# Weekly availability: 7 days x 3 periods (morning, afternoon, evening) as bits.
+PERIODS = ("morning", "afternoon", "evening")
+ALL_WEEK = (1 << 21) - 1
+
+
+class VolunteerProfile(db.Model):
+    __tablename__ = "volunteer_profiles"
+    __table_args__ = (
+        CheckConstraint("status IN ('pending', 'approved', 'suspended')", name="status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), unique=True)
+    status: Mapped[str] = mapped_column(String(12), default="pending")
+    team: Mapped[str] = mapped_column(String(80), default="")
+    bio: Mapped[str] = mapped_column(String(500), default="")
+    availability: Mapped[int] = mapped_column(Integer, default=ALL_WEEK)
+
+    user: Mapped[User] = relationship(back_populates="profile")
+    services: Mapped[list[Service]] = relationship(secondary=volunteer_services)
+    categories: Mapped[list[Category]] = relationship(secondary=volunteer_categories)
+    districts: Mapped[list[District]] = relationship(secondary=volunteer_districts)
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == "approved"
+
+    def available_at(self, weekday: int, period: int) -> bool:
+        return bool(self.availability & (1 << (weekday * 3 + period)))

@@ -1,0 +1,51 @@
+"""The order form and the rating form."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+    TimeField,
+)
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+
+from ..auth.forms import PHONE
+
+
+class OrderForm(FlaskForm):
+    service_date = DateField(_l("Date"), validators=[DataRequired(message=_l("Choose a date."))])
+    start_time = TimeField(_l("From"), validators=[DataRequired(message=_l("Choose a time."))])
+    end_time = TimeField(_l("Until"), validators=[DataRequired(message=_l("Choose a time."))])
+    district_id = SelectField(
+        _l("District"), coerce=int,
+        validators=[DataRequired(message=_l("Choose a district."))],
+    )
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=200)])
+    unit = StringField(_l("Work unit"), validators=[DataRequired(), Length(max=80)])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=40)])
+    contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), PHONE])
+    audience_size = IntegerField(
+        _l("Audience size"),
+        validators=[DataRequired(message=_l("Enter a number.")), NumberRange(min=1, max=10000)],
+    )
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+    form_token = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    submit = SubmitField(_l("Place order"))
+
+
+class RatingForm(FlaskForm):
+    stars = RadioField(
+        _l("Rating"),
+        choices=[(str(n), str(n)) for n in range(5, 0, -1)],
+        validators=[DataRequired(message=_l("Choose 1 to 5 stars."))],
+    )
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=500)])
+    submit = SubmitField(_l("Submit rating"))

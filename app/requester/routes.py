@@ -1,0 +1,111 @@
+"""The requester's pages: order, follow, cancel, rate."""
+
+from __future__ import annotations
+
+import secrets
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import workflow
+from ..access import role_required
+from ..auth.routes import district_choices
+from ..extensions import db
+from ..forms import ReasonForm
+from ..models import Service
+from ..services import orders as order_service
+from ..services.errors import ValidationFailed
+from . import bp
+from .forms import OrderForm, RatingForm
+
+
+def _my_order_or_404(order_id: int):
+    order = order_service.order_for_requester(order_id, current_user)
+    if order is None:
+        abort(404)
+    return order
+
+
+@bp.route("/orders")
+@role_required("requester")
+def orders():
+    return render_template("requester/orders.html", orders=order_service.orders_of_requester(current_user))
+
+
+@bp.route("/orders/new/<int:service_id>", methods=["GET", "POST"])
+@role_required("requester")
+def new_order(service_id: int):
+    service = db.session.get(Service, service_id)
+    if service is None or not service.is_orderable:
+        abort(404)
+    form = OrderForm()
+    form.district_id.choices = district_choices()
+    if not form.is_submitted():
+        form.form_token.data = secrets.token_urlsafe(24)
+        form.unit.data = current_user.unit
+        form.contact_name.data = current_user.name
+        form.contact_phone.data = current_user.phone
+        form.district_id.data = current_user.district_id or 0
+        form.service_date.data = order_service.earliest_service_date(service)
+    elif form.validate_on_submit():
+        request_ = order_service.OrderRequest(
+            service_id=service.id,
+            service_date=form.service_date.data,
+            start_time=form.start_time.data,
+            end_time=form.end_time.data,
+            district_id=form.district_id.data,
+            address=form.address.data,
+            contact_name=form.contact_name.data,
+            contact_phone=form.contact_phone.data,
+            audience_size=form.audience_size.data,
+            unit=form.unit.data,
+            note=form.note.data or "",
+            form_token=form.form_token.data,
+        )
+        try:
+            order, created = order_service.place_order_once(current_user, request_)
+        except ValidationFailed as err:
+            db.session.rollback()
+            getattr(form, err.field).errors.append(err.message)
+        else:
+            if created:
+                flash(_("Order placed. The center will dispatch it soon."), "success")
+            return redirect(url_for("requester.order", order_id=order.id), 303)
+    earliest = order_service.earliest_service_date(service)
+    return render_template("requester/new_order.html", form=form, service=service, earliest=earliest)
+
+
+@bp.route("/orders/<int:order_id>")
+@role_required("requester")
+def order(order_id: int):
+    order = _my_order_or_404(order_id)
+    return render_template(
+        "requester/order.html", order=order, cancel_form=ReasonForm(), rating_form=RatingForm()
+    )
+
+
+@bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
+@role_required("requester")
+def cancel(order_id: int):
+    order = _my_order_or_404(order_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        workflow.apply(order, "cancel", current_user, reason_code=form.reason_code.data, note=form.note.data or "")
+        db.session.commit()
+        flash(_("The order was cancelled."), "info")
+        return redirect(url_for("requester.order", order_id=order_id), 303)
+    return render_template("requester/order.html", order=order, cancel_form=form, rating_form=RatingForm()), 422
+
+
+@bp.route("/orders/<int:order_id>/rate", methods=["POST"])
+@role_required("requester")
+def rate(order_id: int):
+    order = _my_order_or_404(order_id)
+    form = RatingForm()
+    if form.validate_on_submit():
+        order_service.rate_order(order, current_user, int(form.stars.data), form.comment.data or "")
+        db.session.commit()
+        flash(_("Thank you for your rating."), "success")
+        return redirect(url_for("requester.order", order_id=order_id), 303)
+    return render_template("requester/order.html", order=order, cancel_form=ReasonForm(), rating_form=form), 422

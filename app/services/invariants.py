@@ -1,0 +1,56 @@
+"""The invariants every order keeps; ``flask orders check`` reports breaches."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from ..extensions import db
+from ..models import Assignment, Order, OrderEvent
+from ..models.orders import HOLDING_ASSIGNMENT_STATES
+
+
+def broken_invariants() -> list[str]:
+    problems: list[str] = []
+    holding = (
+        select(Assignment.order_id, func.count().label("n"))
+        .where(Assignment.state.in_(HOLDING_ASSIGNMENT_STATES))
+        .group_by(Assignment.order_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(Order.id, Order.state, Order.needed, Order.accepted_count, func.coalesce(holding.c.n, 0))
+        .outerjoin(holding, holding.c.order_id == Order.id)
+    )
+    for oid, state, needed, count, n in rows:
+        if state in ("cancelled", "rejected"):
+            if n:
+                problems.append(f"order {oid}: {state} but {n} volunteer(s) still hold a slot")
+            continue
+        if count > needed:
+            problems.append(f"order {oid}: {count} accepted for {needed} places")
+        if state in ("dispatched", "accepted") and count != n:
+            problems.append(f"order {oid}: counter says {count}, assignments say {n}")
+        if state == "accepted" and count != needed:
+            problems.append(f"order {oid}: accepted with {count} of {needed} places filled")
+        if state == "dispatched" and count >= needed:
+            problems.append(f"order {oid}: dispatched but all {needed} places are filled")
+    last_event = (
+        select(OrderEvent.order_id, func.max(OrderEvent.id).label("last_id"))
+        .where(OrderEvent.entity == "order")
+        .group_by(OrderEvent.order_id)
+        .subquery()
+    )
+    mismatched = db.session.execute(
+        select(Order.id, Order.state, OrderEvent.to_state)
+        .join(last_event, last_event.c.order_id == Order.id)
+        .join(OrderEvent, OrderEvent.id == last_event.c.last_id)
+        .where(OrderEvent.to_state != Order.state)
+    )
+    for oid, state, to_state in mismatched:
+        problems.append(f"order {oid}: state {state} but last event went to {to_state}")
+    no_event = db.session.scalars(
+        select(Order.id).where(~select(OrderEvent.id).where(OrderEvent.order_id == Order.id).exists())
+    )
+    for oid in no_event:
+        problems.append(f"order {oid}: no event recorded")
+    return problems

@@ -1,0 +1,98 @@
+"""Who hears about what: in-app notifications written from workflow events.
+
+``on_event`` is called by ``app.workflow.apply`` for every event it writes,
+inside the same transaction, so a notification exists exactly when its
+event does.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select, update
+
+from ..extensions import db
+from ..models import Notification, OrderEvent, Role, User, UserRole
+from ..models.base import utcnow
+
+# action -> who is told: "requester", "volunteer" (of the assignment), "coordinators"
+RECIPIENTS: dict[str, tuple[str, ...]] = {
+    "dispatch": ("requester",),
+    "offer": ("volunteer",),
+    "fill": ("requester",),
+    "reject": ("requester",),
+    "cancel": ("requester", "coordinators"),
+    "decline": ("coordinators",),
+    "expire": ("coordinators", "volunteer"),
+    "withdraw": ("volunteer",),
+    "start": ("requester",),
+    "finish": ("requester",),
+    "rate": ("coordinators",),
+    "submit": ("coordinators",),
+}
+
+
+def _coordinator_ids() -> list[int]:
+    return list(
+        db.session.scalars(
+            select(UserRole.user_id)
+            .join(User, User.id == UserRole.user_id)
+            .where(UserRole.role == Role.COORDINATOR.value, User.active.is_(True))
+        )
+    )
+
+
+def recipients_of(event: OrderEvent) -> set[int]:
+    wanted = RECIPIENTS.get(event.action, ())
+    ids: set[int] = set()
+    if "requester" in wanted:
+        ids.add(event.order.requester_id)
+    if "volunteer" in wanted and event.assignment is not None:
+        ids.add(event.assignment.volunteer_id)
+    if "coordinators" in wanted:
+        ids.update(_coordinator_ids())
+    if event.actor_id is not None:
+        ids.discard(event.actor_id)  # nobody is told what they did themselves
+    return ids
+
+
+def on_event(event: OrderEvent) -> list[Notification]:
+    """Write one notification per recipient of ``event``."""
+    if event.action == "withdraw" and event.reason_code == "slots_filled":
+        kind = "offer_closed"
+    else:
+        kind = event.action
+    rows = [
+        Notification(user_id=uid, order_id=event.order_id, event_id=event.id, kind=kind)
+        for uid in sorted(recipients_of(event))
+    ]
+    db.session.add_all(rows)
+    return rows
+
+
+def unread_count(user: User) -> int:
+    return db.session.scalar(
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+    )
+
+
+def latest_for(user: User, limit: int = 50) -> list[Notification]:
+    from sqlalchemy.orm import joinedload
+
+    return list(
+        db.session.scalars(
+            select(Notification)
+            .where(Notification.user_id == user.id)
+            .options(joinedload(Notification.event), joinedload(Notification.order))
+            .order_by(Notification.id.desc())
+            .limit(limit)
+        )
+    )
+
+
+def mark_all_read(user: User) -> None:
+    db.session.execute(
+        update(Notification)
+        .where(Notification.user_id == user.id, Notification.read_at.is_(None))
+        .values(read_at=utcnow())
+    )

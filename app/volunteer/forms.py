@@ -1,0 +1,20 @@
+"""Closing a job: hours and a summary."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import DecimalField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange
+
+
+class CompleteForm(FlaskForm):
+    hours = DecimalField(
+        _l("Hours served"), places=1,
+        validators=[
+            DataRequired(message=_l("Enter the hours served.")),
+            NumberRange(min=0.5, max=24, message=_l("Hours must be between 0.5 and 24.")),
+        ],
+    )
+    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=500)])
+    submit = SubmitField(_l("Complete"))

@@ -1,0 +1,94 @@
+"""The volunteer's jobs: offers, upcoming, done; accept, decline, check in, complete."""
+
+from __future__ import annotations
+
+from flask import abort, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from .. import workflow
+from ..access import role_required
+from ..extensions import db
+from ..forms import ActionForm, ReasonForm
+from ..services import orders as order_service
+from . import bp
+from .forms import CompleteForm
+
+
+def _my_job_or_404(assignment_id: int):
+    job = order_service.assignment_for_volunteer(assignment_id, current_user)
+    if job is None:
+        abort(404)
+    return job
+
+
+def _render_job(job, status=200, **forms):
+    forms.setdefault("action_form", ActionForm())
+    forms.setdefault("decline_form", ReasonForm())
+    forms.setdefault("complete_form", CompleteForm())
+    return render_template("volunteer/job.html", job=job, order=job.order, **forms), status
+
+
+@bp.route("/")
+@role_required("volunteer")
+def jobs():
+    return render_template(
+        "volunteer/jobs.html",
+        groups=order_service.jobs_of_volunteer(current_user),
+        hours=order_service.credited_hours(current_user),
+        action_form=ActionForm(),
+    )
+
+
+@bp.route("/<int:assignment_id>")
+@role_required("volunteer")
+def job(assignment_id: int):
+    return _render_job(_my_job_or_404(assignment_id))
+
+
+def _simple_action(assignment_id: int, action: str, message: str):
+    job = _my_job_or_404(assignment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    workflow.apply(job, action, current_user)
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
+
+
+@bp.route("/<int:assignment_id>/accept", methods=["POST"])
+@role_required("volunteer")
+def accept(assignment_id: int):
+    return _simple_action(assignment_id, "accept", _("You accepted the job. Thank you!"))
+
+
+@bp.route("/<int:assignment_id>/check-in", methods=["POST"])
+@role_required("volunteer")
+def check_in(assignment_id: int):
+    return _simple_action(assignment_id, "check_in", _("Checked in. Have a good service!"))
+
+
+@bp.route("/<int:assignment_id>/decline", methods=["POST"])
+@role_required("volunteer")
+def decline(assignment_id: int):
+    job = _my_job_or_404(assignment_id)
+    form = ReasonForm()
+    if form.validate_on_submit():
+        workflow.apply(job, "decline", current_user, reason_code=form.reason_code.data, note=form.note.data or "")
+        db.session.commit()
+        flash(_("You declined the job."), "info")
+        return redirect(url_for("volunteer.jobs"), 303)
+    return _render_job(job, 422, decline_form=form)
+
+
+@bp.route("/<int:assignment_id>/complete", methods=["POST"])
+@role_required("volunteer")
+def complete(assignment_id: int):
+    job = _my_job_or_404(assignment_id)
+    form = CompleteForm()
+    if form.validate_on_submit():
+        workflow.apply(job, "complete", current_user, hours=form.hours.data, summary=form.summary.data)
+        db.session.commit()
+        flash(_("Job completed. Your hours count once the requester confirms."), "success")
+        return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
+    return _render_job(job, 422, complete_form=form)

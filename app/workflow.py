@@ -1,0 +1,464 @@
+"""The order life cycle: one declared table of transitions and one ``apply``.
+
+Every change of an order's or an assignment's state goes through ``apply``:
+it checks the state, the actor's role and ownership, writes the change as a
+compare-and-set UPDATE (so a concurrent change makes it fail cleanly instead
+of overwriting), stamps the time, and inserts exactly one ``OrderEvent``.
+Follow-on changes (the last slot filled -> the order is accepted) are further
+``apply`` calls by the system actor, each with its own event.
+
+Callers own the transaction: when ``apply`` raises, roll the session back.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import Union
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import func, select, update
+from sqlalchemy.orm.attributes import set_committed_value
+
+from .extensions import db
+from .models.base import utcnow
+from .models.orders import (
+    Assignment,
+    AssignmentState as A,
+    Order,
+    OrderEvent,
+    OrderState as O,
+)
+from .models.users import Role, User
+
+SYSTEM = None  # the actor of follow-on changes and of the periodic sweep
+NEW = "new"  # the pseudo-state of an assignment before it is offered
+
+Target = Union[Order, Assignment]
+
+
+# --- errors -----------------------------------------------------------------
+
+
+class WorkflowError(Exception):
+    """Base of the domain errors; ``message`` is shown to the user."""
+
+    status_code = 409
+
+    def __init__(self, message, field: str | None = None):
+        super().__init__(str(message))
+        self.message = message
+        self.field = field
+
+
+class IllegalTransition(WorkflowError):
+    """The action does not apply in the current state (HTTP 409)."""
+
+
+class Conflict(IllegalTransition):
+    """Somebody else changed the order first: the slot is filled, it was cancelled, ..."""
+
+
+class NotPermitted(WorkflowError):
+    """The actor's role or ownership does not allow the action (HTTP 403)."""
+
+    status_code = 403
+
+
+class MissingInput(WorkflowError):
+    """The action needs input that was not given (a reason, the hours)."""
+
+    status_code = 422
+
+
+# --- reasons ------------------------------------------------------------------
+
+REASONS: dict[str, object] = {
+    "out_of_scope": _l("Outside the menu's scope"),
+    "no_volunteer": _l("No volunteer free"),
+    "duplicate": _l("Duplicate order"),
+    "info_incomplete": _l("Information incomplete"),
+    "requester_withdrew": _l("Requester withdrew"),
+    "schedule_changed": _l("Schedule changed"),
+    "volunteer_unavailable": _l("Volunteer unavailable"),
+    "not_my_skill": _l("Not within my skills"),
+    "too_far": _l("Too far away"),
+    "other": _l("Other"),
+}
+# Reasons only the system gives.
+SYSTEM_REASONS: dict[str, object] = {
+    "slots_filled": _l("All places were filled"),
+    "order_closed": _l("The order was closed"),
+    "no_answer": _l("No answer in time"),
+}
+
+
+# --- the table ----------------------------------------------------------------
+
+REQUESTER, VOLUNTEER, COORDINATOR = Role.REQUESTER.value, Role.VOLUNTEER.value, Role.COORDINATOR.value
+SYSTEM_ROLE = "system"
+OWNS_ORDER, OWNS_SLOT = "requester", "volunteer"
+
+
+@dataclass(frozen=True)
+class Transition:
+    action: str
+    entity: str  # "order" or "assignment"
+    sources: frozenset[str]
+    target: str
+    # role -> ownership rule (None: any object; OWNS_ORDER / OWNS_SLOT: only own)
+    roles: dict[str, str | None]
+    stamps: tuple[str, ...] = ()
+    needs_reason: bool = False
+    # For assignment actions: the states the order must be in.
+    order_states: frozenset[str] = field(default_factory=frozenset)
+
+
+def _t(action, entity, sources, target, roles, stamps=(), needs_reason=False, order_states=()):
+    return Transition(
+        action,
+        entity,
+        frozenset(s.value if hasattr(s, "value") else s for s in sources),
+        target.value,
+        roles,
+        tuple(stamps),
+        needs_reason,
+        frozenset(s.value for s in order_states),
+    )
+
+
+TRANSITIONS: tuple[Transition, ...] = (
+    # order
+    _t("submit", "order", [NEW], O.SUBMITTED, {REQUESTER: OWNS_ORDER}, ["submitted_at"]),
+    _t("dispatch", "order", [O.SUBMITTED], O.DISPATCHED, {COORDINATOR: None}, ["dispatched_at"]),
+    _t("reject", "order", [O.SUBMITTED, O.DISPATCHED], O.REJECTED, {COORDINATOR: None},
+       ["rejected_at"], needs_reason=True),
+    _t("cancel", "order", [O.SUBMITTED, O.DISPATCHED, O.ACCEPTED], O.CANCELLED,
+       {REQUESTER: OWNS_ORDER, COORDINATOR: None}, ["cancelled_at"], needs_reason=True),
+    _t("fill", "order", [O.DISPATCHED], O.ACCEPTED, {SYSTEM_ROLE: None}, ["accepted_at"]),
+    _t("reopen", "order", [O.ACCEPTED], O.DISPATCHED, {SYSTEM_ROLE: None}),
+    _t("start", "order", [O.ACCEPTED], O.IN_SERVICE, {SYSTEM_ROLE: None}, ["started_at"]),
+    _t("finish", "order", [O.IN_SERVICE], O.COMPLETED, {SYSTEM_ROLE: None}, ["completed_at"]),
+    _t("rate", "order", [O.COMPLETED], O.RATED, {REQUESTER: OWNS_ORDER}, ["rated_at"]),
+    # assignment
+    _t("offer", "assignment", [NEW], A.OFFERED, {COORDINATOR: None}, ["offered_at"],
+       order_states=[O.DISPATCHED]),
+    _t("accept", "assignment", [A.OFFERED], A.ACCEPTED, {VOLUNTEER: OWNS_SLOT}, ["responded_at"],
+       order_states=[O.DISPATCHED]),
+    _t("decline", "assignment", [A.OFFERED], A.DECLINED, {VOLUNTEER: OWNS_SLOT},
+       ["responded_at", "ended_at"], needs_reason=True, order_states=[O.DISPATCHED]),
+    _t("expire", "assignment", [A.OFFERED], A.EXPIRED, {SYSTEM_ROLE: None}, ["ended_at"],
+       order_states=[O.DISPATCHED]),
+    _t("withdraw", "assignment", [A.OFFERED, A.ACCEPTED], A.WITHDRAWN,
+       {COORDINATOR: None, SYSTEM_ROLE: None}, ["ended_at"], needs_reason=True,
+       order_states=[O.DISPATCHED, O.ACCEPTED, O.REJECTED, O.CANCELLED]),
+    _t("check_in", "assignment", [A.ACCEPTED], A.CHECKED_IN, {VOLUNTEER: OWNS_SLOT},
+       ["checked_in_at"], order_states=[O.ACCEPTED, O.IN_SERVICE]),
+    _t("complete", "assignment", [A.CHECKED_IN], A.COMPLETED, {VOLUNTEER: OWNS_SLOT},
+       ["completed_at"], order_states=[O.IN_SERVICE]),
+)
+
+BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+ORDER_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "order")
+ASSIGNMENT_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "assignment")
+TERMINAL_ORDER_STATES = frozenset({O.REJECTED.value, O.CANCELLED.value, O.RATED.value})
+
+
+# --- checks -------------------------------------------------------------------
+
+
+def _order_of(target: Target) -> Order:
+    return target if isinstance(target, Order) else target.order
+
+
+def _state_of(target: Target) -> str:
+    return target.state or NEW
+
+
+def _owns(rule: str | None, target: Target, actor: User) -> bool:
+    if rule is None:
+        return True
+    if rule == OWNS_ORDER:
+        return _order_of(target).requester_id == actor.id
+    return isinstance(target, Assignment) and target.volunteer_id == actor.id
+
+
+def may_act(transition: Transition, target: Target, actor: User | None) -> bool:
+    """Whether ``actor`` holds a role (and ownership) that allows ``transition``."""
+    if actor is SYSTEM:
+        return SYSTEM_ROLE in transition.roles
+    if not actor.is_active:
+        return False
+    return any(
+        role != SYSTEM_ROLE and actor.has_role(role) and _owns(rule, target, actor)
+        for role, rule in transition.roles.items()
+    )
+
+
+def state_allows(transition: Transition, target: Target) -> bool:
+    if _state_of(target) not in transition.sources:
+        return False
+    if transition.entity == "assignment":
+        return _order_of(target).state in transition.order_states
+    return True
+
+
+def _entity_matches(transition: Transition, target: Target) -> bool:
+    return transition.entity == ("order" if isinstance(target, Order) else "assignment")
+
+
+def can(target: Target, action: str, actor: User | None) -> bool:
+    """Whether ``apply(target, action, actor)`` would pass its checks now."""
+    t = BY_ACTION.get(action)
+    return bool(
+        t and _entity_matches(t, target) and state_allows(t, target) and may_act(t, target, actor)
+    )
+
+
+def allowed_actions(target: Target, actor: User | None) -> list[str]:
+    """The actions ``actor`` may take on ``target`` now; templates show these buttons."""
+    return [t.action for t in TRANSITIONS if can(target, t.action, actor)]
+
+
+# --- apply --------------------------------------------------------------------
+
+
+def apply(
+    target: Target,
+    action: str,
+    actor: User | None,
+    *,
+    reason_code: str | None = None,
+    note: str = "",
+    hours: Decimal | str | None = None,
+    summary: str = "",
+) -> OrderEvent:
+    """Apply ``action`` to ``target`` as ``actor`` and record it.
+
+    Raises ``NotPermitted`` (role or ownership), ``IllegalTransition`` (state),
+    ``Conflict`` (a concurrent change won) or ``MissingInput``. Nothing is
+    written before the checks pass; after a ``Conflict`` roll the session back.
+    """
+    t = BY_ACTION.get(action)
+    if t is None or not _entity_matches(t, target):
+        raise IllegalTransition(_l("This action does not exist."))
+    order = _order_of(target)
+    _lock_and_refresh(order, target)
+    if not may_act(t, target, actor):
+        raise NotPermitted(_l("You may not do this."))
+    if not state_allows(t, target):
+        raise IllegalTransition(_illegal_message(t, target))
+    reason_code = _check_input(t, actor, reason_code, hours, summary)
+
+    from_state = _state_of(target)
+    now = utcnow()
+    values: dict[str, object] = {"state": t.target, **{s: now for s in t.stamps}}
+    if action == "complete":
+        values.update(hours=Decimal(str(hours)), summary=summary.strip())
+
+    if from_state == NEW:
+        _insert(target, values)
+    elif t.entity == "order":
+        _compare_and_set(Order, order, from_state, values)
+    else:
+        if action == "accept":
+            _take_slot(order)
+        elif from_state == A.ACCEPTED.value and t.target == A.WITHDRAWN.value:
+            _free_slot(order)
+        _compare_and_set(Assignment, target, from_state, values)
+
+    event = OrderEvent(
+        order_id=order.id,
+        assignment_id=target.id if isinstance(target, Assignment) else None,
+        actor_id=actor.id if actor is not None else None,
+        action=action,
+        entity=t.entity,
+        from_state=None if from_state == NEW else from_state,
+        to_state=t.target,
+        reason_code=reason_code,
+        note=(note or "").strip(),
+        created_at=now,
+    )
+    db.session.add(event)
+    db.session.flush()
+
+    _FOLLOW_ONS.get(action, _nothing)(target, order)
+    from .services import notifications  # noqa: PLC0415 (services sit above the workflow)
+
+    notifications.on_event(event)
+    return event
+
+
+def _illegal_message(t: Transition, target: Target):
+    order = _order_of(target)
+    if order.state == O.CANCELLED.value:
+        return _l("This order was cancelled.")
+    if t.action == "accept" and order.accepted_count >= order.needed:
+        return _l("All places on this order are already filled.")
+    if t.action == "accept" and _state_of(target) == A.WITHDRAWN.value:
+        return _l("This offer was withdrawn.")
+    return _l("This cannot be done in the order's current state.")
+
+
+def _check_input(t, actor, reason_code, hours, summary) -> str | None:
+    if t.needs_reason:
+        allowed = REASONS if actor is not SYSTEM else {**REASONS, **SYSTEM_REASONS}
+        if reason_code not in allowed:
+            raise MissingInput(_l("Choose a reason."), field="reason_code")
+    elif reason_code is not None:
+        reason_code = None
+    if t.action == "complete":
+        try:
+            value = Decimal(str(hours))
+        except (InvalidOperation, TypeError):
+            raise MissingInput(_l("Enter the hours served."), field="hours") from None
+        if not (Decimal("0") < value <= Decimal("24")):
+            raise MissingInput(_l("Hours must be between 0.5 and 24."), field="hours")
+        if not (summary or "").strip():
+            raise MissingInput(_l("Write a short summary."), field="summary")
+    return reason_code
+
+
+def _lock_and_refresh(order: Order, target: Target) -> None:
+    """Lock the order row (PostgreSQL) and reload the current states.
+
+    Every action locks the order first, so two actions on one order never
+    deadlock. SQLite has no row locks; the compare-and-set UPDATEs below keep
+    it correct there.
+    """
+    if order.id is None:
+        return
+    db.session.execute(
+        select(Order)
+        .where(Order.id == order.id)
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
+    if isinstance(target, Assignment) and target.id is not None:
+        db.session.execute(
+            select(Assignment)
+            .where(Assignment.id == target.id)
+            .execution_options(populate_existing=True)
+        )
+
+
+def _compare_and_set(model, obj, expected_state: str, values: dict) -> None:
+    result = db.session.execute(
+        update(model)
+        .where(model.id == obj.id, model.state == expected_state)
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_l("Somebody changed this order a moment ago. Reload and try again."))
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+    db.session.expire(obj, ["updated_at"])
+
+
+def _take_slot(order: Order) -> None:
+    result = db.session.execute(
+        update(Order)
+        .where(
+            Order.id == order.id,
+            Order.state == O.DISPATCHED.value,
+            Order.accepted_count < Order.needed,
+        )
+        .values(accepted_count=Order.accepted_count + 1)
+        .execution_options(synchronize_session=False)
+    )
+    if result.rowcount != 1:
+        raise Conflict(_l("All places on this order are already filled."))
+    set_committed_value(order, "accepted_count", order.accepted_count + 1)
+
+
+def _free_slot(order: Order) -> None:
+    db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.accepted_count > 0)
+        .values(accepted_count=Order.accepted_count - 1)
+        .execution_options(synchronize_session=False)
+    )
+    set_committed_value(order, "accepted_count", max(order.accepted_count - 1, 0))
+
+
+def _insert(new: Target, values: dict) -> None:
+    for key, value in values.items():
+        setattr(new, key, value)
+    db.session.add(new)
+    db.session.flush()
+
+
+# --- follow-on changes ----------------------------------------------------------
+
+
+def _nothing(target: Target, order: Order) -> None:
+    return None
+
+
+def _current_assignments(order: Order, *states: str) -> list[Assignment]:
+    """The order's assignments as the database has them now (the order row is locked)."""
+    query = select(Assignment).where(Assignment.order_id == order.id)
+    if states:
+        query = query.where(Assignment.state.in_(states))
+    return list(
+        db.session.scalars(query.order_by(Assignment.id).execution_options(populate_existing=True))
+    )
+
+
+def _after_accept(assignment: Assignment, order: Order) -> None:
+    if order.accepted_count >= order.needed and order.state == O.DISPATCHED.value:
+        apply(order, "fill", SYSTEM)
+        for other in _current_assignments(order, A.OFFERED.value):
+            apply(other, "withdraw", SYSTEM, reason_code="slots_filled")
+
+
+def _after_withdraw(assignment: Assignment, order: Order) -> None:
+    if order.state == O.ACCEPTED.value and order.accepted_count < order.needed:
+        apply(order, "reopen", SYSTEM)
+
+
+def _after_check_in(assignment: Assignment, order: Order) -> None:
+    if order.state == O.ACCEPTED.value:
+        apply(order, "start", SYSTEM)
+
+
+def _after_complete(assignment: Assignment, order: Order) -> None:
+    crew = [a for a in _current_assignments(order) if a.holds_slot]
+    if order.state == O.IN_SERVICE.value and all(a.state == A.COMPLETED.value for a in crew):
+        apply(order, "finish", SYSTEM)
+
+
+def _after_close(order: Order, _order: Order) -> None:
+    """A rejected or cancelled order frees every volunteer on it."""
+    for a in _current_assignments(order, A.OFFERED.value, A.ACCEPTED.value):
+        apply(a, "withdraw", SYSTEM, reason_code="order_closed")
+
+
+def _after_rate(order: Order, _order: Order) -> None:
+    """The people served closed the loop: credit the crew's hours."""
+    db.session.execute(
+        update(Assignment)
+        .where(Assignment.order_id == order.id, Assignment.state == A.COMPLETED.value)
+        .values(hours_credited=True)
+        .execution_options(synchronize_session=False)
+    )
+    for a in _current_assignments(order, A.COMPLETED.value):
+        set_committed_value(a, "hours_credited", True)
+
+
+_FOLLOW_ONS = {
+    "accept": _after_accept,
+    "withdraw": _after_withdraw,
+    "check_in": _after_check_in,
+    "complete": _after_complete,
+    "reject": _after_close,
+    "cancel": _after_close,
+    "rate": _after_rate,
+}
+
+
+def event_count(order: Order) -> int:
+    return db.session.scalar(
+        select(func.count()).select_from(OrderEvent).where(OrderEvent.order_id == order.id)
+    )
