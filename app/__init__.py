@@ -6,7 +6,7 @@ import os
 
 from flask import Flask
 
-from config import CONFIGS, BASE_DIR, ProductionConfig
+from config import BASE_DIR, CONFIGS, ProductionConfig
 
 
 def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:

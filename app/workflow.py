@@ -24,9 +24,13 @@ from .extensions import db
 from .models.base import utcnow
 from .models.orders import (
     Assignment,
-    AssignmentState as A,
     Order,
     OrderEvent,
+)
+from .models.orders import (
+    AssignmentState as A,
+)
+from .models.orders import (
     OrderState as O,
 )
 from .models.users import Role, User
@@ -328,6 +332,11 @@ def _lock_and_refresh(order: Order, target: Target) -> None:
     """
     if order.id is None:
         return
+    with db.session.no_autoflush:
+        _reload(order, target)
+
+
+def _reload(order: Order, target: Target) -> None:
     db.session.execute(
         select(Order)
         .where(Order.id == order.id)

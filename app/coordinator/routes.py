@@ -141,7 +141,9 @@ def withdraw(assignment_id: int):
         abort(404)
     form = ReasonForm()
     if form.validate_on_submit():
-        workflow.apply(assignment, "withdraw", current_user, reason_code=form.reason_code.data, note=form.note.data or "")
+        workflow.apply(
+            assignment, "withdraw", current_user, reason_code=form.reason_code.data, note=form.note.data or ""
+        )
         db.session.commit()
         flash(_("The volunteer was withdrawn from the order."), "info")
     else:

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     pass
 
 
-class ServiceStatus(str, enum.Enum):
+class ServiceStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
     RETIRED = "retired"
@@ -29,7 +29,7 @@ class Category(db.Model):
     icon: Mapped[str] = mapped_column(String(40), default="heart")
     position: Mapped[int] = mapped_column(Integer, default=0)
 
-    services: Mapped[list["Service"]] = relationship(
+    services: Mapped[list[Service]] = relationship(
         back_populates="category", order_by="Service.position"
     )
 

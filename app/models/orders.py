@@ -16,7 +16,6 @@ from sqlalchemy import (
     Integer,
     Numeric,
     String,
-    Text,
     text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
@@ -28,7 +27,7 @@ from .places import District
 from .users import User
 
 
-class OrderState(str, enum.Enum):
+class OrderState(enum.StrEnum):
     SUBMITTED = "submitted"
     DISPATCHED = "dispatched"
     ACCEPTED = "accepted"
@@ -39,7 +38,7 @@ class OrderState(str, enum.Enum):
     CANCELLED = "cancelled"
 
 
-class AssignmentState(str, enum.Enum):
+class AssignmentState(enum.StrEnum):
     OFFERED = "offered"
     ACCEPTED = "accepted"
     DECLINED = "declined"
@@ -82,7 +81,7 @@ class Order(db.Model):
     ends_at: Mapped[datetime] = mapped_column(UTCDateTime)
     needed: Mapped[int] = mapped_column(Integer, default=1)
     accepted_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    state: Mapped[str] = mapped_column(String(20), default=OrderState.SUBMITTED.value)
+    state: Mapped[str] = mapped_column(String(20))  # set by app.workflow only
     # One-time token of the form that created the order: a resubmission finds it.
     form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
 
@@ -100,13 +99,13 @@ class Order(db.Model):
     service: Mapped[Service] = relationship()
     requester: Mapped[User] = relationship()
     district: Mapped[District] = relationship()
-    assignments: Mapped[list["Assignment"]] = relationship(
+    assignments: Mapped[list[Assignment]] = relationship(
         back_populates="order", order_by="Assignment.id"
     )
-    events: Mapped[list["OrderEvent"]] = relationship(
+    events: Mapped[list[OrderEvent]] = relationship(
         back_populates="order", order_by="OrderEvent.id"
     )
-    rating: Mapped["Rating | None"] = relationship(back_populates="order")
+    rating: Mapped[Rating | None] = relationship(back_populates="order")
 
     @property
     def number(self) -> str:
@@ -118,10 +117,10 @@ class Order(db.Model):
         return self.needed - self.accepted_count
 
     @property
-    def open_offers(self) -> list["Assignment"]:
+    def open_offers(self) -> list[Assignment]:
         return [a for a in self.assignments if a.state == AssignmentState.OFFERED.value]
 
-    def assignment_for(self, user: User) -> "Assignment | None":
+    def assignment_for(self, user: User) -> Assignment | None:
         mine = [a for a in self.assignments if a.volunteer_id == user.id]
         active = [a for a in mine if a.state in ACTIVE_ASSIGNMENT_STATES]
         return (active or mine or [None])[-1]
@@ -149,7 +148,7 @@ class Assignment(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
     volunteer_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    state: Mapped[str] = mapped_column(String(20), default=AssignmentState.OFFERED.value)
+    state: Mapped[str] = mapped_column(String(20))  # set by app.workflow only
     offered_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

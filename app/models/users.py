@@ -25,7 +25,7 @@ from .menu import Category, Service
 from .places import District
 
 
-class Role(str, enum.Enum):
+class Role(enum.StrEnum):
     REQUESTER = "requester"
     VOLUNTEER = "volunteer"
     COORDINATOR = "coordinator"
@@ -68,7 +68,7 @@ class User(UserMixin, db.Model):
         lazy="selectin", cascade="all, delete-orphan"
     )
     district: Mapped[District | None] = relationship()
-    profile: Mapped["VolunteerProfile | None"] = relationship(back_populates="user")
+    profile: Mapped[VolunteerProfile | None] = relationship(back_populates="user")
 
     # flask-login
     def get_id(self) -> str:
