@@ -7,6 +7,7 @@ from flask_wtf import FlaskForm
 from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from .choices import choices
 from .workflow import REASONS
 
 
@@ -19,7 +20,7 @@ class ActionForm(FlaskForm):
 class ReasonForm(FlaskForm):
     reason_code = SelectField(
         _l("Reason"),
-        choices=[("", _l("Choose…"))] + [(k, v) for k, v in REASONS.items()],
+        choices=choices([("", _l("Choose…")), *REASONS.items()]),
         validators=[DataRequired(message=_l("Choose a reason."))],
     )
     note = TextAreaField(_l("Details"), validators=[Optional(), Length(max=500)])

@@ -7,6 +7,8 @@ from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
+from ..choices import choices
+
 PHONE = Regexp(r"^1[3-9]\d{9}$", message=_l("Enter an 11-digit mobile number."))
 
 
@@ -38,4 +40,4 @@ class LogoutForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    locale = SelectField(choices=[("zh_Hans_CN", "中文"), ("en", "English")])
+    locale = SelectField(choices=choices([("zh_Hans_CN", "中文"), ("en", "English")]))

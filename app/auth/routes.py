@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 from sqlalchemy import select
 
+from ..choices import choices
 from ..extensions import db, limiter
 from ..models import District, User
 from ..services.accounts import register_user
@@ -24,9 +25,13 @@ def _login_key() -> str:
     return "login:" + (request.form.get("phone") or "").strip()[:20]
 
 
-def district_choices() -> list[tuple[int, str]]:
+def district_pairs() -> list[tuple[int, str]]:
     rows = db.session.execute(select(District.id, District.name).order_by(District.position))
-    return [(0, _("Choose…"))] + [(i, n) for i, n in rows]
+    return [(i, n) for i, n in rows]
+
+
+def district_choices():
+    return choices([(0, _("Choose…")), *district_pairs()])
 
 
 @bp.route("/login", methods=["GET", "POST"])

@@ -10,7 +10,8 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import labels, workflow
 from ..access import role_required
-from ..auth.routes import district_choices
+from ..auth.routes import district_pairs
+from ..choices import choices
 from ..extensions import db
 from ..forms import ReasonForm
 from ..models import Assignment, Category
@@ -32,12 +33,11 @@ def _order_or_404(order_id: int):
 @role_required("coordinator")
 def queue():
     form = QueueFilterForm(request.args)
-    form.state.choices = [("", _("All")), ("submitted", labels.ORDER_STATES["submitted"]),
-                          ("dispatched", labels.ORDER_STATES["dispatched"])]
-    form.category_id.choices = [(0, _("All"))] + [
-        (c.id, c.name) for c in db.session.scalars(select(Category).order_by(Category.position))
-    ]
-    form.district_id.choices = [(0, _("All"))] + district_choices()[1:]
+    form.state.choices = choices([("", _("All")), ("submitted", labels.ORDER_STATES["submitted"]),
+                                  ("dispatched", labels.ORDER_STATES["dispatched"])])
+    categories = db.session.execute(select(Category.id, Category.name).order_by(Category.position))
+    form.category_id.choices = choices([(0, _("All")), *categories])
+    form.district_id.choices = choices([(0, _("All")), *district_pairs()])
     form.validate()
     f = order_service.QueueFilter(
         state=form.state.data or None,
@@ -59,7 +59,7 @@ def queue():
 def _render_order(order, status=200, **forms):
     candidates = matching.rank(order)
     dispatch_form = forms.pop("dispatch_form", None) or DispatchForm()
-    dispatch_form.volunteer_ids.choices = [(c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible]
+    dispatch_form.volunteer_ids.choices = choices((c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible)
     return render_template(
         "coordinator/order.html",
         order=order,
@@ -95,7 +95,7 @@ def dispatch(order_id: int):
     order = _order_or_404(order_id)
     form = DispatchForm()
     eligible = {c.volunteer.id: c.volunteer for c in matching.rank(order) if c.eligible}
-    form.volunteer_ids.choices = [(i, v.name) for i, v in eligible.items()]
+    form.volunteer_ids.choices = choices((i, v.name) for i, v in eligible.items())
     if form.validate_on_submit():
         try:
             return _dispatch(order, [eligible[i] for i in form.volunteer_ids.data])

@@ -18,6 +18,7 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..auth.forms import PHONE
+from ..choices import choices
 
 
 class OrderForm(FlaskForm):
@@ -44,7 +45,7 @@ class OrderForm(FlaskForm):
 class RatingForm(FlaskForm):
     stars = RadioField(
         _l("Rating"),
-        choices=[(str(n), str(n)) for n in range(5, 0, -1)],
+        choices=choices((str(n), str(n)) for n in range(5, 0, -1)),
         validators=[DataRequired(message=_l("Choose 1 to 5 stars."))],
     )
     comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=500)])

@@ -1,0 +1,59 @@
+# Two commands on a fresh machine: `make run` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
+
+export FLASK_APP := wsgi
+
+.PHONY: run test test-sqlite test-pg lint translations seed clean
+
+$(BIN)/activate: requirements.txt requirements-dev.txt
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $(BIN)/activate
+
+translations: $(BIN)/activate
+	$(BIN)/pybabel compile --use-fuzzy -d translations -f >/dev/null
+
+## Set up, migrate, seed and serve on SQLite at a printed URL.
+run: translations
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask seed
+	@PORT=$${PORT:-$$($(BIN)/python scripts/free_port.py)}; \
+	echo ""; echo "  Serving at http://$(HOST):$$PORT/  (demo accounts: see README)"; echo ""; \
+	$(BIN)/flask run --host $(HOST) --port $$PORT
+
+## The whole suite: lint, translations, SQLite, then PostgreSQL; browser tests included.
+test: translations
+	bash scripts/ensure_browser.sh
+	$(BIN)/ruff check .
+	$(BIN)/python scripts/check_translations.py
+	$(MAKE) test-sqlite
+	$(MAKE) test-pg
+
+test-sqlite: $(BIN)/activate
+	$(BIN)/python -m pytest -q
+
+test-pg: $(BIN)/activate
+	@if $(BIN)/python scripts/pg_reachable.py "$(PG_TEST_URL)"; then \
+		TEST_DATABASE_URL="$(PG_TEST_URL)" $(BIN)/python -m pytest -q; \
+	elif [ "$$CI" = "true" ]; then \
+		echo "PostgreSQL is not reachable at $(PG_TEST_URL): CI must run the PostgreSQL suite" >&2; exit 1; \
+	else \
+		echo "SKIPPED: the PostgreSQL suite, no PostgreSQL at $(PG_TEST_URL)"; \
+	fi
+
+lint: $(BIN)/activate
+	$(BIN)/ruff check .
+
+## Re-extract messages after changing user-visible strings.
+messages: $(BIN)/activate
+	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot . >/dev/null
+	$(BIN)/pybabel update -i messages.pot -d translations --no-fuzzy-matching
+
+clean:
+	rm -rf $(VENV) instance
