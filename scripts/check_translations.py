@@ -21,7 +21,7 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         subprocess.run(
-            [sys.executable, "-m", "babel.messages.frontend", "extract", "-q", "-F", "babel.cfg",
+            [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
              "-k", "_l", "-o", str(pot), "."],
             cwd=ROOT, check=True,
         )
