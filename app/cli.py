@@ -34,11 +34,12 @@ def check_command() -> None:
 
 
 @click.command("seed")
-def seed_command() -> None:
+@click.option("--demo/--no-demo", default=True, help="Also create the demo accounts (never in production).")
+def seed_command(demo: bool) -> None:
     """Load districts, the 亦联盟 menu and the demo accounts (idempotent)."""
     from .seed import seed_all
 
-    counts = seed_all()
+    counts = seed_all(demo=demo)
     db.session.commit()
     click.echo(", ".join(f"{k}: +{v}" for k, v in counts.items()))
 

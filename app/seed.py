@@ -138,9 +138,9 @@ def seed_demo_accounts() -> int:
     return added
 
 
-def seed_all() -> dict[str, int]:
+def seed_all(demo: bool = True) -> dict[str, int]:
     return {
         "districts": seed_districts(),
         "services": seed_menu(),
-        "accounts": seed_demo_accounts(),
+        "accounts": seed_demo_accounts() if demo else 0,
     }
