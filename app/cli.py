@@ -47,3 +47,4 @@ def seed_command(demo: bool) -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(__import__("app.benchdata", fromlist=["bench_cli"]).bench_cli)
