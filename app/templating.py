@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import Flask, url_for
+from flask import Flask, g, url_for
 from flask_babel import format_date, format_datetime, format_time, format_timedelta, get_locale
 from flask_login import current_user
 
@@ -61,7 +61,10 @@ def register(app: Flask) -> None:
     def chrome():
         from .services.notifications import unread_count
 
-        unread = unread_count(current_user) if current_user.is_authenticated else 0
+        unread = 0
+        if current_user.is_authenticated:  # counted with the user lookup (auth.sessions.load_user)
+            unread = g.get("unread_notifications")
+            unread = unread_count(current_user) if unread is None else unread
         return {
             "unread_notifications": unread,
             "logout_form": LogoutForm(),

@@ -10,16 +10,32 @@ from __future__ import annotations
 import time
 from urllib.parse import urljoin, urlsplit
 
-from flask import current_app, redirect, request, session, url_for
+from flask import current_app, g, redirect, request, session, url_for
 from flask_login import current_user, logout_user
-from sqlalchemy import select
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import User
+from ..models import Notification, User
 
 
 def load_user(token: str) -> User | None:
-    return db.session.scalar(select(User).where(User.session_token == token))
+    # One query for what every page needs: the user, their roles (the navigation)
+    # and their unread count (the badge, read by the template context from ``g``).
+    unread = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    row = db.session.execute(
+        select(User, unread).where(User.session_token == token).options(joinedload(User.role_rows))
+    ).unique().first()
+    if row is None:
+        return None
+    g.unread_notifications = row[1]
+    return row[0]
 
 
 def start_session() -> None:

@@ -194,10 +194,11 @@ def _order_page_options():
     return (
         joinedload(Order.service).joinedload(Service.category),
         joinedload(Order.district),
-        joinedload(Order.requester),
+        # Other people's roles are not shown: do not load them with each person.
+        joinedload(Order.requester).lazyload(User.role_rows),
         joinedload(Order.rating),
-        selectinload(Order.assignments).joinedload(Assignment.volunteer),
-        selectinload(Order.events).joinedload(OrderEvent.actor),
+        selectinload(Order.assignments).joinedload(Assignment.volunteer).lazyload(User.role_rows),
+        selectinload(Order.events).joinedload(OrderEvent.actor).lazyload(User.role_rows),
     )
 
 

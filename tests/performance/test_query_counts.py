@@ -1,0 +1,106 @@
+"""Queries per page: within budget and the same at 10 and at 500 orders (L4).
+
+The data comes from the benchmark generator (``app.benchdata``), so the pages
+show orders in every state with their assignments, events and notifications.
+Budgets include the user lookup of the logged-in account: menu <= 2,
+我的订单 <= 3, 我的任务 <= 3, dispatch queue <= 4; order pages are held to a
+fixed number that must not grow with the data.
+"""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from app.benchdata import BENCH_ACCOUNTS, BENCH_PASSWORD, Generator, Sizes
+from app.models import Assignment, Order, User
+from tests.conftest import login
+
+SIZES = (10, 500)
+
+# page -> (role, url template, budget); {order} / {job} are filled from the data
+PAGES = {
+    "menu": ("requester", "/", 2),
+    "my_orders": ("requester", "/my/orders", 3),
+    "my_jobs": ("volunteer", "/jobs/", 3),
+    "queue": ("coordinator", "/dispatch/", 4),
+    "queue_filtered": ("coordinator", "/dispatch/?state=submitted&district_id=17&overdue=y", 4),
+    "requester_order": ("requester", "/my/orders/{order}", 4),
+    "volunteer_job": ("volunteer", "/jobs/{job}", 3),
+    # the ranking of candidates (services/matching.py) adds its own fixed set of queries
+    "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 16),
+}
+
+
+def _load(n: int) -> None:
+    sizes = Sizes(orders=n, requesters=2, volunteers=8, coordinators=1, units=2)
+    Generator(sizes, seed=n, echo=lambda *_: None).run()
+
+
+def _ids() -> dict[str, int]:
+    from app.extensions import db
+
+    requester = db.session.scalar(select(User.id).where(User.phone == BENCH_ACCOUNTS["requester"]))
+    volunteer = db.session.scalar(select(User.id).where(User.phone == BENCH_ACCOUNTS["volunteer"]))
+    order = db.session.scalar(
+        select(Order.id).where(Order.requester_id == requester).order_by(Order.id.desc()).limit(1)
+    )
+    job = db.session.scalar(
+        select(Assignment.id).where(Assignment.volunteer_id == volunteer).order_by(Assignment.id.desc()).limit(1)
+    )
+    coord_order = db.session.scalar(
+        select(Order.id).where(Order.state == "submitted").order_by(Order.id.desc()).limit(1)
+    ) or db.session.scalar(select(Order.id).order_by(Order.id.desc()).limit(1))
+    return {"order": order, "job": job, "coord_order": coord_order}
+
+
+def _measure(app, count_queries) -> dict[str, tuple[int, list[str]]]:
+    """Queries per page, each page fetched warm (second request) by its role."""
+    clients = {}
+    for role, phone in BENCH_ACCOUNTS.items():
+        client = app.test_client()
+        assert login(client, phone, BENCH_PASSWORD).status_code == 302
+        clients[role] = client
+    ids = _ids()
+    counts = {}
+    for name, (role, template, _budget) in PAGES.items():
+        url = template.format(**ids)
+        assert clients[role].get(url).status_code == 200, url
+        with count_queries() as q:
+            response = clients[role].get(url)
+        assert response.status_code == 200, url
+        counts[name] = (q.count, q.statements)
+    return counts
+
+
+@pytest.fixture
+def counts_by_size(app, db, count_queries):
+    from tests.conftest import _clean
+
+    result = {}
+    for n in SIZES:
+        _load(n)
+        result[n] = _measure(app, count_queries)
+        db.session.rollback()
+        _clean(app)
+    return result
+
+
+def _explain(name: str, statements: list[str]) -> str:
+    return f"{name}: {len(statements)} queries\n" + "\n---\n".join(s[:300] for s in statements)
+
+
+def test_queries_per_page_are_within_budget_and_constant(counts_by_size):
+    small, large = (counts_by_size[n] for n in SIZES)
+    report = {name: (small[name][0], large[name][0]) for name in PAGES}
+    print("\nqueries per page (10 orders, 500 orders):", report)
+    for name, (_role, _url, budget) in PAGES.items():
+        assert large[name][0] == small[name][0], _explain(name, large[name][1])
+        assert large[name][0] <= budget, _explain(name, large[name][1])
+
+
+def test_anonymous_menu_is_one_query(client, count_queries):
+    client.get("/")
+    with count_queries() as q:
+        assert client.get("/").status_code == 200
+    assert q.count == 1, q.statements
