@@ -16,7 +16,10 @@ ORDER_STATES = {
     "rejected": _l("Rejected"),
     "cancelled": _l("Cancelled"),
 }
-# One colour per state, the same everywhere (Bootstrap text-bg-*).
+# One colour per state, the same everywhere (Bootstrap text-bg-*). A word the
+# user reads means one colour: 待接单 is the order "dispatched" and the slot
+# "offered"; yellow asks the center to act, cyan a volunteer, blue means the
+# service is on, green done, grey closed, red refused.
 STATE_COLOURS = {
     "submitted": "warning",
     "dispatched": "info",
@@ -24,9 +27,9 @@ STATE_COLOURS = {
     "in_service": "primary",
     "completed": "success",
     "rated": "success",
-    "rejected": "secondary",
+    "rejected": "danger",
     "cancelled": "secondary",
-    "offered": "warning",
+    "offered": "info",
     "declined": "secondary",
     "expired": "secondary",
     "withdrawn": "secondary",

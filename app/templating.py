@@ -2,25 +2,39 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, date, datetime
 
 from flask import Flask, g, url_for
-from flask_babel import format_date, format_datetime, format_time, format_timedelta, get_locale
+from flask_babel import format_date, format_datetime, format_timedelta, get_locale, to_user_timezone
 from flask_login import current_user
 
 from . import labels, workflow
 from .auth.forms import LanguageForm, LogoutForm
 from .models.users import mask_phone
 
+# Dates written the way each language writes them: 2026年12月5日 周六 09:00.
+DATE_PATTERNS = {
+    "zh": {"date": "y年M月d日", "weekday": "y年M月d日 EEE", "datetime": "y年M月d日 HH:mm",
+           "short": "M月d日 HH:mm", "time": "HH:mm"},
+    "en": {"date": "MMM d, y", "weekday": "EEE, MMM d, y", "datetime": "MMM d, y HH:mm",
+           "short": "MMM d, HH:mm", "time": "HH:mm"},
+}
 
-def beijing(value: datetime | None, kind: str = "datetime") -> str:
+
+def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
+    """A date or a UTC time in Beijing time, written the user's way.
+
+    ``kind``: date, weekday (date with the day of the week), time, datetime,
+    or short (month, day and time; the year only when it is not this year).
+    """
     if value is None:
         return ""
-    if kind == "date":
-        return format_date(value, "medium")
-    if kind == "time":
-        return format_time(value, "HH:mm")
-    return format_datetime(value, "yyyy-MM-dd HH:mm")
+    patterns = DATE_PATTERNS.get(str(get_locale()).split("_")[0], DATE_PATTERNS["en"])
+    if not isinstance(value, datetime):
+        return format_date(value, patterns["weekday" if kind == "weekday" else "date"])
+    if kind == "short" and to_user_timezone(value).year != to_user_timezone(datetime.now(UTC)).year:
+        kind = "datetime"
+    return format_datetime(value, patterns.get(kind, patterns["datetime"]))
 
 
 def waited(since: datetime) -> str:

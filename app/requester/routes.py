@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date, datetime, time, timedelta
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
@@ -18,6 +19,8 @@ from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from . import bp
 from .forms import OrderForm, RatingForm
+
+DEFAULT_START = time(9, 0)  # the order form proposes a morning slot of the service's length
 
 
 def _my_order_or_404(order_id: int):
@@ -48,6 +51,9 @@ def new_order(service_id: int):
         form.contact_phone.data = current_user.phone
         form.district_id.data = current_user.district_id or 0
         form.service_date.data = order_service.earliest_service_date(service)
+        form.start_time.data = DEFAULT_START
+        form.end_time.data = (datetime.combine(date.min, DEFAULT_START)
+                              + timedelta(minutes=service.duration_minutes)).time()
     elif form.validate_on_submit():
         request_ = order_service.OrderRequest(
             service_id=service.id,
@@ -73,7 +79,8 @@ def new_order(service_id: int):
                 flash(_("Order placed. The center will dispatch it soon."), "success")
             return redirect(url_for("requester.order", order_id=order.id), 303)
     earliest = order_service.earliest_service_date(service)
-    return render_template("requester/new_order.html", form=form, service=service, earliest=earliest)
+    status = 422 if form.errors else 200
+    return render_template("requester/new_order.html", form=form, service=service, earliest=earliest), status
 
 
 @bp.route("/orders/<int:order_id>")

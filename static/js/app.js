@@ -1,9 +1,27 @@
 // Progressive enhancement only: every page works without it.
+
+// A form is sent once: a double tap on 提交订单 must not order twice. The second
+// submit is dropped and the buttons are disabled once the first is on its way
+// (after the event, so the pressed button's own name/value is still sent).
 document.addEventListener("submit", (event) => {
-  // Disable the submit button after the first click: no double orders by double taps.
   const form = event.target;
   if (form.method.toLowerCase() !== "post") return;
+  if (form.dataset.sending === "1") {
+    event.preventDefault();
+    return;
+  }
+  form.dataset.sending = "1";
   window.setTimeout(() => {
     form.querySelectorAll("button:not([name])").forEach((b) => { b.disabled = true; });
   }, 0);
+});
+
+// Coming back with the browser's back button shows the page from memory:
+// make its forms usable again.
+window.addEventListener("pageshow", (event) => {
+  if (!event.persisted) return;
+  document.querySelectorAll("form[data-sending]").forEach((form) => {
+    delete form.dataset.sending;
+    form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
+  });
 });
