@@ -7,13 +7,19 @@ from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
+    HiddenField,
     IntegerField,
     SelectField,
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import NumberRange, Optional
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
+
+from ..choices import choices
+from ..services.orders import MAX_CREW
+from ..workflow import REASONS
 
 
 class DispatchForm(FlaskForm):
@@ -25,15 +31,48 @@ class TopDispatchForm(FlaskForm):
     submit = SubmitField(_l("Dispatch to the top suggestions"))
 
 
+class NeededForm(FlaskForm):
+    needed = IntegerField(
+        _l("Volunteers needed"),
+        validators=[InputRequired(message=_l("Enter a number.")),
+                    NumberRange(min=1, max=MAX_CREW, message=_l("Between 1 and %(max)s volunteers."))],
+    )
+    submit = SubmitField(_l("Change"))
+
+
 class QueueFilterForm(FlaskForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
     state = SelectField(_l("State"), validators=[Optional()])
     category_id = SelectField(_l("Category"), coerce=int, validators=[Optional()])
+    service_id = SelectField(_l("Service"), coerce=int, validators=[Optional()])
     district_id = SelectField(_l("District"), coerce=int, validators=[Optional()])
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
     overdue = BooleanField(_l("Overdue only"))
-    q = StringField(_l("Search"), validators=[Optional()])
-    page = IntegerField(validators=[Optional(), NumberRange(min=1, max=10000)])
+    q = StringField(_l("Search"), validators=[Optional(), Length(max=40)])
+    after = HiddenField()
+    before = HiddenField()
+
+
+BULK_ACTIONS = ("dispatch_top", "reject")
+
+
+class BulkForm(FlaskForm):
+    """Several queue rows at once: dispatch each to its top suggestions, or reject each."""
+
+    order_ids = SelectMultipleField(
+        _l("Orders"), coerce=int, validate_choice=False,
+        validators=[DataRequired(message=_l("Select at least one order."))],
+    )
+    action = SelectField(choices=choices((a, a) for a in BULK_ACTIONS), validators=[DataRequired()])
+    reason_code = SelectField(
+        _l("Reason"), choices=choices([("", _l("Choose…")), *REASONS.items()]), validators=[Optional()]
+    )
+    note = TextAreaField(_l("Details"), validators=[Optional(), Length(max=500)])
+    next = HiddenField()
+
+    def validate_reason_code(self, field) -> None:
+        if self.action.data == "reject" and not field.data:
+            raise ValidationError(_l("Choose a reason."))

@@ -1,8 +1,10 @@
-"""The coordinator's dispatch console: queue, order page, dispatch, reject."""
+"""The coordinator's dispatch console: queue, order page, dispatch, crews, reject."""
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from urllib.parse import urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -14,12 +16,12 @@ from ..auth.routes import district_pairs
 from ..choices import choices
 from ..extensions import db
 from ..forms import ReasonForm
-from ..models import Assignment, Category
+from ..models import Assignment, Category, Service
 from ..services import matching
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from . import bp
-from .forms import DispatchForm, QueueFilterForm, TopDispatchForm
+from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm
 
 
 def _order_or_404(order_id: int):
@@ -29,46 +31,123 @@ def _order_or_404(order_id: int):
     return order
 
 
-@bp.route("/")
-@role_required("coordinator")
-def queue():
+def _back_to_order(order_id: int):
+    return redirect(url_for("coordinator.order", order_id=order_id), 303)
+
+
+def _queue_filter_form() -> QueueFilterForm:
     form = QueueFilterForm(request.args)
     form.state.choices = choices([("", _("All")), ("submitted", labels.ORDER_STATES["submitted"]),
                                   ("dispatched", labels.ORDER_STATES["dispatched"])])
-    categories = db.session.execute(select(Category.id, Category.name).order_by(Category.position))
+    # One query for both lists: the service list is grouped by category.
+    rows = db.session.execute(
+        select(Category.id, Category.name, Service.id, Service.name)
+        .join(Service, Service.category_id == Category.id)
+        .order_by(Category.position, Category.id, Service.position, Service.id)
+    ).all()
+    categories = list(dict.fromkeys((cid, cname) for cid, cname, _sid, _sname in rows))
     form.category_id.choices = choices([(0, _("All")), *categories])
+    form.service_id.choices = choices([(0, _("All")), *((sid, sname) for _c, _n, sid, sname in rows)])
     form.district_id.choices = choices([(0, _("All")), *district_pairs()])
     form.validate()
+    return form
+
+
+def _clean(field):
+    return field.data if field.data and not field.errors else None
+
+
+@bp.route("/")
+@role_required("coordinator")
+def queue():
+    form = _queue_filter_form()
     f = order_service.QueueFilter(
-        state=form.state.data or None,
-        category_id=form.category_id.data or None,
-        district_id=form.district_id.data or None,
-        date_from=form.date_from.data if not form.date_from.errors else None,
-        date_to=form.date_to.data if not form.date_to.errors else None,
+        state=_clean(form.state),
+        category_id=_clean(form.category_id),
+        service_id=_clean(form.service_id),
+        district_id=_clean(form.district_id),
+        date_from=_clean(form.date_from),
+        date_to=_clean(form.date_to),
         overdue_only=bool(form.overdue.data),
         q=(form.q.data or "")[:40],
     )
-    page = form.page.data if form.page.data and not form.page.errors else 1
-    orders, has_more = order_service.dispatch_queue(f, page=page)
-    return render_template(
-        "coordinator/queue.html", form=form, orders=orders, page=page, has_more=has_more,
-        reject_form=ReasonForm(),
+    page = order_service.dispatch_queue(
+        f, after=form.after.data or None, before=form.before.data or None,
+        per_page=current_app.config["QUEUE_PAGE_SIZE"],
     )
+    filters = {k: v for k, v in request.args.items() if k not in ("after", "before") and v}
+    bulk_form = BulkForm(formdata=None, next=request.full_path)
+    return render_template(
+        "coordinator/queue.html", form=form, page=page, filters=filters, bulk_form=bulk_form,
+        filtered=bool(filters),
+    )
+
+
+@bp.route("/bulk", methods=["POST"])
+@role_required("coordinator")
+def bulk():
+    form = BulkForm()
+    target = form.next.data if _is_queue_url(form.next.data) else url_for("coordinator.queue")
+    if not form.validate_on_submit():
+        for errors in form.errors.values():
+            for error in errors:
+                flash(error, "danger")
+        return redirect(target, 303)
+    orders = order_service.orders_for_coordinator(form.order_ids.data[:100])
+    if form.action.data == "reject":
+        result = order_service.bulk_apply(
+            orders, order_service.reject_order, current_user, form.reason_code.data, form.note.data or ""
+        )
+        done = _("Rejected %(n)s order(s).", n=len(result.done))
+    else:
+        result = order_service.bulk_apply(orders, order_service.dispatch_to_top, current_user)
+        done = _("Dispatched %(n)s order(s) to their top suggestions.", n=len(result.done))
+    db.session.commit()
+    if result.done:
+        flash(done, "success")
+    for order, message in result.failed:
+        flash(_("Order %(number)s: %(message)s", number=order.number, message=message), "warning")
+    return redirect(target, 303)
+
+
+def _is_queue_url(target: str | None) -> bool:
+    if not target:
+        return False
+    parts = urlsplit(target)
+    return not parts.scheme and not parts.netloc and parts.path == url_for("coordinator.queue")
 
 
 def _render_order(order, status=200, **forms):
     candidates = matching.rank(order)
     dispatch_form = forms.pop("dispatch_form", None) or DispatchForm()
-    dispatch_form.volunteer_ids.choices = choices((c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible)
+    dispatch_form.volunteer_ids.choices = choices(
+        (c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible
+    )
     return render_template(
         "coordinator/order.html",
         order=order,
         candidates=candidates,
+        slots=crew_slots(order),
         dispatch_form=dispatch_form,
         top_form=TopDispatchForm(),
+        needed_form=forms.pop("needed_form", None) or NeededForm(formdata=None, needed=order.needed),
         reason_form=forms.pop("reason_form", None) or ReasonForm(),
+        can_change_crew=order.state in order_service.CREW_STATES,
         **forms,
     ), status
+
+
+def crew_slots(order) -> list[Assignment | None]:
+    """The order's N places: accepted volunteers first, then open offers, then empty ones.
+
+    Offers beyond N are listed too: several volunteers can be asked for one
+    place, and the first to accept takes it.
+    """
+    holding = [a for a in order.assignments if a.holds_slot]
+    offered = [a for a in order.assignments if a.state == "offered"]
+    slots: list[Assignment | None] = [*holding, *offered]
+    slots.extend([None] * max(order.needed - len(slots), 0))
+    return slots
 
 
 @bp.route("/orders/<int:order_id>")
@@ -84,9 +163,9 @@ def _dispatch(order, volunteers):
     except IntegrityError:
         db.session.rollback()
         flash(_("That volunteer was already offered this order."), "warning")
-        return redirect(url_for("coordinator.order", order_id=order.id), 303)
+        return _back_to_order(order.id)
     flash(_("Offered to %(n)s volunteer(s).", n=len(offered)), "success")
-    return redirect(url_for("coordinator.order", order_id=order.id), 303)
+    return _back_to_order(order.id)
 
 
 @bp.route("/orders/<int:order_id>/dispatch", methods=["POST"])
@@ -111,13 +190,37 @@ def dispatch_top(order_id: int):
     order = _order_or_404(order_id)
     if not TopDispatchForm().validate_on_submit():
         abort(400)
-    open_offers = len(order.open_offers)
-    wanted = max(order.needed - order.accepted_count - open_offers, 1)
-    volunteers = matching.top(order, wanted)
-    if not volunteers:
-        flash(_("No eligible volunteer is free for this order."), "warning")
-        return redirect(url_for("coordinator.order", order_id=order_id), 303)
-    return _dispatch(order, volunteers)
+    try:
+        offered = order_service.dispatch_to_top(order, current_user)
+        db.session.commit()
+    except ValidationFailed as err:
+        db.session.rollback()
+        flash(err.message, "warning")
+        return _back_to_order(order_id)
+    except IntegrityError:
+        db.session.rollback()
+        flash(_("That volunteer was already offered this order."), "warning")
+        return _back_to_order(order_id)
+    flash(_("Offered to %(n)s volunteer(s).", n=len(offered)), "success")
+    return _back_to_order(order_id)
+
+
+@bp.route("/orders/<int:order_id>/needed", methods=["POST"])
+@role_required("coordinator")
+def change_needed(order_id: int):
+    order = _order_or_404(order_id)
+    form = NeededForm()
+    if form.validate_on_submit():
+        try:
+            order_service.change_needed(order, form.needed.data, current_user)
+            db.session.commit()
+            flash(_("The order now needs %(n)s volunteer(s).", n=form.needed.data), "success")
+            return _back_to_order(order_id)
+        except ValidationFailed as err:
+            db.session.rollback()
+            form.needed.errors.append(err.message)
+            order = _order_or_404(order_id)
+    return _render_order(order, 422, needed_form=form)
 
 
 @bp.route("/orders/<int:order_id>/<any(reject, cancel):action>", methods=["POST"])
@@ -129,7 +232,7 @@ def close(order_id: int, action: str):
         workflow.apply(order, action, current_user, reason_code=form.reason_code.data, note=form.note.data or "")
         db.session.commit()
         flash(labels.ACTIONS[action], "info")
-        return redirect(url_for("coordinator.order", order_id=order_id), 303)
+        return _back_to_order(order_id)
     return _render_order(order, 422, reason_form=form)
 
 
@@ -148,4 +251,4 @@ def withdraw(assignment_id: int):
         flash(_("The volunteer was withdrawn from the order."), "info")
     else:
         flash(_("Choose a reason."), "danger")
-    return redirect(url_for("coordinator.order", order_id=assignment.order_id), 303)
+    return _back_to_order(assignment.order_id)

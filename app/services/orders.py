@@ -7,12 +7,12 @@ rules around it (minimum notice, who is eligible) and never commit.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -168,6 +168,107 @@ def dispatch_order(order: Order, volunteers: list[User], actor: User) -> list[As
     return offered
 
 
+def dispatch_to_top(order: Order, actor: User) -> list[Assignment]:
+    """Offer ``order`` to as many top-ranked volunteers as it is short of.
+
+    Raises ``ValidationFailed`` when nobody eligible is free, and the
+    workflow's errors when the order cannot be dispatched now.
+    """
+    from . import matching
+
+    wanted = max(order.needed - order.accepted_count - len(order.open_offers), 1)
+    volunteers = matching.top(order, wanted)
+    if not volunteers:
+        raise ValidationFailed("volunteer_ids", _l("No eligible volunteer is free for this order."))
+    return dispatch_order(order, volunteers, actor)
+
+
+CREW_STATES = (OrderState.SUBMITTED.value, OrderState.DISPATCHED.value)
+MAX_CREW = 20
+
+
+def change_needed(order: Order, needed: int, actor: User) -> None:
+    """Set how many volunteers ``order`` needs (a coordinator's decision).
+
+    The number is data, not state; but when lowering it fills a dispatched
+    order, the order becomes ``accepted`` through the workflow and the offers
+    still open are withdrawn. Raises ``ValidationFailed`` for a number out of
+    range or below the volunteers already accepted, ``NotPermitted`` for a
+    non-coordinator and ``IllegalTransition`` in any other state.
+    """
+    if not (actor.is_active and actor.has_role("coordinator")):
+        raise workflow.NotPermitted(_l("You may not do this."))
+    if not 1 <= needed <= MAX_CREW:
+        raise ValidationFailed("needed", _l("Between 1 and %(n)s volunteers.", n=MAX_CREW))
+    # A conditional UPDATE: a volunteer accepting at the same moment either
+    # lands first (and is counted here) or waits for this row and sees the new number.
+    result = db.session.execute(
+        update(Order)
+        .where(Order.id == order.id, Order.state.in_(CREW_STATES), Order.accepted_count <= needed)
+        .values(needed=needed)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.refresh(order, ["needed", "accepted_count", "state"])
+    if result.rowcount != 1:
+        if order.state not in CREW_STATES:
+            raise workflow.IllegalTransition(_l("The crew can only change before the order is filled."))
+        raise ValidationFailed(
+            "needed",
+            _l("%(n)s volunteers have accepted already; withdraw one first.", n=order.accepted_count),
+        )
+    if order.state == OrderState.DISPATCHED.value and order.accepted_count >= order.needed:
+        workflow.apply(order, "fill", workflow.SYSTEM)
+        for offer in db.session.scalars(
+            select(Assignment).where(
+                Assignment.order_id == order.id, Assignment.state == AssignmentState.OFFERED.value
+            ).order_by(Assignment.id)
+        ).all():
+            workflow.apply(offer, "withdraw", workflow.SYSTEM, reason_code="slots_filled")
+
+
+@dataclass
+class BulkResult:
+    done: list[Order]
+    failed: list[tuple[Order, str]]
+
+
+def bulk_apply(orders: list[Order], step, *args) -> BulkResult:
+    """Run ``step(order, *args)`` for each order, each in its own savepoint.
+
+    One order that cannot be handled (dispatched meanwhile, nobody free)
+    does not undo the others; its message is collected instead.
+    """
+    result = BulkResult([], [])
+    for order in orders:
+        savepoint = db.session.begin_nested()
+        try:
+            step(order, *args)
+            savepoint.commit()
+            result.done.append(order)
+        except (workflow.WorkflowError, ValidationFailed, IntegrityError) as err:
+            savepoint.rollback()
+            result.failed.append((order, str(getattr(err, "message", err))))
+    return result
+
+
+def reject_order(order: Order, actor: User, reason_code: str, note: str = "") -> None:
+    workflow.apply(order, "reject", actor, reason_code=reason_code, note=note)
+
+
+def orders_for_coordinator(order_ids: list[int]) -> list[Order]:
+    """The orders picked in the queue, in the queue's order."""
+    if not order_ids:
+        return []
+    return list(
+        db.session.scalars(
+            select(Order)
+            .where(Order.id.in_(order_ids))
+            .options(joinedload(Order.service), selectinload(Order.assignments))
+            .order_by(Order.starts_at, Order.submitted_at, Order.id)
+        )
+    )
+
+
 def _offer_hours() -> int:
     from flask import current_app
 
@@ -292,14 +393,42 @@ class QueueFilter:
     q: str = ""
 
 
-def queue_query(f: QueueFilter) -> Select:
-    """Orders that need a hand: submitted, or dispatched with a shortfall."""
+QUEUE_STATES = (OrderState.SUBMITTED.value, OrderState.DISPATCHED.value)
+
+
+def open_offers_column():
+    """A correlated count of an order's unanswered offers, computed by the database."""
+    return (
+        select(func.count(Assignment.id))
+        .where(Assignment.order_id == Order.id, Assignment.state == AssignmentState.OFFERED.value)
+        .correlate(Order)
+        .scalar_subquery()
+    )
+
+
+def parse_order_number(term: str) -> int | None:
+    """The order id inside a number people quote: yymmdd + the id (at least 5 digits)."""
+    if term.isdigit() and len(term) >= 11:
+        return int(term[6:])
+    return None
+
+
+def queue_query(f: QueueFilter, offered=None) -> Select:
+    """Orders that need a hand: submitted, or dispatched with a shortfall.
+
+    The shortfall (needed - accepted - open offers) is computed in SQL, so
+    the queue is one statement whatever the number of rows.
+    """
+    offered = open_offers_column() if offered is None else offered
     needs_hand = or_(
         Order.state == OrderState.SUBMITTED.value,
-        (Order.state == OrderState.DISPATCHED.value),
+        and_(
+            Order.state == OrderState.DISPATCHED.value,
+            Order.needed - Order.accepted_count - offered > 0,
+        ),
     )
     query = select(Order).where(needs_hand)
-    if f.state in (OrderState.SUBMITTED.value, OrderState.DISPATCHED.value):
+    if f.state in QUEUE_STATES:
         query = query.where(Order.state == f.state)
     if f.service_id:
         query = query.where(Order.service_id == f.service_id)
@@ -315,35 +444,96 @@ def queue_query(f: QueueFilter) -> Select:
         query = query.where(Order.starts_at < beijing_to_utc(f.date_to + timedelta(days=1), time(0)))
     if f.overdue_only:
         query = query.where(Order.overdue_at.is_not(None))
-    if f.q:
-        term = f.q.strip()
-        conditions = [Order.unit.contains(term, autoescape=True)]
-        conditions.append(
-            Order.requester_id.in_(select(User.id).where(User.name.contains(term, autoescape=True)))
-        )
-        if term.isdigit() and len(term) > 6:
-            conditions.append(Order.id == int(term[6:]))
+    term = (f.q or "").strip()
+    if term:
+        conditions = [
+            Order.unit.contains(term, autoescape=True),
+            Order.requester_id.in_(select(User.id).where(User.name.contains(term, autoescape=True))),
+        ]
+        order_id = parse_order_number(term)
+        if order_id is not None:
+            conditions.append(Order.id == order_id)
         query = query.where(or_(*conditions))
     return query
 
 
-def dispatch_queue(f: QueueFilter, page: int = 1, per_page: int = 50) -> tuple[list[Order], bool]:
-    """One page of the queue, most urgent first; returns (orders, has_more)."""
-    page = max(1, min(page, 200))
-    rows = list(
-        db.session.scalars(
-            queue_query(f)
-            .options(
-                joinedload(Order.service),
-                joinedload(Order.district),
-                selectinload(Order.assignments),
-            )
-            .order_by(Order.starts_at, Order.submitted_at, Order.id)
-            .offset((page - 1) * per_page)
-            .limit(per_page + 1)
+@dataclass
+class QueueRow:
+    order: Order
+    offered: int
+
+    @property
+    def shortfall(self) -> int:
+        return self.order.needed - self.order.accepted_count - self.offered
+
+
+@dataclass
+class QueuePage:
+    rows: list[QueueRow]
+    next_cursor: str | None  # the page after this one, or None at the end
+    prev_cursor: str | None  # the page before this one, or None at the start
+
+
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _cursor_of(order: Order) -> str:
+    # Whole microseconds, not float seconds: the next page starts exactly after this row.
+    starts = (order.starts_at - _EPOCH) // _MICROSECOND
+    submitted = (order.submitted_at - _EPOCH) // _MICROSECOND
+    return f"{starts}-{submitted}-{order.id}"
+
+
+def _parse_cursor(cursor: str | None) -> tuple[datetime, datetime, int] | None:
+    try:
+        starts, submitted, order_id = (int(part) for part in (cursor or "").split("-"))
+        return _EPOCH + starts * _MICROSECOND, _EPOCH + submitted * _MICROSECOND, order_id
+    except (ValueError, OverflowError):
+        return None
+
+
+def dispatch_queue(
+    f: QueueFilter, after: str | None = None, before: str | None = None, per_page: int = 50
+) -> QueuePage:
+    """One page of the queue, most urgent first: earliest service, then longest waiting.
+
+    Keyset paging on (starts_at, submitted_at, id): a page costs the same at
+    row 10 or row 100,000, and no COUNT runs over the table. ``after`` and
+    ``before`` are cursors from a previous page; a malformed cursor means the
+    first page.
+    """
+    offered = open_offers_column()
+    key = tuple_(Order.starts_at, Order.submitted_at, Order.id)
+    query = (
+        queue_query(f, offered)
+        .add_columns(offered.label("offered"))
+        .options(
+            joinedload(Order.service),
+            joinedload(Order.district),
+            # The requester's name only: their roles stay unloaded.
+            joinedload(Order.requester).lazyload(User.role_rows),
         )
     )
-    return rows[:per_page], len(rows) > per_page
+    backwards = False
+    if (position := _parse_cursor(after)) is not None:
+        query = query.where(key > tuple_(*position))
+    elif (position := _parse_cursor(before)) is not None:
+        query = query.where(key < tuple_(*position))
+        backwards = True
+    ordering = (Order.starts_at, Order.submitted_at, Order.id)
+    query = query.order_by(*(c.desc() for c in ordering) if backwards else ordering)
+    found = [QueueRow(order, offered) for order, offered in db.session.execute(query.limit(per_page + 1))]
+    more = len(found) > per_page
+    rows = found[:per_page]
+    if backwards:
+        rows.reverse()
+        next_cursor = _cursor_of(rows[-1].order) if rows else None
+        prev_cursor = _cursor_of(rows[0].order) if more else None
+    else:
+        next_cursor = _cursor_of(rows[-1].order) if more else None
+        prev_cursor = _cursor_of(rows[0].order) if rows and position is not None else None
+    return QueuePage(rows, next_cursor, prev_cursor)
 
 
 def menu() -> list[Category]:

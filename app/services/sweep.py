@@ -8,9 +8,11 @@ conditional UPDATE.
 
 from __future__ import annotations
 
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask import current_app, has_request_context
 from sqlalchemy import select, update
 
 from .. import workflow
@@ -32,19 +34,23 @@ def sweep(dispatch_deadline_hours: int, now: datetime | None = None) -> SweepRes
     result = SweepResult()
     due = list(
         db.session.scalars(
-            select(Assignment.id).where(Assignment.state == "offered", Assignment.expires_at < now)
+            select(Assignment.id)
+            .where(Assignment.state == "offered", Assignment.expires_at < now)
+            .order_by(Assignment.id)
         )
     )
     db.session.rollback()
-    for assignment_id in due:
-        assignment = db.session.get(Assignment, assignment_id)
-        try:
-            workflow.apply(assignment, "expire", workflow.SYSTEM, reason_code=None)
-            db.session.commit()
-            result.expired += 1
-        except workflow.WorkflowError:
-            db.session.rollback()
-            result.skipped += 1
+    # From cron there is no request; a lost race still renders its (lazy) message.
+    with nullcontext() if has_request_context() else current_app.test_request_context():
+        for assignment_id in due:
+            assignment = db.session.get(Assignment, assignment_id)
+            try:
+                workflow.apply(assignment, "expire", workflow.SYSTEM, reason_code=None)
+                db.session.commit()
+                result.expired += 1
+            except workflow.WorkflowError:
+                db.session.rollback()
+                result.skipped += 1
     cutoff = now - timedelta(hours=dispatch_deadline_hours)
     flagged = db.session.execute(
         update(Order)
