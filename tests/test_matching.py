@@ -1,0 +1,231 @@
+"""Matching: each eligibility rule, the scoring and the ordering, weights from WEIGHTS only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+from types import SimpleNamespace
+
+import pytest
+from sqlalchemy import select, update
+
+from app import workflow
+from app.models import Assignment, Category, District, Order, Service
+from app.services import matching
+from app.services import orders as order_service
+from app.services.matching import WEIGHTS, Candidate, rank, score, top
+from tests.conftest import make_user
+
+
+@pytest.fixture(autouse=True)
+def request_context(app, db):
+    with app.test_request_context():
+        yield
+
+
+def volunteer(phone: str, name: str, *, services=(), categories=(), districts=(), approved=True,
+              availability=None):
+    user = make_user(phone, name, ["volunteer"], approved=approved)
+    profile = user.profile
+    profile.services = list(services)
+    profile.categories = list(categories)
+    profile.districts = list(districts)
+    if availability is not None:
+        profile.availability = availability
+    workflow.db.session.flush()
+    return user
+
+
+def by_id(candidates) -> dict[int, Candidate]:
+    return {c.volunteer.id: c for c in candidates}
+
+
+@pytest.fixture
+def bda(db):
+    return db.session.scalar(select(District).where(District.code == "bda"))
+
+
+# --- eligibility -------------------------------------------------------------------------
+
+
+def test_only_approved_active_volunteers_are_proposed(db, make_order, bda):
+    order = make_order("submitted")
+    approved = volunteer("13911110001", "甲", districts=[bda])
+    pending = volunteer("13911110002", "乙", districts=[bda], approved=False)
+    suspended = volunteer("13911110003", "丙", districts=[bda])
+    suspended.profile.status = "suspended"
+    inactive = volunteer("13911110004", "丁", districts=[bda])
+    inactive.active = False
+    db.session.flush()
+
+    found = by_id(rank(order))
+    assert found[approved.id].eligible
+    assert not found[pending.id].eligible and not found[suspended.id].eligible
+    assert str(found[pending.id].blocked) == str(matching._l("Not an approved volunteer"))
+    assert inactive.id not in found
+    proposed = {u.id for u in top(order, 50)}
+    assert approved.id in proposed and not proposed & {pending.id, suspended.id, inactive.id}
+
+
+def test_who_declined_is_shown_greyed_with_why(db, users, make_order):
+    order = make_order("dispatched")
+    offer = order.assignments[0]
+    workflow.apply(offer, "decline", offer.volunteer, reason_code="too_far")
+    db.session.commit()
+    c = by_id(rank(order))[offer.volunteer_id]
+    assert not c.eligible and str(c.blocked) == str(matching._l("Declined this order"))
+    assert offer.volunteer_id not in {u.id for u in top(order, 50)}
+
+
+def test_who_is_already_on_the_order_or_placed_it_is_not_proposed(db, users, make_order):
+    order = make_order("dispatched", requester="volunteer2")
+    found = by_id(rank(order))
+    assert str(found[users["volunteer"].id].blocked) == str(matching._l("Already on this order"))
+    assert str(found[users["volunteer2"].id].blocked) == str(matching._l("Placed this order"))
+
+
+@pytest.mark.parametrize("holding", ["accepted", "in_service"])
+def test_an_overlapping_accepted_job_blocks_the_volunteer(db, users, make_order, holding):
+    busy_job = make_order(holding)  # users["volunteer"] holds it
+    order = make_order("submitted")
+    # Same day; overlap by half an hour.
+    db.session.execute(update(Order).where(Order.id == order.id).values(
+        starts_at=busy_job.ends_at - timedelta(minutes=30), ends_at=busy_job.ends_at + timedelta(hours=1)))
+    db.session.commit()
+    db.session.refresh(order)
+    c = by_id(rank(order))[users["volunteer"].id]
+    assert not c.eligible and str(c.blocked) == str(matching._l("Busy at that time"))
+    assert users["volunteer"].id not in {u.id for u in top(order, 50)}
+
+
+def test_a_job_that_ends_when_the_order_starts_does_not_block(db, users, make_order):
+    earlier = make_order("accepted")
+    order = make_order("submitted")
+    db.session.execute(update(Order).where(Order.id == order.id).values(
+        starts_at=earlier.ends_at, ends_at=earlier.ends_at + timedelta(hours=2)))
+    db.session.commit()
+    db.session.refresh(order)
+    assert by_id(rank(order))[users["volunteer"].id].eligible
+
+
+def test_an_open_offer_or_a_finished_job_elsewhere_does_not_block(db, users, make_order):
+    offered_elsewhere = make_order("dispatched")
+    done = make_order("completed")
+    order = make_order("submitted")
+    db.session.execute(update(Order).where(Order.id.in_([offered_elsewhere.id, done.id])).values(
+        starts_at=order.starts_at, ends_at=order.ends_at))
+    db.session.commit()
+    assert by_id(rank(order))[users["volunteer"].id].eligible
+
+
+# --- scoring and ordering --------------------------------------------------------------------
+
+
+def fake_order(service_id=1, category_id=10, district_id=100):
+    return SimpleNamespace(service_id=service_id, district_id=district_id,
+                           service=SimpleNamespace(category_id=category_id))
+
+
+def fake_candidate(services=(), categories=(), districts=(), free=True, open_jobs=0, rating=None,
+                   hours="0"):
+    profile = SimpleNamespace(
+        services=[SimpleNamespace(id=i) for i in services],
+        categories=[SimpleNamespace(id=i) for i in categories],
+        districts=[SimpleNamespace(id=i) for i in districts],
+        available_at=lambda weekday, period: free,
+    )
+    return Candidate(SimpleNamespace(profile=profile), open_jobs=open_jobs, average_rating=rating,
+                     hours_this_month=Decimal(hours))
+
+
+def scored(c: Candidate) -> float:
+    score(c, fake_order(), 0, 0)
+    return c.score
+
+
+def test_each_reason_adds_its_weight():
+    assert scored(fake_candidate(free=False)) == 0
+    assert scored(fake_candidate(services=[1], free=False)) == WEIGHTS["service"]
+    # This service counts once, not again for its category.
+    assert scored(fake_candidate(services=[1], categories=[10], free=False)) == WEIGHTS["service"]
+    assert scored(fake_candidate(categories=[10], free=False)) == WEIGHTS["category"]
+    assert scored(fake_candidate(districts=[100], free=False)) == WEIGHTS["district"]
+    assert scored(fake_candidate()) == WEIGHTS["available"]
+    assert scored(fake_candidate(free=False, open_jobs=2)) == 2 * WEIGHTS["per_open_job"]
+    assert scored(fake_candidate(free=False, rating=4.5)) == pytest.approx(1.5 * WEIGHTS["per_star"])
+    assert scored(fake_candidate(free=False, hours="6")) == 6 * WEIGHTS["per_hour_this_month"]
+
+
+def test_the_reasons_are_shown():
+    c = fake_candidate(services=[1], districts=[100], open_jobs=1, rating=4.0, hours="2")
+    score(c, fake_order(), 0, 0)
+    shown = [str(r) for r in c.reasons]
+    for expected in ("Delivers this service", "Serves this district", "Usually free then"):
+        assert str(matching._l(expected)) in shown
+    assert len(shown) == 6  # plus open jobs, rating, hours this month
+
+
+def test_weights_come_from_weights_only(monkeypatch):
+    monkeypatch.setattr(matching, "WEIGHTS", dict.fromkeys(WEIGHTS, 0.0))
+    everything = fake_candidate(services=[1], categories=[10], districts=[100], open_jobs=3, rating=5, hours="9")
+    assert scored(everything) == 0
+    monkeypatch.setattr(matching, "WEIGHTS", {**dict.fromkeys(WEIGHTS, 0.0), "district": 7.0})
+    assert scored(fake_candidate(services=[1], districts=[100])) == 7.0
+
+
+def test_ranking_order(db, users, make_order, bda):
+    order = make_order("submitted")  # 交通安全法规宣讲 in 经开区, weekday morning
+    svc = order.service
+    other_category = db.session.scalar(select(Category).where(Category.id != svc.category_id))
+    sibling = db.session.scalar(select(Service).where(Service.category_id == svc.category_id,
+                                                      Service.id != svc.id))
+    none = 0  # available nowhere in the week
+    exact = volunteer("13922220001", "专", services=[svc], districts=[bda], availability=none)
+    same_category = volunteer("13922220002", "类", categories=[svc.category], districts=[bda], availability=none)
+    sibling_only = volunteer("13922220003", "邻", services=[sibling], districts=[bda], availability=none)
+    elsewhere = volunteer("13922220004", "远", categories=[other_category], availability=none)
+    twin = volunteer("13922220005", "双", categories=[svc.category], districts=[bda], availability=none)
+    loaded = volunteer("13922220006", "忙", categories=[svc.category], districts=[bda], availability=none)
+    db.session.commit()
+    # An open offer elsewhere costs one step of load.
+    other = make_order("submitted", service="插花艺术体验")
+    order_service.dispatch_order(other, [loaded], users["coordinator"])
+    db.session.commit()
+
+    ranked = [c.volunteer.id for c in rank(order) if c.volunteer.id in
+              {exact.id, same_category.id, sibling_only.id, elsewhere.id, twin.id, loaded.id}]
+    # Equal scores keep the older account first.
+    assert ranked == [exact.id, same_category.id, twin.id, loaded.id, sibling_only.id, elsewhere.id]
+    found = by_id(rank(order))
+    assert found[exact.id].score == WEIGHTS["service"] + WEIGHTS["district"]
+    assert found[loaded.id].score == found[twin.id].score + WEIGHTS["per_open_job"]
+    assert found[sibling_only.id].score == WEIGHTS["district"]
+
+
+def test_fairness_rating_and_hours_come_from_the_record(db, users, make_order):
+    make_order("rated")  # users["volunteer"]: 5 stars, 2 hours this month
+    order = make_order("submitted")
+    c = by_id(rank(order))[users["volunteer"].id]
+    assert c.average_rating == 5.0 and c.hours_this_month == Decimal("2")
+    assert c.open_jobs == 0
+
+
+def test_blocked_volunteers_come_after_every_eligible_one(db, users, make_order):
+    order = make_order("dispatched")
+    candidates = rank(order)
+    flags = [c.eligible for c in candidates]
+    assert flags == sorted(flags, reverse=True) and not flags[-1]
+    eligible = [c.score for c in candidates if c.eligible]
+    assert eligible == sorted(eligible, reverse=True)
+    assert [u.id for u in top(order, 2)] == [c.volunteer.id for c in candidates if c.eligible][:2]
+
+
+def test_dispatch_to_top_offers_the_shortfall(db, users, make_order):
+    order = make_order("dispatched", needed=1)
+    order_service.change_needed(order, 3, users["coordinator"])
+    expected = [u.id for u in top(order, 2)]
+    offered = order_service.dispatch_to_top(order, users["coordinator"])
+    assert [a.volunteer_id for a in offered] == expected
+    assert len([a for a in order.assignments if a.state == "offered"]) == 3
+    assert db.session.scalar(select(Assignment.id).where(Assignment.order_id == order.id,
+                                                         Assignment.state != "offered")) is None
