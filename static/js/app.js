@@ -25,3 +25,12 @@ window.addEventListener("pageshow", (event) => {
     form.querySelectorAll("button").forEach((b) => { b.disabled = false; });
   });
 });
+
+// A form sent back with a problem: take the user to the first field to fix.
+document.addEventListener("DOMContentLoaded", () => {
+  const first = document.querySelector("form .is-invalid, form .star-picker.is-invalid input");
+  if (first && typeof first.focus === "function") {
+    first.focus({ preventScroll: true });
+    first.scrollIntoView({ block: "center" });
+  }
+});
