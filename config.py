@@ -34,11 +34,15 @@ class Config:
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False
 
+    WTF_CSRF_ENABLED = True
+    WTF_CSRF_SSL_STRICT = True  # on https a POST from another site's page is refused
+
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_DURATION = timedelta(days=30)
     REMEMBER_COOKIE_HTTPONLY = True
     REMEMBER_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_REFRESH_EACH_REQUEST = False  # 30 days from the login, not from the last visit
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 
@@ -62,6 +66,7 @@ class TestConfig(Config):
 
 
 class ProductionConfig(Config):
+    DEBUG = False
     SESSION_COOKIE_SECURE = True
     REMEMBER_COOKIE_SECURE = True
     SESSION_COOKIE_NAME = "__Host-session"
@@ -81,6 +86,10 @@ class ProductionConfig(Config):
         uri = app_config.get("SQLALCHEMY_DATABASE_URI", "")
         if uri in ("sqlite://", "sqlite:///:memory:") or ":memory:" in uri:
             raise RuntimeError("production needs a persistent database")
+        if not app_config.get("WTF_CSRF_ENABLED", True):
+            raise RuntimeError("CSRF protection must be on in production")
+        if not (app_config.get("SESSION_COOKIE_SECURE") and app_config.get("REMEMBER_COOKIE_SECURE")):
+            raise RuntimeError("session and remember cookies must be Secure in production")
 
 
 CONFIGS = {

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, render_template, request
+from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
+from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import DataError, OperationalError
 
-from .extensions import db
+from .auth.audit import record
+from .extensions import db, login_manager
 from .workflow import WorkflowError
 
 log = logging.getLogger(__name__)
@@ -17,6 +19,19 @@ log = logging.getLogger(__name__)
 
 def _page(code: int, title: str, message: str):
     return render_template("errors/error.html", code=code, title=title, message=message), code
+
+
+def _forget_user_if_unloadable() -> None:
+    """The error page needs ``current_user``; with the database gone, show it as anonymous."""
+    if "_login_user" not in g:
+        g._login_user = login_manager.anonymous_user()
+
+
+def _user_id() -> int | None:
+    try:
+        return current_user.id if current_user.is_authenticated else None
+    except Exception:  # the database may be the reason we are here
+        return None
 
 
 def register(app: Flask) -> None:
@@ -35,10 +50,14 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(403)
     def forbidden(err):
+        record("access", "forbidden", user_id=_user_id(), endpoint=request.endpoint)
         return _page(403, _("Not allowed"), _("Your account may not open this page."))
 
     @app.errorhandler(404)
     def not_found(err):
+        if request.view_args and _user_id() is not None:
+            # "not yours" and "does not exist" answer alike; the log keeps the attempt.
+            record("access", "not_found", user_id=_user_id(), endpoint=request.endpoint)
         return _page(404, _("Not found"), _("This page does not exist or is not yours to see."))
 
     @app.errorhandler(405)
@@ -55,15 +74,26 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(429)
     def too_many(err):
+        record("rate_limit", "refused", user_id=_user_id(), endpoint=request.endpoint)
         return _page(429, _("Too many attempts"), _("Too many attempts. Wait 15 minutes and try again."))
 
     @app.errorhandler(OperationalError)
     def database_down(err):
+        _forget_user_if_unloadable()
         db.session.rollback()
         log.error("database unavailable on %s", request.path)
         return _page(503, _("Busy"), _("The service is briefly unavailable. Try again shortly."))
 
+    @app.errorhandler(DataError)
+    def data_error(err):
+        # A value the database refuses (PostgreSQL: NUL, over-long text) that a
+        # form did not catch: the request was bad, nothing was written.
+        db.session.rollback()
+        log.warning("database refused a value on %s", request.path)
+        return _page(400, _("Bad request"), _("The request could not be understood."))
+
     @app.errorhandler(500)
     def server_error(err):
+        _forget_user_if_unloadable()
         db.session.rollback()
         return _page(500, _("Something went wrong"), _("The error was recorded. Try again shortly."))

@@ -8,6 +8,7 @@ from wtforms import SelectField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from .choices import choices
+from .validators import MULTI_LINE
 from .workflow import REASONS
 
 
@@ -23,5 +24,5 @@ class ReasonForm(FlaskForm):
         choices=choices([("", _l("Choose…")), *REASONS.items()]),
         validators=[DataRequired(message=_l("Choose a reason."))],
     )
-    note = TextAreaField(_l("Details"), validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Details"), validators=[Optional(), Length(max=500), MULTI_LINE])
     submit = SubmitField(_l("Confirm"))

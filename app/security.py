@@ -21,6 +21,15 @@ def set_security_headers(response: Response) -> Response:
         response.headers.setdefault(
             "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
         )
-    if current_user.is_authenticated and response.mimetype == "text/html":
+    response.headers.setdefault("Cross-Origin-Opener-Policy", "same-origin")
+    if response.mimetype == "text/html" and _signed_in():
+        # Pages of a signed-in person stay out of shared and back-button caches.
         response.headers["Cache-Control"] = "no-store"
     return response
+
+
+def _signed_in() -> bool:
+    try:
+        return bool(current_user.is_authenticated)
+    except Exception:  # the user could not be loaded (database down): treat as signed in
+        return True

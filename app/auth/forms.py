@@ -1,4 +1,4 @@
-"""Sign-up, login and language forms."""
+"""Sign-up, login, password and language forms."""
 
 from __future__ import annotations
 
@@ -8,31 +8,52 @@ from wtforms import BooleanField, PasswordField, SelectField, StringField, Submi
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..choices import choices
+from ..validators import SINGLE_LINE, NotCommonPassword
 
 PHONE = Regexp(r"^1[3-9]\d{9}$", message=_l("Enter an 11-digit mobile number."))
+PASSWORD_MIN, PASSWORD_MAX = 8, 128
+
+
+def new_password_validators():
+    return [
+        DataRequired(),
+        Length(min=PASSWORD_MIN, max=PASSWORD_MAX, message=_l("8 to 128 characters.")),
+        NotCommonPassword(),
+    ]
 
 
 class LoginForm(FlaskForm):
-    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20)])
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=128)])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20), SINGLE_LINE])
+    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     remember = BooleanField(_l("Keep me signed in for 30 days"))
     submit = SubmitField(_l("Sign in"))
 
 
 class RegisterForm(FlaskForm):
-    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40)])
-    phone = StringField(_l("Mobile number"), validators=[DataRequired(), PHONE])
-    unit = StringField(_l("Work unit"), validators=[DataRequired(), Length(max=80)])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40), SINGLE_LINE])
+    phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20), SINGLE_LINE, PHONE])
+    unit = StringField(_l("Work unit"), validators=[DataRequired(), Length(max=80), SINGLE_LINE])
     district_id = SelectField(_l("District"), coerce=int, validators=[DataRequired()])
-    password = PasswordField(
-        _l("Password"),
-        validators=[DataRequired(), Length(min=8, max=128, message=_l("8 to 128 characters."))],
-    )
+    password = PasswordField(_l("Password"), validators=new_password_validators())
     password2 = PasswordField(
         _l("Repeat password"),
         validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
     )
     submit = SubmitField(_l("Create account"))
+
+
+class PasswordChangeForm(FlaskForm):
+    current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
+    password = PasswordField(_l("New password"), validators=new_password_validators())
+    password2 = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Change password"))
+
+
+class SignOutEverywhereForm(FlaskForm):
+    submit = SubmitField(_l("Sign out on every other device"))
 
 
 class LogoutForm(FlaskForm):

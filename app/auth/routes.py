@@ -1,12 +1,10 @@
-"""Register, log in, log out, switch language."""
+"""Register, log in, log out, change password, sign out everywhere, switch language."""
 
 from __future__ import annotations
 
-import logging
-
 from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required, login_user, logout_user
+from flask_login import current_user, fresh_login_required, login_fresh, login_required
 from sqlalchemy import select
 
 from ..choices import choices
@@ -15,14 +13,25 @@ from ..models import District, User
 from ..services.accounts import register_user
 from ..services.errors import ValidationFailed
 from . import bp
-from .forms import LanguageForm, LoginForm, LogoutForm, RegisterForm
-from .sessions import is_safe_next, start_session
-
-audit = logging.getLogger("app.audit")
+from .audit import record
+from .forms import (
+    LanguageForm,
+    LoginForm,
+    LogoutForm,
+    PasswordChangeForm,
+    RegisterForm,
+    SignOutEverywhereForm,
+)
+from .sessions import begin_session, end_session, is_safe_next, revoke_sessions
 
 
 def _login_key() -> str:
     return "login:" + (request.form.get("phone") or "").strip()[:20]
+
+
+def _failed(response) -> bool:
+    """Only failed attempts count: a failure re-renders the form (200), success redirects."""
+    return response.status_code == 200
 
 
 def district_pairs() -> list[tuple[int, str]]:
@@ -34,30 +43,27 @@ def district_choices():
     return choices([(0, _("Choose…")), *district_pairs()])
 
 
+# Per client address and per account, failures only (S11). Production keeps the
+# counters in Redis so that every worker sees the same numbers.
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=lambda r: r.status_code == 200)
-@limiter.limit(
-    "10 per 15 minutes", methods=["POST"], key_func=_login_key,
-    deduct_when=lambda r: r.status_code == 200,
-)
+@limiter.limit("30 per 15 minutes", methods=["POST"], deduct_when=_failed)
+@limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_login_key, deduct_when=_failed)
 def login():
-    if current_user.is_authenticated:
+    if current_user.is_authenticated and login_fresh():
         return redirect(url_for("menu.home"))
     form = LoginForm()
     if form.validate_on_submit():
-        user = db.session.scalar(select(User).where(User.phone == form.phone.data.strip()))
+        phone = form.phone.data.strip()
+        user = db.session.scalar(select(User).where(User.phone == phone))
         if user is not None and user.active and user.check_password(form.password.data):
             target = request.args.get("next")
-            locale = session.get("locale")
-            session.clear()
-            if locale:
-                session["locale"] = locale
-            login_user(user, remember=form.remember.data)
-            start_session()
-            audit.info("login ok user=%s", user.id)
+            begin_session(user, remember=form.remember.data)
+            record("login", "ok", user_id=user.id, remember=bool(form.remember.data))
             return redirect(target if is_safe_next(target) else url_for("menu.home"))
-        audit.info("login failed")
+        record("login", "failed", login=phone)
         flash(_("Wrong mobile number or password."), "danger")
+    elif form.is_submitted():
+        record("login", "failed", login=form.phone.data or "", reason="invalid_form")
     return render_template("auth/login.html", form=form)
 
 
@@ -65,14 +71,11 @@ def login():
 @login_required
 def logout():
     if LogoutForm().validate_on_submit():
+        user_id = current_user.id
         current_user.rotate_session()
         db.session.commit()
-        audit.info("logout user=%s", current_user.id)
-        logout_user()
-        locale = session.get("locale")
-        session.clear()
-        if locale:
-            session["locale"] = locale
+        end_session()
+        record("logout", "ok", user_id=user_id)
         flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
@@ -91,15 +94,63 @@ def register():
                 password=form.password.data,
             )
         except ValidationFailed as err:
+            db.session.rollback()
             getattr(form, err.field).errors.append(err.message)
         else:
             db.session.commit()
-            session.clear()
-            login_user(user)
-            start_session()
+            begin_session(user)
+            record("register", "ok", user_id=user.id)
             flash(_("Welcome! Your account is ready."), "success")
             return redirect(url_for("menu.home"))
     return render_template("auth/register.html", form=form)
+
+
+def _render_account(password_form=None, status: int = 200):
+    return render_template(
+        "auth/account.html",
+        password_form=password_form or PasswordChangeForm(),
+        everywhere_form=SignOutEverywhereForm(),
+    ), status
+
+
+@bp.route("/account")
+@login_required
+def account():
+    return _render_account()
+
+
+@bp.route("/account/password", methods=["POST"])
+@fresh_login_required
+def change_password():
+    form = PasswordChangeForm()
+    if form.validate_on_submit():
+        if not current_user.check_password(form.current.data):
+            form.current.errors.append(_("This is not your current password."))
+            record("password_change", "failed", user_id=current_user.id)
+            return _render_account(form, 422)
+        user = current_user._get_current_object()
+        user.set_password(form.password.data)  # rotates the session token too
+        db.session.commit()
+        begin_session(user, remember=bool(session.get("remember")))
+        record("password_change", "ok", user_id=user.id)
+        flash(_("Your password was changed. Other devices are signed out."), "success")
+        return redirect(url_for("auth.account"), 303)
+    return _render_account(form, 422)
+
+
+@bp.route("/account/sign-out-everywhere", methods=["POST"])
+@login_required
+def sign_out_everywhere():
+    if not SignOutEverywhereForm().validate_on_submit():
+        return _render_account(status=400)
+    user = current_user._get_current_object()
+    revoke_sessions(user)
+    db.session.commit()
+    # This device stays signed in, on the new token, but no longer remembered.
+    begin_session(user, remember=False)
+    record("sign_out_everywhere", "ok", user_id=user.id)
+    flash(_("Every other device is signed out."), "success")
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.route("/language", methods=["POST"])

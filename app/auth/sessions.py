@@ -1,8 +1,10 @@
 """Sessions that can be revoked and that time out.
 
 The session stores the user's rotating ``session_token`` instead of the id,
-so logout or a password change ends every copy of the cookie. Idle and
-absolute timeouts are checked before every request.
+so logout, a password change, deactivation or "sign out everywhere" ends
+every copy of the session and remember cookies. Idle and absolute timeouts
+are checked before every request; a remembered login lasts at most
+``REMEMBER_COOKIE_DURATION`` and is never fresh.
 """
 
 from __future__ import annotations
@@ -11,15 +13,21 @@ import time
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
-from flask_login import current_user, logout_user
+from flask_login import current_user, login_user, logout_user
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
 from ..models import Notification, User
+from .audit import record
+
+# Session keys kept across login, logout and timeouts.
+_KEPT_KEYS = ("locale",)
 
 
 def load_user(token: str) -> User | None:
+    if not token:
+        return None
     # One query for what every page needs: the user, their roles (the navigation)
     # and their unread count (the badge, read by the template context from ``g``).
     unread = (
@@ -38,10 +46,51 @@ def load_user(token: str) -> User | None:
     return row[0]
 
 
-def start_session() -> None:
+def start_session(remember: bool = False) -> None:
     now = int(time.time())
     session["login_at"] = now
     session["seen_at"] = now
+    session["remember"] = bool(remember)
+
+
+def _clear_session(keep_remember_op: bool = True) -> None:
+    kept = {k: session[k] for k in _KEPT_KEYS if k in session}
+    remember_op = session.get("_remember") if keep_remember_op else None
+    session.clear()
+    session.update(kept)
+    if remember_op:
+        session["_remember"] = remember_op
+
+
+def begin_session(user: User, remember: bool = False) -> None:
+    """Log ``user`` in on a fresh session: nothing from before the login survives."""
+    _clear_session(keep_remember_op=False)
+    login_user(user, remember=remember, fresh=True)
+    start_session(remember)
+
+
+def end_session() -> None:
+    """Log out here and drop the session (and the remember cookie)."""
+    logout_user()
+    _clear_session()
+
+
+def revoke_sessions(user: User) -> None:
+    """Every session and remember cookie of ``user`` stops working."""
+    user.rotate_session()
+
+
+def deactivate_user(user: User, actor: User | None = None) -> None:
+    """Deactivate an account; its open sessions end on their next request."""
+    user.active = False
+    revoke_sessions(user)
+    record("deactivate", "ok", user_id=user.id, actor=actor.id if actor is not None else None)
+
+
+def on_login_from_cookie(sender, user=None, **extra) -> None:
+    """A remember cookie brought the user back: a new, non-fresh, remembered session."""
+    start_session(remember=True)
+    record("login_remembered", "ok", user_id=user.id if user is not None else None)
 
 
 def enforce_session_timeouts():
@@ -50,21 +99,24 @@ def enforce_session_timeouts():
     if not current_user.is_authenticated:
         return None
     now = int(time.time())
-    if session.get("_remember") or request.cookies.get(
-        current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
-    ):
-        idle_ok = True
-    else:
-        idle = current_app.config["SESSION_IDLE_TIMEOUT"].total_seconds()
-        idle_ok = now - session.get("seen_at", now) <= idle
-    absolute = current_app.config["PERMANENT_SESSION_LIFETIME"].total_seconds()
-    fresh_enough = now - session.get("login_at", now) <= absolute or session.get("_remember")
-    if idle_ok and fresh_enough:
-        if now - session.get("seen_at", 0) > 60:
-            session["seen_at"] = now
+    cfg = current_app.config
+    login_at = session.get("login_at")
+    seen_at = session.get("seen_at")
+    if login_at is None or seen_at is None:
+        start_session(session.get("remember", False))
         return None
-    logout_user()
-    session.clear()
+    if session.get("remember"):
+        expired = now - login_at > cfg["REMEMBER_COOKIE_DURATION"].total_seconds()
+    else:
+        expired = (
+            now - seen_at > cfg["SESSION_IDLE_TIMEOUT"].total_seconds()
+            or now - login_at > cfg["PERMANENT_SESSION_LIFETIME"].total_seconds()
+        )
+    if not expired:
+        session["seen_at"] = now
+        return None
+    record("session_timeout", "ok", user_id=current_user.id)
+    end_session()
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
@@ -72,7 +124,7 @@ def is_safe_next(target: str | None) -> bool:
     """Only paths on this site; no scheme, host or backslash tricks."""
     if not target or not target.startswith("/") or target.startswith("//"):
         return False
-    if "\\" in target or any(ord(ch) < 32 for ch in target):
+    if "\\" in target or any(ord(ch) < 32 or ord(ch) == 127 for ch in target):
         return False
     parts = urlsplit(urljoin(request.host_url, target))
     return parts.scheme in ("http", "https") and parts.netloc == urlsplit(request.host_url).netloc

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..auth.forms import PHONE
 from ..choices import choices
+from ..validators import MULTI_LINE, SINGLE_LINE
 
 
 class OrderForm(FlaskForm):
@@ -29,15 +30,15 @@ class OrderForm(FlaskForm):
         _l("District"), coerce=int,
         validators=[DataRequired(message=_l("Choose a district."))],
     )
-    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=200)])
-    unit = StringField(_l("Work unit"), validators=[DataRequired(), Length(max=80)])
-    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=40)])
-    contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), PHONE])
+    address = StringField(_l("Address"), validators=[DataRequired(), Length(max=200), SINGLE_LINE])
+    unit = StringField(_l("Work unit"), validators=[DataRequired(), Length(max=80), SINGLE_LINE])
+    contact_name = StringField(_l("Contact person"), validators=[DataRequired(), Length(max=40), SINGLE_LINE])
+    contact_phone = StringField(_l("Contact phone"), validators=[DataRequired(), Length(max=20), SINGLE_LINE, PHONE])
     audience_size = IntegerField(
         _l("Audience size"),
         validators=[DataRequired(message=_l("Enter a number.")), NumberRange(min=1, max=10000)],
     )
-    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500)])
+    note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500), MULTI_LINE])
     form_token = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     submit = SubmitField(_l("Place order"))
 
@@ -48,5 +49,5 @@ class RatingForm(FlaskForm):
         choices=choices((str(n), str(n)) for n in range(5, 0, -1)),
         validators=[DataRequired(message=_l("Choose 1 to 5 stars."))],
     )
-    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=500)])
+    comment = TextAreaField(_l("Comment"), validators=[Optional(), Length(max=500), MULTI_LINE])
     submit = SubmitField(_l("Submit rating"))

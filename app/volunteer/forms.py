@@ -7,14 +7,17 @@ from flask_wtf import FlaskForm
 from wtforms import DecimalField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from ..validators import MULTI_LINE, FiniteNumber
+
 
 class CompleteForm(FlaskForm):
     hours = DecimalField(
         _l("Hours served"), places=1,
         validators=[
             DataRequired(message=_l("Enter the hours served.")),
+            FiniteNumber(),
             NumberRange(min=0.5, max=24, message=_l("Hours must be between 0.5 and 24.")),
         ],
     )
-    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=500)])
+    summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=500), MULTI_LINE])
     submit = SubmitField(_l("Complete"))

@@ -1,0 +1,111 @@
+"""Who may do what: every (endpoint, method) of the app -> expected answer per role.
+
+Data, not code. The probes in ``test_access_matrix.py`` build each URL from
+the world fixture: ``order_id`` is always an order of requester A (one per
+state), ``assignment_id`` a slot of the volunteer who was offered the order,
+``service_id`` a published service. Expected answers:
+
+- an HTTP status (200, 403, 404): exactly that;
+- ``LOGIN``: a redirect to the login page (anonymous, deactivated);
+- ``REDIRECT``: a redirect somewhere else on the site;
+- ``OK``: the action is the role's to take: 200, a redirect that is not to
+  the login page, 409 (the state forbids it now) or 422 (the form is
+  incomplete); never 400, 403, 404 or a 5xx.
+
+Another requester's order and another volunteer's slot answer 404, the same
+as an id that does not exist; a role that never may answers 403.
+"""
+
+from __future__ import annotations
+
+LOGIN, REDIRECT, OK = "login", "redirect", "ok"
+
+ROLES = (
+    "anonymous",
+    "requester_a",  # owns every order of the world
+    "requester_b",
+    "volunteer_offered",  # holds the slots of the world's orders
+    "volunteer_not_offered",
+    "volunteer_declined",  # declined an offer on the dispatched order
+    "coordinator",
+    "admin",  # the admin role alone
+    "deactivated",  # logged in, then deactivated: treated as anonymous
+)
+
+_SIGNED_OUT = {"anonymous": LOGIN, "deactivated": LOGIN}
+
+
+def _everyone(value) -> dict[str, object]:
+    return {role: value for role in ROLES}
+
+
+def _signed_in(value) -> dict[str, object]:
+    return {**_everyone(value), **_SIGNED_OUT}
+
+
+def _only(allowed: dict[str, object]) -> dict[str, object]:
+    """Signed-out roles go to login, the named roles get their answer, every other role 403."""
+    return {**_everyone(403), **_SIGNED_OUT, **allowed}
+
+
+def _requester_object(owner_answer) -> dict[str, object]:
+    return _only({"requester_a": owner_answer, "requester_b": 404})
+
+
+def _volunteer_object(owner_answer) -> dict[str, object]:
+    return _only({
+        "volunteer_offered": owner_answer,
+        "volunteer_not_offered": 404,
+        "volunteer_declined": 404,
+    })
+
+
+COORDINATOR_ONLY = _only({"coordinator": OK})
+COORDINATOR_PAGE = _only({"coordinator": 200})
+REQUESTERS = {"requester_a": 200, "requester_b": 200}
+VOLUNTEERS = {"volunteer_offered": 200, "volunteer_not_offered": 200, "volunteer_declined": 200}
+
+MATRIX: dict[tuple[str, str], dict[str, object]] = {
+    # the menu is public
+    ("menu.home", "GET"): _everyone(200),
+    ("menu.service", "GET"): _everyone(200),
+    # signing in and out
+    ("auth.login", "GET"): {**_everyone(REDIRECT), "anonymous": 200, "deactivated": 200},
+    ("auth.login", "POST"): {**_everyone(REDIRECT), "anonymous": 200, "deactivated": 200},
+    ("auth.register", "GET"): _everyone(200),
+    ("auth.register", "POST"): _everyone(200),
+    ("auth.logout", "POST"): _signed_in(LOGIN),  # signed in: logged out, then sent to login
+    ("auth.language", "POST"): _everyone(REDIRECT),
+    ("auth.account", "GET"): _signed_in(200),
+    ("auth.change_password", "POST"): _signed_in(OK),
+    ("auth.sign_out_everywhere", "POST"): _signed_in(OK),
+    # notifications: everyone signed in, each their own
+    ("notifications.index", "GET"): _signed_in(200),
+    ("notifications.mark_read", "POST"): _signed_in(OK),
+    # requester
+    ("requester.orders", "GET"): _only(REQUESTERS),
+    ("requester.new_order", "GET"): _only(REQUESTERS),
+    ("requester.new_order", "POST"): _only({"requester_a": OK, "requester_b": OK}),
+    ("requester.order", "GET"): _requester_object(200),
+    ("requester.cancel", "POST"): _requester_object(OK),
+    ("requester.rate", "POST"): _requester_object(OK),
+    # volunteer
+    ("volunteer.jobs", "GET"): _only(VOLUNTEERS),
+    ("volunteer.job", "GET"): _volunteer_object(200),
+    ("volunteer.accept", "POST"): _volunteer_object(OK),
+    ("volunteer.check_in", "POST"): _volunteer_object(OK),
+    ("volunteer.decline", "POST"): _volunteer_object(OK),
+    ("volunteer.complete", "POST"): _volunteer_object(OK),
+    # coordinator console
+    ("coordinator.queue", "GET"): COORDINATOR_PAGE,
+    ("coordinator.order", "GET"): COORDINATOR_PAGE,
+    ("coordinator.dispatch", "POST"): COORDINATOR_ONLY,
+    ("coordinator.dispatch_top", "POST"): COORDINATOR_ONLY,
+    ("coordinator.close", "POST"): COORDINATOR_ONLY,
+    ("coordinator.withdraw", "POST"): COORDINATOR_ONLY,
+    ("coordinator.bulk", "POST"): COORDINATOR_ONLY,
+    ("coordinator.change_needed", "POST"): COORDINATOR_ONLY,
+}
+
+# Rules the matrix does not probe: files anyone may fetch.
+UNPROBED = {"static", "bootstrap.static"}

@@ -1,0 +1,198 @@
+"""The world: one order in every state, every role signed in, canary PII.
+
+Used by the access matrix, PII, XSS, header and mass-assignment tests. Canary
+phone numbers (``138001380nn``) and addresses (``测试路nn号CANARY``) are unique
+per order, so a leak names its source.
+"""
+
+from __future__ import annotations
+
+import re
+import time as _time
+from dataclasses import dataclass, field
+from datetime import date, time, timedelta
+from functools import lru_cache
+
+from flask.testing import FlaskClient
+from flask_login.utils import _create_identifier
+from sqlalchemy import select
+from werkzeug.security import generate_password_hash
+
+from app import workflow
+from app.auth.sessions import deactivate_user
+from app.extensions import db, limiter
+from app.models import Assignment, Order, Service, User, VolunteerProfile
+from app.models.users import mask_phone
+from app.seed import DEMO_PASSWORD
+from app.services import orders as order_service
+
+ORDER_STATES = ("submitted", "dispatched", "accepted", "in_service", "completed", "rated",
+                "rejected", "cancelled")
+SERVICE_NAME = "交通安全法规宣讲"
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
+
+
+def csrf_from(html: str) -> str:
+    match = CSRF_RE.search(html) or re.search(r'name="csrf_token" value="([^"]+)"', html)
+    assert match, "no CSRF token on the page"
+    return match.group(1)
+
+
+def fresh_csrf(client: FlaskClient, url: str = "/") -> str:
+    return csrf_from(client.get(url).get_data(as_text=True))
+
+
+def login(client: FlaskClient, phone: str, password: str = DEMO_PASSWORD, remember: bool = False,
+          next_url: str | None = None):
+    token = fresh_csrf(client, "/login")
+    data = {"phone": phone, "password": password, "csrf_token": token}
+    if remember:
+        data["remember"] = "y"
+    url = "/login" + (f"?next={next_url}" if next_url else "")
+    return client.post(url, data=data)
+
+
+@lru_cache(maxsize=1)
+def demo_password_hash() -> str:
+    return generate_password_hash(DEMO_PASSWORD, method="scrypt")
+
+
+def new_user(phone: str, name: str, roles: list[str]) -> User:
+    """A user with the demo password (hashed once per run: scrypt is slow on purpose)."""
+    user = User(phone=phone, name=name, unit="测试单位", district_id=1)
+    user.password_hash = demo_password_hash()
+    user.set_roles(roles)
+    db.session.add(user)
+    if "volunteer" in roles:
+        db.session.add(VolunteerProfile(user=user, status="approved"))
+    db.session.flush()
+    return user
+
+
+def sign_in_directly(client: FlaskClient, user: User) -> None:
+    """A fresh signed-in session without the login form (whose scrypt check is slow).
+
+    The session and sessions tests use the real form; this is for tests about
+    what a signed-in person may see and do.
+    """
+    with client.application.test_request_context(environ_base=client.environ_base):
+        ident = _create_identifier()
+    with client.session_transaction() as sess:
+        now = int(_time.time())
+        sess.update({"_user_id": user.get_id(), "_fresh": True, "_id": ident,
+                     "login_at": now, "seen_at": now, "remember": False})
+
+
+def canary_phone(n: int) -> str:
+    return f"138001380{n:02d}"
+
+
+def canary_address(n: int) -> str:
+    return f"测试路{n:02d}号CANARY"
+
+
+def place(requester: User, n: int, service: Service | None = None, **overrides) -> Order:
+    svc = service or db.session.scalar(select(Service).where(Service.name == SERVICE_NAME))
+    values = dict(
+        service_id=svc.id,
+        service_date=date.today() + timedelta(days=svc.min_notice_days + 2 + n % 20),
+        start_time=time(9, 0), end_time=time(11, 0), district_id=17,
+        address=canary_address(n), contact_name=f"联系人{n:02d}", contact_phone=canary_phone(n),
+        audience_size=30, unit="北京亦庄智造科技有限公司", note="", form_token=None,
+    )
+    values.update(overrides)
+    return order_service.place_order(requester, order_service.OrderRequest(**values))
+
+
+def drive(order: Order, state: str, requester: User, crew: list[User], coordinator: User) -> Order:
+    """Move a submitted ``order`` to ``state`` through the workflow, as the real actors."""
+    if state == "submitted":
+        return order
+    if state == "rejected":
+        order_service.dispatch_order(order, crew, coordinator)
+        workflow.apply(order, "reject", coordinator, reason_code="out_of_scope")
+        return order
+    slots = order_service.dispatch_order(order, crew, coordinator)
+    if state == "dispatched":
+        return order
+    for a in slots:
+        workflow.apply(a, "accept", a.volunteer)
+    if state == "cancelled":
+        workflow.apply(order, "cancel", requester, reason_code="requester_withdrew")
+        return order
+    if state == "accepted":
+        return order
+    for a in slots:
+        workflow.apply(a, "check_in", a.volunteer)
+    if state == "in_service":
+        return order
+    for a in slots:
+        workflow.apply(a, "complete", a.volunteer, hours="2", summary="顺利完成")
+    if state == "completed":
+        return order
+    order_service.rate_order(order, requester, 5, "很好")
+    return order
+
+
+@dataclass
+class World:
+    users: dict[str, User | None]
+    orders: dict[str, Order]
+    jobs: dict[str, Assignment]  # the offered volunteer's slot, by order state
+    declined_job: Assignment
+    service_id: int
+    clients: dict[str, FlaskClient] = field(default_factory=dict)
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def canaries(self) -> dict[int, tuple[str, str]]:
+        return {o.id: (o.contact_phone, o.address) for o in self.orders.values()}
+
+
+def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
+    """Users for every role, one order per state (needed=1), signed-in clients."""
+    limiter.reset()
+    requester_a = seeded["requester"]
+    coordinator = seeded["coordinator"]
+    vol_offered = seeded["volunteer"]
+    users: dict[str, User | None] = {
+        "anonymous": None,
+        "requester_a": requester_a,
+        "requester_b": new_user("13900000101", "乙请求人", ["requester"]),
+        "volunteer_offered": vol_offered,
+        "volunteer_not_offered": new_user("13900000102", "未派志愿者", ["volunteer"]),
+        "volunteer_declined": new_user("13900000103", "婉拒志愿者", ["volunteer"]),
+        "coordinator": coordinator,
+        "admin": new_user("13900000104", "仅管理员", ["admin"]),
+        "deactivated": new_user("13900000105", "已停用", ["requester", "volunteer"]),
+    }
+    orders: dict[str, Order] = {}
+    for n, state in enumerate(ORDER_STATES, start=10):
+        order = place(requester_a, n)
+        orders[state] = drive(order, state, requester_a, [vol_offered], coordinator)
+        assert order.state == state, (state, order.state)
+    declined = order_service.dispatch_order(orders["dispatched"], [users["volunteer_declined"]], coordinator)[0]
+    workflow.apply(declined, "decline", users["volunteer_declined"], reason_code="too_far")
+    db.session.commit()
+    jobs = {}
+    for state, order in orders.items():
+        mine = [a for a in order.assignments if a.volunteer_id == vol_offered.id]
+        if mine:
+            jobs[state] = mine[-1]
+    service_id = db.session.scalar(select(Service.id).where(Service.name == SERVICE_NAME))
+    world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id)
+    if sign_in:
+        for role, user in users.items():
+            client = app.test_client()
+            if user is not None:
+                sign_in_directly(client, user)
+            world.clients[role] = client
+        deactivate_user(users["deactivated"])
+        db.session.commit()
+        for role, client in world.clients.items():
+            world.tokens[role] = fresh_csrf(client)
+        limiter.reset()
+    return world
+
+
+def masked(phone: str) -> str:
+    return mask_phone(phone)
