@@ -50,7 +50,9 @@ class WorkflowError(Exception):
     status_code = 409
 
     def __init__(self, message, field: str | None = None):
-        super().__init__(str(message))
+        # Keep the lazy message: translating it here needs a request (the
+        # locale is the user's), and a sweep or a worker thread has none.
+        super().__init__(message)
         self.message = message
         self.field = field
 
@@ -247,12 +249,16 @@ def apply(
     if t is None or not _entity_matches(t, target):
         raise IllegalTransition(_l("This action does not exist."))
     order = _order_of(target)
-    _lock_and_refresh(order, target)
-    if not may_act(t, target, actor):
-        raise NotPermitted(_l("You may not do this."))
-    if not state_allows(t, target):
-        raise IllegalTransition(_illegal_message(t, target))
-    reason_code = _check_input(t, actor, reason_code, hours, summary)
+    # The checks only read. A new assignment already sits in its order's
+    # collection but not yet in the session: loading the actor's expired
+    # attributes must not autoflush it (SAWarning, and nothing to write yet).
+    with db.session.no_autoflush:
+        _lock_and_refresh(order, target)
+        if not may_act(t, target, actor):
+            raise NotPermitted(_l("You may not do this."))
+        if not state_allows(t, target):
+            raise IllegalTransition(_illegal_message(t, target))
+        reason_code = _check_input(t, actor, reason_code, hours, summary)
 
     from_state = _state_of(target)
     now = utcnow()
@@ -337,18 +343,19 @@ def _lock_and_refresh(order: Order, target: Target) -> None:
 
 
 def _reload(order: Order, target: Target) -> None:
-    db.session.execute(
+    # The rows must be fetched: populate_existing only refreshes what is loaded.
+    db.session.scalars(
         select(Order)
         .where(Order.id == order.id)
         .with_for_update()
         .execution_options(populate_existing=True)
-    )
+    ).all()
     if isinstance(target, Assignment) and target.id is not None:
-        db.session.execute(
+        db.session.scalars(
             select(Assignment)
             .where(Assignment.id == target.id)
             .execution_options(populate_existing=True)
-        )
+        ).all()
 
 
 def _compare_and_set(model, obj, expected_state: str, values: dict) -> None:

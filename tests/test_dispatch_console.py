@@ -281,12 +281,6 @@ def test_change_crew_and_slots_over_http(db, users, login_as, make_order):
 
 
 @pytest.mark.pg
-@pytest.mark.xfail(
-    reason="app.workflow._reload runs SELECT ... FOR UPDATE without fetching the row, so "
-    "populate_existing never refreshes the order: the last accept sees a stale counter and "
-    "does not fill the order. Fixed by consuming the result (.all()) in _reload.",
-    strict=False,
-)
 def test_five_volunteers_race_for_two_places(app, db, users, make_order):
     order = make_order("submitted", needed=2)
     crew = [make_user(f"1390000{i:04d}", f"志愿者{i}", ["volunteer"]) for i in range(5)]
