@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 from datetime import date, datetime, time, timedelta
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -33,7 +33,11 @@ def _my_order_or_404(order_id: int):
 @bp.route("/orders")
 @role_required("requester")
 def orders():
-    return render_template("requester/orders.html", orders=order_service.orders_of_requester(current_user))
+    per_page = order_service.MY_ORDERS_PAGE
+    before = request.args.get("before", type=int)
+    rows = order_service.orders_of_requester(current_user, limit=per_page + 1, before=before)
+    older = rows[per_page - 1].id if len(rows) > per_page else None
+    return render_template("requester/orders.html", orders=rows[:per_page], older=older)
 
 
 @bp.route("/orders/new/<int:service_id>", methods=["GET", "POST"])

@@ -12,7 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, case, func, or_, select, tuple_, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -329,12 +329,29 @@ def assignment_for_volunteer(assignment_id: int, user: User) -> Assignment | Non
     )
 
 
-def orders_of_requester(user: User, limit: int = 100) -> list[Order]:
+MY_ORDERS_PAGE = 20
+
+
+def orders_of_requester(user: User, limit: int = MY_ORDERS_PAGE, before: int | None = None) -> list[Order]:
+    """The requester's orders, newest first, one page of ``limit``.
+
+    ``before`` is the id of the last order of the previous page: the page goes
+    on from there (keyset paging on ``ix_orders_requester_recent``, so page 50
+    costs what page 1 costs). An id that is not the user's gives the first page.
+    """
+    query = select(Order).where(Order.requester_id == user.id)
+    if before is not None:
+        mark = (
+            select(Order.submitted_at)
+            .where(Order.id == before, Order.requester_id == user.id)
+            .scalar_subquery()
+        )
+        query = query.where(
+            or_(mark.is_(None), Order.submitted_at < mark, and_(Order.submitted_at == mark, Order.id < before))
+        )
     return list(
         db.session.scalars(
-            select(Order)
-            .where(Order.requester_id == user.id)
-            .options(joinedload(Order.service), joinedload(Order.district))
+            query.options(joinedload(Order.service), joinedload(Order.district))
             .order_by(Order.submitted_at.desc(), Order.id.desc())
             .limit(limit)
         )
@@ -348,9 +365,14 @@ JOB_GROUPS = {
 }
 
 
-def jobs_of_volunteer(user: User, limit: int = 100) -> dict[str, list[Assignment]]:
-    """The volunteer's assignments grouped as offers, upcoming and done."""
+def jobs_of_volunteer(user: User, limit: int = 30) -> dict[str, list[Assignment]]:
+    """The volunteer's assignments grouped as offers, upcoming and done.
+
+    Open ones (offers, upcoming) come first, then the most recent done ones,
+    ``limit`` in all: a volunteer with years of service still gets a short page.
+    """
     states = [s for group in JOB_GROUPS.values() for s in group]
+    done_last = case((Assignment.state == AssignmentState.COMPLETED.value, 1), else_=0)
     rows = db.session.scalars(
         select(Assignment)
         .where(Assignment.volunteer_id == user.id, Assignment.state.in_(states))
@@ -359,7 +381,7 @@ def jobs_of_volunteer(user: User, limit: int = 100) -> dict[str, list[Assignment
                 joinedload(Order.service), joinedload(Order.district)
             )
         )
-        .order_by(Assignment.id.desc())
+        .order_by(done_last, Assignment.id.desc())
         .limit(limit)
     )
     grouped: dict[str, list[Assignment]] = {k: [] for k in JOB_GROUPS}

@@ -22,6 +22,7 @@ SIZES = (10, 500)
 PAGES = {
     "menu": ("requester", "/", 2),
     "my_orders": ("requester", "/my/orders", 3),
+    "my_orders_older": ("requester", "/my/orders?before={older}", 3),
     "my_jobs": ("volunteer", "/jobs/", 3),
     "queue": ("coordinator", "/dispatch/", 4),
     "queue_filtered": ("coordinator", "/dispatch/?state=submitted&district_id=17&overdue=y", 4),
@@ -51,7 +52,11 @@ def _ids() -> dict[str, int]:
     coord_order = db.session.scalar(
         select(Order.id).where(Order.state == "submitted").order_by(Order.id.desc()).limit(1)
     ) or db.session.scalar(select(Order.id).order_by(Order.id.desc()).limit(1))
-    return {"order": order, "job": job, "coord_order": coord_order}
+    older = db.session.scalars(
+        select(Order.id).where(Order.requester_id == requester)
+        .order_by(Order.submitted_at.desc(), Order.id.desc()).limit(20)
+    ).all()[-1]
+    return {"order": order, "job": job, "coord_order": coord_order, "older": older}
 
 
 def _measure(app, count_queries) -> dict[str, tuple[int, list[str]]]:
@@ -104,3 +109,27 @@ def test_anonymous_menu_is_one_query(client, count_queries):
     with count_queries() as q:
         assert client.get("/").status_code == 200
     assert q.count == 1, q.statements
+
+
+def test_my_orders_pages_through_every_order(app, db, count_queries):
+    """20 a page, newest first; "next" goes on from the last one shown until all were seen."""
+    import re
+
+    from app.models import Order
+
+    _load(300)
+    requester = db.session.scalar(select(User.id).where(User.phone == BENCH_ACCOUNTS["requester"]))
+    expected = db.session.scalars(
+        select(Order.id).where(Order.requester_id == requester).order_by(Order.submitted_at.desc(), Order.id.desc())
+    ).all()
+    client = app.test_client()
+    assert login(client, BENCH_ACCOUNTS["requester"], BENCH_PASSWORD).status_code == 302
+    seen, url = [], "/my/orders"
+    while url:
+        page = client.get(url).get_data(as_text=True)
+        shown = [int(i) for i in re.findall(r'href="/my/orders/(\d+)"', page)]
+        assert 0 < len(shown) <= 20
+        seen += shown
+        older = re.search(r'href="(/my/orders\?before=\d+)"', page)
+        url = older.group(1) if older else None
+    assert seen == expected
