@@ -9,6 +9,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import DataError, OperationalError
+from werkzeug.datastructures import ImmutableMultiDict
 
 from .auth.audit import record
 from .extensions import db, login_manager
@@ -70,6 +71,9 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(err):
+        # The page's own forms must not try to read the refused body again.
+        request.__dict__["form"] = ImmutableMultiDict()
+        request.__dict__["files"] = ImmutableMultiDict()
         return _page(413, _("Too much data"), _("What you sent is too large."))
 
     @app.errorhandler(429)

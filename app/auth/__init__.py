@@ -10,12 +10,13 @@ def _configure_login(state) -> None:
     from flask_login import user_loaded_from_cookie
 
     from ..extensions import login_manager
-    from .sessions import on_login_from_cookie
+    from .sessions import clear_remember_cookie, on_login_from_cookie
 
     login_manager.refresh_view = "auth.login"
     login_manager.needs_refresh_message = _l("Please sign in again to continue.")
     login_manager.needs_refresh_message_category = "info"
     user_loaded_from_cookie.connect(on_login_from_cookie)
+    state.app.after_request(clear_remember_cookie)
 
 
 from . import routes  # noqa: E402,F401

@@ -72,7 +72,28 @@ def begin_session(user: User, remember: bool = False) -> None:
 def end_session() -> None:
     """Log out here and drop the session (and the remember cookie)."""
     logout_user()
-    _clear_session()
+    if session.pop("_remember", None) == "clear":
+        g.clear_remember_cookie = True
+    _clear_session(keep_remember_op=False)
+
+
+def clear_remember_cookie(response):
+    """Delete the remember cookie with the flags it was set with.
+
+    Flask-Login's own deletion omits ``Secure``, and browsers ignore a
+    ``__Host-`` cookie set without it, so the deletion would not happen.
+    """
+    if g.pop("clear_remember_cookie", False):
+        cfg = current_app.config
+        response.delete_cookie(
+            cfg.get("REMEMBER_COOKIE_NAME", "remember_token"),
+            path=cfg.get("REMEMBER_COOKIE_PATH", "/"),
+            domain=cfg.get("REMEMBER_COOKIE_DOMAIN"),
+            secure=bool(cfg.get("REMEMBER_COOKIE_SECURE")),
+            httponly=True,
+            samesite=cfg.get("REMEMBER_COOKIE_SAMESITE"),
+        )
+    return response
 
 
 def revoke_sessions(user: User) -> None:

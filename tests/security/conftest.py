@@ -22,7 +22,7 @@ def pytest_terminal_summary(terminalreporter):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_rate_limits():
+def _fresh_rate_limits(app):
     """Login counters are per process in ``memory://``: every test starts at zero."""
     limiter.reset()
     yield
