@@ -10,6 +10,7 @@ def _configure_login(state) -> None:
     from flask_login import user_loaded_from_cookie
 
     from ..extensions import login_manager
+    from .audit import configure_audit_logger
     from .sessions import clear_remember_cookie, on_login_from_cookie
 
     login_manager.refresh_view = "auth.login"
@@ -17,6 +18,7 @@ def _configure_login(state) -> None:
     login_manager.needs_refresh_message_category = "info"
     user_loaded_from_cookie.connect(on_login_from_cookie)
     state.app.after_request(clear_remember_cookie)
+    configure_audit_logger()
 
 
 from . import routes  # noqa: E402,F401

@@ -42,4 +42,17 @@ def record(action: str, outcome: str, *, user_id: int | None = None, login: str 
         entry["method"] = request.method
         entry["path"] = request.path
     entry.update(fields)
+    # Alembic's fileConfig (flask db upgrade in the same process) disables loggers
+    # that already exist; the audit trail must survive that.
+    audit.disabled = False
     audit.info(json.dumps(entry, ensure_ascii=True, sort_keys=True, default=str))
+
+
+def configure_audit_logger() -> None:
+    """INFO lines reach stderr even where nothing configured logging (gunicorn's default)."""
+    if audit.level == logging.NOTSET:
+        audit.setLevel(logging.INFO)
+    if not audit.handlers and not logging.getLogger().handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        audit.addHandler(handler)
