@@ -56,7 +56,7 @@ BOUNDARY_FIELDS = [
 ]
 
 
-@pytest.mark.parametrize(("form", "field", "maximum"), BOUNDARY_FIELDS, ids=lambda v: str(v))
+@pytest.mark.parametrize(("form", "field", "maximum"), BOUNDARY_FIELDS, ids=str)
 @pytest.mark.parametrize("fill", ["x", "志", "🙂"], ids=["ascii", "cjk", "emoji"])
 def test_max_accepted_and_max_plus_one_refused(app, targets, form, field, maximum, fill):
     too_long = _submit(app, targets, form, field, fill * (maximum + 1))
