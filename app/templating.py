@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from flask import Flask, g, url_for
-from flask_babel import format_date, format_datetime, format_timedelta, get_locale, to_user_timezone
+from flask_babel import format_timedelta, get_locale, get_translations
 from flask_login import current_user
 
 from . import labels, workflow
 from .auth.forms import LanguageForm, LogoutForm
+from .dates import format_moment
 from .models.users import mask_phone
 
-# Dates written the way each language writes them: 2026年12月5日 周六 09:00.
-DATE_PATTERNS = {
-    "zh": {"date": "y年M月d日", "weekday": "y年M月d日 EEE", "datetime": "y年M月d日 HH:mm",
-           "short": "M月d日 HH:mm", "time": "HH:mm"},
-    "en": {"date": "MMM d, y", "weekday": "EEE, MMM d, y", "datetime": "MMM d, y HH:mm",
-           "short": "MMM d, HH:mm", "time": "HH:mm"},
-}
+
+def lang() -> str:
+    """The user's language as "zh" or "en"."""
+    return str(get_locale()).split("_")[0]
 
 
 def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
@@ -29,12 +27,25 @@ def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
     """
     if value is None:
         return ""
-    patterns = DATE_PATTERNS.get(str(get_locale()).split("_")[0], DATE_PATTERNS["en"])
-    if not isinstance(value, datetime):
-        return format_date(value, patterns["weekday" if kind == "weekday" else "date"])
-    if kind == "short" and to_user_timezone(value).year != to_user_timezone(datetime.now(UTC)).year:
-        kind = "datetime"
-    return format_datetime(value, patterns.get(kind, patterns["datetime"]))
+    return format_moment(value, lang(), kind)
+
+
+def _translations():
+    """The request's catalog, looked up once per request instead of per string."""
+    translations = g.get("_translations")
+    if translations is None:
+        translations = g._translations = get_translations()
+    return translations
+
+
+def install_fast_gettext(app: Flask) -> None:
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
 
 
 def waited(since: datetime) -> str:
@@ -70,6 +81,7 @@ def register(app: Flask) -> None:
         notification_link=notification_link,
     )
     app.jinja_env.filters["bj"] = beijing
+    install_fast_gettext(app)
 
     @app.context_processor
     def chrome():

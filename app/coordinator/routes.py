@@ -4,9 +4,7 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from babel.dates import format_skeleton
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from flask_babel import format_time, get_locale, get_timezone
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -16,12 +14,14 @@ from .. import labels, workflow
 from ..access import role_required
 from ..auth.routes import district_pairs
 from ..choices import choices
+from ..dates import format_window
 from ..extensions import db
 from ..forms import ReasonForm
 from ..models import Assignment, Category, Service
 from ..services import matching
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
+from ..templating import lang
 from . import bp
 from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm
 
@@ -29,9 +29,7 @@ from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispa
 @bp.app_template_filter("window")
 def service_window(order) -> str:
     """"11月28日周六 09:00–11:00": the service's day and hours, short enough for a table cell."""
-    starts = order.starts_at.astimezone(get_timezone())
-    day = format_skeleton("MMMEd", starts, locale=get_locale())
-    return f"{day} {format_time(order.starts_at, 'HH:mm')}–{format_time(order.ends_at, 'HH:mm')}"
+    return format_window(order.starts_at, order.ends_at, lang())
 
 
 def _order_or_404(order_id: int):
