@@ -330,15 +330,26 @@ def _check_input(t, actor, reason_code, hours, summary) -> str | None:
 
 
 def _lock_and_refresh(order: Order, target: Target) -> None:
-    """Lock the order row (PostgreSQL) and reload the current states.
+    """Lock the order row and reload the current states.
 
     Every action locks the order first, so two actions on one order never
-    deadlock. SQLite has no row locks; the compare-and-set UPDATEs below keep
-    it correct there.
+    deadlock. PostgreSQL locks the row (FOR UPDATE). SQLite has no row locks
+    and reads outside a transaction: a write that changes nothing takes its
+    single write lock first, so the states read next stay current until
+    commit. Without it the checks and the follow-ons (the last accept fills
+    the order) act on a counter another connection has changed meanwhile.
+    The compare-and-set UPDATEs below stay as the second line of defence.
     """
     if order.id is None:
         return
     with db.session.no_autoflush:
+        if db.session.get_bind().dialect.name == "sqlite":
+            db.session.execute(
+                update(Order)
+                .where(Order.id == order.id)
+                .values(updated_at=Order.updated_at)
+                .execution_options(synchronize_session=False)
+            )
         _reload(order, target)
 
 
