@@ -204,9 +204,16 @@ def may_act(transition: Transition, target: Target, actor: User | None) -> bool:
 def state_allows(transition: Transition, target: Target) -> bool:
     if _state_of(target) not in transition.sources:
         return False
+    if transition.action == "accept" and _offer_lapsed(target):
+        return False
     if transition.entity == "assignment":
         return _order_of(target).state in transition.order_states
     return True
+
+
+def _offer_lapsed(assignment: Assignment) -> bool:
+    """An offer past its answer deadline can no longer be accepted, swept or not."""
+    return assignment.expires_at is not None and assignment.expires_at <= utcnow()
 
 
 def _entity_matches(transition: Transition, target: Target) -> bool:
@@ -305,6 +312,8 @@ def _illegal_message(t: Transition, target: Target):
         return _l("This order was cancelled.")
     if t.action == "accept" and order.accepted_count >= order.needed:
         return _l("All places on this order are already filled.")
+    if t.action == "accept" and _state_of(target) == A.OFFERED.value and _offer_lapsed(target):
+        return _l("This offer has expired.")
     if t.action == "accept" and _state_of(target) == A.WITHDRAWN.value:
         return _l("This offer was withdrawn.")
     return _l("This cannot be done in the order's current state.")
