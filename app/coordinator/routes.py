@@ -125,8 +125,18 @@ def _is_queue_url(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc and parts.path == url_for("coordinator.queue")
 
 
+# The order page lists the best suggestions, not every volunteer of the city.
+SHOWN_ELIGIBLE, SHOWN_BLOCKED = 40, 10
+
+
+def shortlist(candidates: list[matching.Candidate]) -> list[matching.Candidate]:
+    eligible = [c for c in candidates if c.eligible][:SHOWN_ELIGIBLE]
+    blocked = [c for c in candidates if not c.eligible][:SHOWN_BLOCKED]
+    return eligible + blocked
+
+
 def _render_order(order, status=200, **forms):
-    candidates = matching.rank(order)
+    candidates = shortlist(matching.rank(order))
     dispatch_form = forms.pop("dispatch_form", None) or DispatchForm()
     dispatch_form.volunteer_ids.choices = choices(
         (c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible

@@ -65,6 +65,15 @@ class Order(db.Model):
         CheckConstraint("ends_at > starts_at", name="window"),
         Index("ix_orders_queue", "state", "starts_at", "submitted_at"),
         Index("ix_orders_requester_recent", "requester_id", "submitted_at"),
+        # The dispatch queue: open orders, most urgent first.
+        Index(
+            "ix_orders_open_by_start",
+            "starts_at",
+            "submitted_at",
+            "id",
+            sqlite_where=text("state IN ('submitted', 'dispatched')"),
+            postgresql_where=text("state IN ('submitted', 'dispatched')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -143,6 +152,9 @@ class Assignment(db.Model):
             postgresql_where=text(f"state IN ({_in(ACTIVE_ASSIGNMENT_STATES)})"),
         ),
         Index("ix_assignments_volunteer_state", "volunteer_id", "state"),
+        # Matching's per-volunteer load and hours-this-month aggregates.
+        Index("ix_assignments_state_volunteer", "state", "volunteer_id"),
+        Index("ix_assignments_state_completed_at", "state", "completed_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
