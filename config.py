@@ -51,6 +51,9 @@ class Config:
     OFFER_DEADLINE_HOURS = int(os.environ.get("OFFER_DEADLINE_HOURS", "24"))
     AUTO_CONFIRM_DAYS = int(os.environ.get("AUTO_CONFIRM_DAYS", "7"))
     QUEUE_PAGE_SIZE = 50
+    # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none).
+    # Set to the exact number of hops, or clients could forge their address.
+    PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
 
 
 class DevelopmentConfig(Config):

@@ -21,6 +21,11 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
         app.config.update(overrides)
     if config_name == "production":
         ProductionConfig.check(app.config)
+    if app.config.get("PROXY_HOPS"):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        hops = app.config["PROXY_HOPS"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)
