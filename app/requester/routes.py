@@ -74,14 +74,14 @@ def new_order(service_id: int):
             form_token=form.form_token.data,
         )
         try:
-            order, created = order_service.place_order_once(current_user, request_)
+            order_id, created = order_service.place_order_once(current_user, request_)
         except ValidationFailed as err:
             db.session.rollback()
             getattr(form, err.field).errors.append(err.message)
         else:
             if created:
                 flash(_("Order placed. The center will dispatch it soon."), "success")
-            return redirect(url_for("requester.order", order_id=order.id), 303)
+            return redirect(url_for("requester.order", order_id=order_id), 303)
     earliest = order_service.earliest_service_date(service)
     status = 422 if form.errors else 200
     return render_template("requester/new_order.html", form=form, service=service, earliest=earliest), status

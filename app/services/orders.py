@@ -115,27 +115,29 @@ def place_order(requester: User, req: OrderRequest) -> Order:
     return order
 
 
-def place_order_once(requester: User, req: OrderRequest) -> tuple[Order, bool]:
+def place_order_once(requester: User, req: OrderRequest) -> tuple[int, bool]:
     """Place the order unless this form was already submitted.
 
-    Returns ``(order, created)``. A second POST of the same form, even a
+    Returns ``(order_id, created)``. A second POST of the same form, even a
     concurrent one, finds the first order instead of creating another.
-    Commits, because the unique token is only decisive at commit time.
+    Commits, because the unique token is only decisive at commit time. The
+    id is read before the commit: nothing after it touches the database, so
+    a connection lost right after a successful commit cannot turn a saved
+    order into an error page.
     """
     existing = find_by_form_token(requester, req.form_token)
     if existing is not None:
-        return existing, False
+        return existing.id, False
     try:
-        order = place_order(requester, req)
-        order_id = order.id
+        order_id = place_order(requester, req).id
         db.session.commit()
     except IntegrityError:
         db.session.rollback()
         existing = find_by_form_token(requester, req.form_token)
         if existing is None:
             raise
-        return existing, False
-    return db.session.get(Order, order_id), True
+        return existing.id, False
+    return order_id, True
 
 
 # --- coordinator ----------------------------------------------------------------

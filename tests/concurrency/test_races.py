@@ -266,8 +266,7 @@ def test_ten_identical_order_posts_make_one_order(app, db, users):
         def submit(i, req=req):
             from app.extensions import db as _db
 
-            order, created = order_service.place_order_once(_db.session.get(User, requester_id), req)
-            return order.id, created
+            return order_service.place_order_once(_db.session.get(User, requester_id), req)
 
         results = run_concurrently(app, 10, submit)
         assert not any(isinstance(r, Exception) for r in results), results
