@@ -5,6 +5,12 @@ so logout, a password change, deactivation or "sign out everywhere" ends
 every copy of the session and remember cookies. Idle and absolute timeouts
 are checked before every request; a remembered login lasts at most
 ``REMEMBER_COOKIE_DURATION`` and is never fresh.
+
+A remembered login carries its issue time in the id Flask-Login signs into
+the remember cookie (``<token>.<unix time>``), so the server itself refuses
+a remember cookie older than ``REMEMBER_COOKIE_DURATION``, whatever expiry
+the browser keeps, and a session restored from the cookie ends when the
+cookie's 30 days end, not 30 days after the restore.
 """
 
 from __future__ import annotations
@@ -23,10 +29,34 @@ from .audit import record
 
 # Session keys kept across login, logout and timeouts.
 _KEPT_KEYS = ("locale",)
+# Tolerated clock difference between servers for an issue time "from the future".
+_CLOCK_SKEW = 300
 
 
-def load_user(token: str) -> User | None:
+def _split_id(value: str) -> tuple[str, int | None]:
+    """``<token>.<issued>`` (a remembered login) or a bare ``<token>``."""
+    token, sep, issued = value.partition(".")
+    if not sep:
+        return token, None
+    try:
+        return token, int(issued)
+    except ValueError:
+        return "", None
+
+
+def _remember_valid(issued: int) -> bool:
+    age = int(time.time()) - issued
+    return -_CLOCK_SKEW <= age <= current_app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
+
+
+def load_user(user_id: str) -> User | None:
+    if not user_id:
+        return None
+    token, issued = _split_id(user_id)
     if not token:
+        return None
+    if issued is not None and not _remember_valid(issued):
+        g.clear_remember_cookie = True  # the browser may still send it: make it forget
         return None
     # One query for what every page needs: the user, their roles (the navigation)
     # and their unread count (the badge, read by the template context from ``g``).
@@ -67,6 +97,10 @@ def begin_session(user: User, remember: bool = False) -> None:
     _clear_session(keep_remember_op=False)
     login_user(user, remember=remember, fresh=True)
     start_session(remember)
+    if remember:
+        # Flask-Login writes session["_user_id"] into the signed remember cookie
+        # at the end of this request: stamp it with the issue time.
+        session["_user_id"] = f"{user.get_id()}.{session['login_at']}"
 
 
 def end_session() -> None:
@@ -109,8 +143,14 @@ def deactivate_user(user: User, actor: User | None = None) -> None:
 
 
 def on_login_from_cookie(sender, user=None, **extra) -> None:
-    """A remember cookie brought the user back: a new, non-fresh, remembered session."""
+    """A remember cookie brought the user back: a new, non-fresh, remembered session.
+
+    Its 30 days run from the cookie's issue time; a cookie without one (issued
+    before the time was stamped in) counts as expired.
+    """
     start_session(remember=True)
+    _token, issued = _split_id(session.get("_user_id") or "")
+    session["login_at"] = issued if issued is not None else 0
     record("login_remembered", "ok", user_id=user.id if user is not None else None)
 
 
