@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Union
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
@@ -167,7 +167,6 @@ TRANSITIONS: tuple[Transition, ...] = (
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 ORDER_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "order")
 ASSIGNMENT_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "assignment")
-TERMINAL_ORDER_STATES = frozenset({O.REJECTED.value, O.CANCELLED.value, O.RATED.value})
 
 
 # --- checks -------------------------------------------------------------------
@@ -479,8 +478,7 @@ def _after_rate(order: Order, _order: Order) -> None:
         .values(hours_credited=True)
         .execution_options(synchronize_session=False)
     )
-    for a in _current_assignments(order, A.COMPLETED.value):
-        set_committed_value(a, "hours_credited", True)
+    _current_assignments(order, A.COMPLETED.value)  # reload the crew with their credited hours
 
 
 _FOLLOW_ONS = {
@@ -492,9 +490,3 @@ _FOLLOW_ONS = {
     "cancel": _after_close,
     "rate": _after_rate,
 }
-
-
-def event_count(order: Order) -> int:
-    return db.session.scalar(
-        select(func.count()).select_from(OrderEvent).where(OrderEvent.order_id == order.id)
-    )

@@ -129,11 +129,6 @@ class Order(db.Model):
     def open_offers(self) -> list[Assignment]:
         return [a for a in self.assignments if a.state == AssignmentState.OFFERED.value]
 
-    def assignment_for(self, user: User) -> Assignment | None:
-        mine = [a for a in self.assignments if a.volunteer_id == user.id]
-        active = [a for a in mine if a.state in ACTIVE_ASSIGNMENT_STATES]
-        return (active or mine or [None])[-1]
-
 
 class Assignment(db.Model):
     """One volunteer's slot on an order."""
