@@ -71,6 +71,12 @@ UPCOMING_STATES = [("submitted", 38), ("dispatched", 30), ("accepted", 22), ("in
 
 bench_cli = AppGroup("bench", help="Benchmark data.")
 
+# The tables written per order; on PostgreSQL, from this many orders on, their
+# secondary indexes and foreign keys are dropped for the load and rebuilt after.
+BULK_TABLES = (Order.__table__, Assignment.__table__, OrderEvent.__table__, Rating.__table__,
+               Notification.__table__)
+DROP_INDEXES_FROM = 50_000
+
 
 @dataclass
 class Sizes:
@@ -322,6 +328,43 @@ class Generator:
         if self.fast_fk:
             conn.exec_driver_sql("SET LOCAL session_replication_role = replica")
 
+    def _drop_for_load(self, conn) -> list[str]:
+        """On PostgreSQL: drop the bulk tables' foreign keys and secondary indexes.
+
+        Returns the statements that put them back, built from the catalog's
+        own definitions (``pg_get_constraintdef``, ``pg_get_indexdef``), so the
+        schema afterwards is exactly the migrated one. Building an index once
+        over the loaded table is much cheaper than maintaining it row by row,
+        and the foreign keys are validated once, by one join each, when added
+        back. Primary keys and unique constraints stay.
+        """
+        if conn.dialect.name != "postgresql":
+            return []
+        tables = [t.name for t in BULK_TABLES]
+        fks = conn.execute(text(
+            "SELECT conrelid::regclass::text, conname, pg_get_constraintdef(oid) FROM pg_constraint "
+            "WHERE contype = 'f' AND conrelid::regclass::text = ANY(:t)"
+        ), {"t": tables}).all()
+        indexes = conn.execute(text(
+            "SELECT i.indexrelid::regclass::text, pg_get_indexdef(i.indexrelid) FROM pg_index i "
+            "WHERE i.indrelid::regclass::text = ANY(:t) AND NOT i.indisprimary AND NOT EXISTS "
+            "(SELECT 1 FROM pg_constraint c WHERE c.conindid = i.indexrelid)"
+        ), {"t": tables}).all()
+        for table, name, _ in fks:
+            conn.exec_driver_sql(f'ALTER TABLE {table} DROP CONSTRAINT "{name}"')
+        for name, _ in indexes:
+            conn.exec_driver_sql(f"DROP INDEX {name}")
+        return ([definition for _, definition in indexes]
+                + [f'ALTER TABLE {table} ADD CONSTRAINT "{name}" {definition}' for table, name, definition in fks])
+
+    def _restore_after_load(self, statements: list[str]) -> None:
+        if not statements:
+            return
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("SET LOCAL maintenance_work_mem = '512MB'")
+            for sql in statements:
+                conn.exec_driver_sql(sql)
+
     def _fix_sequences(self, conn) -> None:
         if conn.dialect.name != "postgresql":
             return
@@ -342,21 +385,30 @@ class Generator:
             self._people(conn)
         self.timings["people"] = _time.perf_counter() - t0
         t1 = _time.perf_counter()
+        restore: list[str] = []
+        if self.sizes.orders >= DROP_INDEXES_FROM:
+            with engine.begin() as conn:
+                restore = self._drop_for_load(conn)
         done = 0
         last_report = t1
-        while done < self.sizes.orders:
-            b = Batch()
-            for k in range(done, min(done + self.chunk, self.sizes.orders)):
-                self._order(k, b)
-            with engine.begin() as conn:
-                self._bulk_mode(conn)
-                self._write(conn, b)
-            done += len(b.orders)
-            if _time.perf_counter() - last_report > 10:
-                last_report = _time.perf_counter()
-                rate = done / (last_report - t1)
-                self.echo(f"  {done:,} orders ({rate:,.0f}/s)")
-        self.timings["orders"] = _time.perf_counter() - t1
+        try:
+            while done < self.sizes.orders:
+                b = Batch()
+                for k in range(done, min(done + self.chunk, self.sizes.orders)):
+                    self._order(k, b)
+                with engine.begin() as conn:
+                    self._bulk_mode(conn)
+                    self._write(conn, b)
+                done += len(b.orders)
+                if _time.perf_counter() - last_report > 10:
+                    last_report = _time.perf_counter()
+                    rate = done / (last_report - t1)
+                    self.echo(f"  {done:,} orders ({rate:,.0f}/s)")
+        finally:
+            self.timings["orders"] = _time.perf_counter() - t1
+            t2 = _time.perf_counter()
+            self._restore_after_load(restore)
+            self.timings["indexes"] = _time.perf_counter() - t2
         t2 = _time.perf_counter()
         with engine.begin() as conn:
             self._fix_sequences(conn)
