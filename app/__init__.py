@@ -37,11 +37,12 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table known to migrations)
     from .auth.sessions import load_user
-    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate
+    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, remove_session_quietly
     from .i18n import select_locale
     from .sqlite import enable_sqlite_pragmas
 
     db.init_app(app)
+    app.teardown_appcontext(remove_session_quietly)  # after db.init_app: runs before its session.remove()
     migrate.init_app(app, db, render_as_batch=True)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)

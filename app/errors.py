@@ -8,24 +8,63 @@ from flask import Flask, g, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
-from sqlalchemy.exc import DataError, OperationalError
+from markupsafe import escape
+from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 from werkzeug.datastructures import ImmutableMultiDict
 
 from .auth.audit import record
-from .extensions import db, login_manager
+from .extensions import db, discard_session, login_manager
 from .workflow import WorkflowError
 
 log = logging.getLogger(__name__)
 
 
 def _page(code: int, title: str, message: str):
-    return render_template("errors/error.html", code=code, title=title, message=message), code
+    try:
+        return render_template("errors/error.html", code=code, title=title, message=message), code
+    except SQLAlchemyError:
+        # The page's own lookups (the signed-in user, the badge) hit a dead
+        # database: render it again for an anonymous visitor, and if even
+        # that fails, a page without the layout. Never an unhandled error.
+        _rollback_quietly()
+        g._login_user = login_manager.anonymous_user()
+        try:
+            return render_template("errors/error.html", code=code, title=title, message=message), code
+        except SQLAlchemyError:
+            return _bare_page(code, str(title), str(message)), code
+
+
+def _bare_page(code: int, title: str, message: str) -> str:
+    return (
+        f'<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>{escape(title)}</title></head>'
+        f'<body><main><div>{code}</div><h1>{escape(title)}</h1>'
+        f'<p data-testid="error-message">{escape(message)}</p><a href="/">{escape(_("Back to the service menu"))}'
+        "</a></main></body></html>"
+    )
+
+
+def _rollback_quietly() -> None:
+    """Roll the session back; on a dead connection that can raise too: drop the session instead."""
+    try:
+        db.session.rollback()
+    except SQLAlchemyError as err:
+        log.warning("rollback failed (%s); session discarded", type(err).__name__)
+        discard_session()
 
 
 def _forget_user_if_unloadable() -> None:
     """The error page needs ``current_user``; with the database gone, show it as anonymous."""
     if "_login_user" not in g:
         g._login_user = login_manager.anonymous_user()
+
+
+def _unavailable_page():
+    """503 without touching the database: the user is shown as anonymous, the page is not cached."""
+    g._login_user = login_manager.anonymous_user()
+    _rollback_quietly()
+    log.error("database unavailable on %s", request.path)
+    body, code = _page(503, _("Busy"), _("The service is briefly unavailable. Try again shortly."))
+    return body, code, {"Cache-Control": "no-store", "Retry-After": "5"}
 
 
 def _user_id() -> int | None:
@@ -38,7 +77,7 @@ def _user_id() -> int | None:
 def register(app: Flask) -> None:
     @app.errorhandler(WorkflowError)
     def workflow_error(err: WorkflowError):
-        db.session.rollback()
+        _rollback_quietly()
         return _page(err.status_code, _("This cannot be done"), str(err.message))
 
     @app.errorhandler(CSRFError)
@@ -82,22 +121,23 @@ def register(app: Flask) -> None:
         return _page(429, _("Too many attempts"), _("Too many attempts. Wait 15 minutes and try again."))
 
     @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
     def database_down(err):
-        _forget_user_if_unloadable()
-        db.session.rollback()
-        log.error("database unavailable on %s", request.path)
-        return _page(503, _("Busy"), _("The service is briefly unavailable. Try again shortly."))
+        return _unavailable_page()
 
     @app.errorhandler(DataError)
     def data_error(err):
         # A value the database refuses (PostgreSQL: NUL, over-long text) that a
         # form did not catch: the request was bad, nothing was written.
-        db.session.rollback()
+        _rollback_quietly()
         log.warning("database refused a value on %s", request.path)
         return _page(400, _("Bad request"), _("The request could not be understood."))
 
     @app.errorhandler(500)
     def server_error(err):
+        original = getattr(err, "original_exception", None)
+        if isinstance(original, DBAPIError) and original.connection_invalidated:
+            return _unavailable_page()
         _forget_user_if_unloadable()
-        db.session.rollback()
+        _rollback_quietly()
         return _page(500, _("Something went wrong"), _("The error was recorded. Try again shortly."))

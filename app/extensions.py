@@ -1,5 +1,7 @@
 """Flask extensions, created unbound and initialised in ``create_app``."""
 
+import logging
+
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
 from flask_limiter import Limiter
@@ -9,6 +11,7 @@ from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
 from sqlalchemy import MetaData
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase
 
 NAMING_CONVENTION = {
@@ -31,3 +34,35 @@ csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
 limiter = Limiter(key_func=get_remote_address)
+
+
+def discard_session() -> None:
+    """Forget the request's session without rolling back (its connection is dead).
+
+    Invalidating drops the pooled connections instead of resetting them; the
+    registry is cleared so the next ``db.session`` is a fresh one.
+    """
+    registry = db.session.registry
+    if registry.has():
+        try:
+            registry().invalidate()
+        except SQLAlchemyError:
+            pass
+    registry.clear()
+
+
+def remove_session_quietly(exc: BaseException | None = None) -> None:
+    """Teardown: end the request's session; a dead database must not turn the response into a bare 500.
+
+    Registered after ``db.init_app``, so it runs before Flask-SQLAlchemy's own
+    ``session.remove()`` (Flask runs teardowns in reverse order), which then
+    has nothing left to do. The rollback inside ``remove()`` raises when the
+    connection was lost (PostgreSQL restarted): that error is logged here
+    instead of escaping after the response was built.
+    """
+    try:
+        db.session.remove()
+    except SQLAlchemyError as err:
+        logging.getLogger(__name__).warning(
+            "closing the database session failed (%s); session discarded", type(err).__name__)
+        discard_session()
