@@ -58,11 +58,13 @@ def _forget_user_if_unloadable() -> None:
         g._login_user = login_manager.anonymous_user()
 
 
-def _unavailable_page():
+def _unavailable_page(err: BaseException):
     """503 without touching the database: the user is shown as anonymous, the page is not cached."""
     g._login_user = login_manager.anonymous_user()
     _rollback_quietly()
-    log.error("database unavailable on %s", request.path)
+    cause = getattr(err, "orig", None) or err
+    reason = (str(cause).strip().splitlines() or [""])[0][:160]
+    log.error("database unavailable on %s: %s: %s", request.path, type(cause).__name__, reason)
     body, code = _page(503, _("Busy"), _("The service is briefly unavailable. Try again shortly."))
     return body, code, {"Cache-Control": "no-store", "Retry-After": "5"}
 
@@ -123,7 +125,7 @@ def register(app: Flask) -> None:
     @app.errorhandler(OperationalError)
     @app.errorhandler(InterfaceError)
     def database_down(err):
-        return _unavailable_page()
+        return _unavailable_page(err)
 
     @app.errorhandler(DataError)
     def data_error(err):
@@ -137,7 +139,7 @@ def register(app: Flask) -> None:
     def server_error(err):
         original = getattr(err, "original_exception", None)
         if isinstance(original, DBAPIError) and original.connection_invalidated:
-            return _unavailable_page()
+            return _unavailable_page(original)
         _forget_user_if_unloadable()
         _rollback_quietly()
         return _page(500, _("Something went wrong"), _("The error was recorded. Try again shortly."))

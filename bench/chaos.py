@@ -151,7 +151,8 @@ def main() -> int:  # noqa: PLR0914 (one straight script)
                        capture_output=True)
         port = free_port()
         app_log = work / "app.log"
-        app = procs.gunicorn(["-w", str(WORKERS), "-k", "sync", "--timeout", "10", "-b", f"127.0.0.1:{port}",
+        app = procs.gunicorn(["-w", str(WORKERS), "-k", "sync", "--timeout", "10", "--capture-output",
+                              "-b", f"127.0.0.1:{port}",
                               "wsgi:app"], ROOT, env, app_log)
         wait_http(port, "/login", app, "the app", app_log)
         cookies = [login(port, f"137{i:08d}") for i in range(1, CLIENTS + 1)]
@@ -224,13 +225,17 @@ def main() -> int:  # noqa: PLR0914 (one straight script)
         # idle restart, then 100 requests
         time.sleep(1)
         pg_restart()
-        idle_errors = 0
+        idle_errors, idle_statuses = 0, Counter()
         for i in range(100):
             try:
                 response, _ = request(port, "GET", "/my/orders", cookies[i % CLIENTS])
+                idle_statuses[str(response.status)] += 1
                 idle_errors += response.status != 200
-            except (OSError, http.client.HTTPException):
+            except (OSError, http.client.HTTPException) as exc:
+                idle_statuses[type(exc).__name__] += 1
                 idle_errors += 1
+        if idle_errors:
+            log(f"after the idle restart: {dict(idle_statuses)}")
 
         engine = create_engine(url)
         with engine.connect() as conn:
@@ -265,7 +270,8 @@ def main() -> int:  # noqa: PLR0914 (one straight script)
             ("errors outside the restart and kill windows (R9)", len(outside), not outside),
             ("bare 500s (not the app's error page)", len(bare), not bare),
             ("worker replaced after SIGKILL, s (R11, <= 2)", replaced, replaced is not None and replaced <= 2),
-            ("errors in 100 requests after an idle restart (R10)", idle_errors, idle_errors == 0),
+            ("errors in 100 requests after an idle restart (R10)", f"{idle_errors} {dict(idle_statuses)}",
+             idle_errors == 0),
             ("flask orders check (R12)", check.stdout.strip().splitlines()[-1] if check.stdout else check.stderr[-200:],
              check.returncode == 0),
         ]
@@ -273,6 +279,10 @@ def main() -> int:  # noqa: PLR0914 (one straight script)
         width = max(len(f[0]) for f in figures)
         for name, value, ok in figures:
             print(f"{name:<{width}}  {value!s:<30} {'ok' if ok else 'MISSED'}")
+        if idle_errors:
+            idle_log = [line for line in app_log.read_text(errors="replace").splitlines()
+                        if "database unavailable" in line or "session discarded" in line][-8:]
+            print("\ngunicorn error log (the last database errors):\n  " + "\n  ".join(idle_log))
         if bare:
             text_log = app_log.read_text(errors="replace")
             lines = text_log.splitlines()
