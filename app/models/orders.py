@@ -74,6 +74,16 @@ class Order(db.Model):
             sqlite_where=text("state IN ('submitted', 'dispatched')"),
             postgresql_where=text("state IN ('submitted', 'dispatched')"),
         ),
+        # The same, filtered by district (the queue's most used filter).
+        Index(
+            "ix_orders_open_by_district",
+            "district_id",
+            "starts_at",
+            "submitted_at",
+            "id",
+            sqlite_where=text("state IN ('submitted', 'dispatched')"),
+            postgresql_where=text("state IN ('submitted', 'dispatched')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -146,7 +156,16 @@ class Assignment(db.Model):
             sqlite_where=text(f"state IN ({_in(ACTIVE_ASSIGNMENT_STATES)})"),
             postgresql_where=text(f"state IN ({_in(ACTIVE_ASSIGNMENT_STATES)})"),
         ),
-        Index("ix_assignments_volunteer_state", "volunteer_id", "state"),
+        # A volunteer's jobs by state, newest first (我的任务): a short walk whatever the history.
+        Index("ix_assignments_volunteer_state_id", "volunteer_id", "state", "id"),
+        # A volunteer's credited hours (我的任务's total): an index-only range, not their whole history's rows.
+        Index(
+            "ix_assignments_volunteer_credited",
+            "volunteer_id",
+            "hours",
+            sqlite_where=text("hours_credited IS true"),
+            postgresql_where=text("hours_credited IS true"),
+        ),
         # Matching's per-volunteer load and hours-this-month aggregates.
         Index("ix_assignments_state_volunteer", "state", "volunteer_id"),
         Index("ix_assignments_state_completed_at", "state", "completed_at"),

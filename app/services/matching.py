@@ -8,7 +8,7 @@ live in ``WEIGHTS`` and nowhere else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -22,6 +22,7 @@ from ..models.base import utcnow
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, HOLDING_ASSIGNMENT_STATES
 
 BEIJING = ZoneInfo("Asia/Shanghai")
+MAX_ORDER_SPAN = timedelta(days=1)
 
 WEIGHTS = {
     "service": 40.0,  # delivers exactly this service
@@ -85,6 +86,9 @@ def _busy_ids(order: Order) -> set[int]:
                 Order.id != order.id,
                 Order.starts_at < order.ends_at,
                 Order.ends_at > order.starts_at,
+                # An order's window lies within one day (the form takes one date), so an
+                # overlapping one starts less than a day earlier: an index range on starts_at.
+                Order.starts_at > order.starts_at - MAX_ORDER_SPAN,
                 Order.state.in_(("accepted", "dispatched", "in_service")),
             )
         )

@@ -12,7 +12,7 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select, tuple_, update
+from sqlalchemy import Select, and_, case, func, or_, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, selectinload
 
@@ -373,11 +373,24 @@ def jobs_of_volunteer(user: User, limit: int = 30) -> dict[str, list[Assignment]
     Open ones (offers, upcoming) come first, then the most recent done ones,
     ``limit`` in all: a volunteer with years of service still gets a short page.
     """
-    states = [s for group in JOB_GROUPS.values() for s in group]
+    open_states = [*JOB_GROUPS["offers"], *JOB_GROUPS["upcoming"]]
     done_last = case((Assignment.state == AssignmentState.COMPLETED.value, 1), else_=0)
+
+    def newest(states):
+        return (
+            select(Assignment.id)
+            .where(Assignment.volunteer_id == user.id, Assignment.state.in_(states))
+            .order_by(Assignment.id.desc())
+            .limit(limit)
+            .subquery()
+        )
+
+    # The newest ``limit`` open and done ones, each a short walk of
+    # ix_assignments_volunteer_state_id, whatever the length of the history.
+    picked = [newest(open_states), newest(JOB_GROUPS["done"])]
     rows = db.session.scalars(
         select(Assignment)
-        .where(Assignment.volunteer_id == user.id, Assignment.state.in_(states))
+        .where(Assignment.id.in_(union_all(*(select(p.c.id) for p in picked))))
         .options(
             joinedload(Assignment.order).options(
                 joinedload(Order.service), joinedload(Order.district)
