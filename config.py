@@ -50,7 +50,7 @@ class Config:
     DISPATCH_DEADLINE_HOURS = int(os.environ.get("DISPATCH_DEADLINE_HOURS", "24"))
     OFFER_DEADLINE_HOURS = int(os.environ.get("OFFER_DEADLINE_HOURS", "24"))
     AUTO_CONFIRM_DAYS = int(os.environ.get("AUTO_CONFIRM_DAYS", "7"))
-    QUEUE_PAGE_SIZE = 50
+    QUEUE_PAGE_SIZE = 25  # about what a 1366×768 screen shows; "Next" pages on by keyset
     # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none).
     # Set to the exact number of hops, or clients could forge their address.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))

@@ -8,6 +8,8 @@ from flask import Flask
 
 from config import BASE_DIR, CONFIGS, ProductionConfig
 
+from .translated_templates import LocalizedEnvironment
+
 
 def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:
     app = Flask(
@@ -16,6 +18,7 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
         static_folder=os.path.join(BASE_DIR, "static"),
         instance_path=os.path.join(BASE_DIR, "instance"),
     )
+    app.jinja_environment = LocalizedEnvironment  # before anything touches app.jinja_env
     app.config.from_object(CONFIGS[config_name])
     if overrides:
         app.config.update(overrides)

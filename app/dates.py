@@ -8,6 +8,7 @@ zh ``2026年12月5日 周六 09:00``, en ``Sat, Dec 5, 2026 09:00``.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -53,3 +54,31 @@ def format_window(starts: datetime, ends: datetime, lang: str) -> str:
     else:
         day = f"{EN_WEEKDAYS[s.weekday()]}, {EN_MONTHS[s.month - 1]} {s.day}"
     return f"{day} {s.hour:02d}:{s.minute:02d}–{e.hour:02d}:{e.minute:02d}"
+
+
+# Babel's units for an elapsed time, largest first, with the words each language uses.
+_ELAPSED_UNITS = (
+    (3600 * 24 * 365, "年", "year"),
+    (3600 * 24 * 30, "个月", "month"),
+    (3600 * 24 * 7, "周", "week"),
+    (3600 * 24, "天", "day"),
+    (3600, "小时", "hour"),
+    (60, "分钟", "minute"),
+    (1, "秒钟", "second"),
+)
+
+
+def format_elapsed(seconds: float, lang: str, threshold: float = 1.1) -> str:
+    """"3天" / "3 days": what ``babel.dates.format_timedelta(threshold=1.1)`` writes, without its cost.
+
+    The largest unit the time reaches ``threshold`` times is used, rounded.
+    """
+    seconds = abs(math.floor(seconds))  # whole seconds, as Babel counts them
+    for size, zh, en in _ELAPSED_UNITS:
+        value = seconds / size
+        if value >= threshold or size == 1:
+            n = max(1, round(value)) if value >= threshold else round(value)
+            if lang == "zh":
+                return f"{n}{zh}"
+            return f"{n} {en}" if n == 1 else f"{n} {en}s"
+    raise AssertionError("unreachable")

@@ -5,12 +5,13 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from flask import Flask, g, url_for
-from flask_babel import format_timedelta, get_locale, get_translations
+from flask_babel import get_locale, get_translations
 from flask_login import current_user
+from jinja2 import Environment, pass_environment
+from markupsafe import Markup
 
 from . import labels, workflow
-from .auth.forms import LanguageForm, LogoutForm
-from .dates import format_moment
+from .dates import format_elapsed, format_moment
 from .models.users import mask_phone
 
 
@@ -19,7 +20,13 @@ def lang() -> str:
     return str(get_locale()).split("_")[0]
 
 
-def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
+def template_lang(env: Environment) -> str:
+    """The language a template was compiled for (its environment's), else the request's."""
+    return getattr(env, "lang", None) or lang()
+
+
+@pass_environment
+def beijing(env: Environment, value: date | datetime | None, kind: str = "datetime") -> str:
     """A date or a UTC time in Beijing time, written the user's way.
 
     ``kind``: date, weekday (date with the day of the week), time, datetime,
@@ -27,31 +34,49 @@ def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
     """
     if value is None:
         return ""
-    return format_moment(value, lang(), kind)
-
-
-def _translations():
-    """The request's catalog, looked up once per request instead of per string."""
-    translations = g.get("_translations")
-    if translations is None:
-        translations = g._translations = get_translations()
-    return translations
+    return format_moment(value, template_lang(env), kind)
 
 
 def install_fast_gettext(app: Flask) -> None:
+    """Runtime lookups (``_(variable)``) go straight to the catalog; literals are
+    translated when templates compile (``app.translated_templates``)."""
     app.jinja_env.install_gettext_callables(
-        gettext=lambda s: _translations().ugettext(s),
-        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        gettext=lambda s: get_translations().ugettext(s),
+        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
         newstyle=True,
-        pgettext=lambda c, s: _translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+        pgettext=lambda c, s: get_translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
     )
 
 
-def waited(since: datetime) -> str:
+_badges: dict[tuple[str, str, str, str | None], Markup] = {}
+_BADGE = Markup('<span class="badge text-bg-{} state-badge" data-state="{}"{}>{}</span>')
+_TESTID = Markup(' data-testid="{}"')
+
+
+@pass_environment
+def state_badge(env: Environment, state: str, kind: str = "order", testid: str | None = None) -> Markup:
+    """The coloured badge of an order or assignment state, built once per language.
+
+    Every part is escaped by ``Markup.format``; the words come from the catalog.
+    """
+    key = (template_lang(env), kind, state, testid)
+    badge = _badges.get(key)
+    if badge is None:
+        words = (labels.ORDER_STATES if kind == "order" else labels.ASSIGNMENT_STATES).get(state, state)
+        extra = _TESTID.format(testid) if testid else ""
+        badge = _BADGE.format(labels.STATE_COLOURS.get(state, "secondary"), state, extra, str(words))
+        if len(_badges) < 1000:  # states × kinds × languages × test ids: a few dozen
+            _badges[key] = badge
+    return badge
+
+
+@pass_environment
+def waited(env: Environment, since: datetime) -> str:
+    """How long ago: "3天" / "3 days"."""
     from .models.base import utcnow
 
-    return format_timedelta(utcnow() - since, threshold=1.1)
+    return format_elapsed((utcnow() - since).total_seconds(), template_lang(env))
 
 
 def notification_text(n) -> str:
@@ -76,6 +101,7 @@ def register(app: Flask) -> None:
         can=workflow.can,
         allowed_actions=workflow.allowed_actions,
         mask=mask_phone,
+        state_badge=state_badge,
         waited=waited,
         notification_text=notification_text,
         notification_link=notification_link,
@@ -91,8 +117,6 @@ def register(app: Flask) -> None:
         if current_user.is_authenticated:  # counted with the user lookup (auth.sessions.load_user)
             unread = g.get("unread_notifications")
             unread = unread_count(current_user) if unread is None else unread
-        return {
-            "unread_notifications": unread,
-            "logout_form": LogoutForm(),
-            "language_form": LanguageForm(),
-        }
+        # The language and sign-out forms in the navigation carry only the
+        # request's CSRF token (``csrf_token()``): no form objects per page.
+        return {"unread_notifications": unread}

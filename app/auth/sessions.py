@@ -16,11 +16,12 @@ cookie's 30 days end, not 30 days after the restore.
 from __future__ import annotations
 
 import time
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -29,6 +30,10 @@ from .audit import record
 
 # Session keys kept across login, logout and timeouts.
 _KEPT_KEYS = ("locale",)
+# Activity is recorded at most once a minute: an unchanged session is not
+# re-signed and re-sent on every request. An idle session therefore ends at
+# most a minute before SESSION_IDLE_TIMEOUT of real idleness, never after.
+SEEN_AT_STEP = 60
 # Tolerated clock difference between servers for an issue time "from the future".
 _CLOCK_SKEW = 300
 
@@ -49,6 +54,28 @@ def _remember_valid(issued: int) -> bool:
     return -_CLOCK_SKEW <= age <= current_app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
 
 
+@cache
+def _user_by_token() -> Select:
+    """One query for what every page needs: the user, their roles (the navigation)
+    and their unread count (the badge, read by the template context from ``g``).
+
+    Built once: SQLAlchemy then reuses its compiled form without re-deriving
+    the statement's cache key on every request.
+    """
+    unread = (
+        select(func.count())
+        .select_from(Notification)
+        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .correlate(User)
+        .scalar_subquery()
+    )
+    return (
+        select(User, unread)
+        .where(User.session_token == bindparam("token"))
+        .options(joinedload(User.role_rows))
+    )
+
+
 def load_user(user_id: str) -> User | None:
     if not user_id:
         return None
@@ -58,18 +85,7 @@ def load_user(user_id: str) -> User | None:
     if issued is not None and not _remember_valid(issued):
         g.clear_remember_cookie = True  # the browser may still send it: make it forget
         return None
-    # One query for what every page needs: the user, their roles (the navigation)
-    # and their unread count (the badge, read by the template context from ``g``).
-    unread = (
-        select(func.count())
-        .select_from(Notification)
-        .where(Notification.user_id == User.id, Notification.read_at.is_(None))
-        .correlate(User)
-        .scalar_subquery()
-    )
-    row = db.session.execute(
-        select(User, unread).where(User.session_token == token).options(joinedload(User.role_rows))
-    ).unique().first()
+    row = db.session.execute(_user_by_token(), {"token": token}).unique().first()
     if row is None:
         return None
     g.unread_notifications = row[1]
@@ -174,7 +190,8 @@ def enforce_session_timeouts():
             or now - login_at > cfg["PERMANENT_SESSION_LIFETIME"].total_seconds()
         )
     if not expired:
-        session["seen_at"] = now
+        if now - seen_at >= SEEN_AT_STEP:
+            session["seen_at"] = now
         return None
     record("session_timeout", "ok", user_id=current_user.id)
     end_session()

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import pass_environment
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -17,19 +18,21 @@ from ..choices import choices
 from ..dates import format_window
 from ..extensions import db
 from ..forms import ReasonForm
+from ..fragments import render_cached
 from ..models import Assignment, Category, Service
 from ..services import matching
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
-from ..templating import lang
+from ..templating import template_lang
 from . import bp
 from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm
 
 
 @bp.app_template_filter("window")
-def service_window(order) -> str:
+@pass_environment
+def service_window(env, order) -> str:
     """"11月28日周六 09:00–11:00": the service's day and hours, short enough for a table cell."""
-    return format_window(order.starts_at, order.ends_at, lang())
+    return format_window(order.starts_at, order.ends_at, template_lang(env))
 
 
 def _order_or_404(order_id: int):
@@ -43,22 +46,28 @@ def _back_to_order(order_id: int):
     return redirect(url_for("coordinator.order", order_id=order_id), 303)
 
 
-def _queue_filter_form() -> QueueFilterForm:
+def _queue_filter_form() -> tuple[QueueFilterForm, tuple]:
+    """The filter form, validated, and what its rendering depends on besides the language."""
     form = QueueFilterForm(request.args)
     form.state.choices = choices([("", _("All")), ("submitted", labels.ORDER_STATES["submitted"]),
                                   ("dispatched", labels.ORDER_STATES["dispatched"])])
     # One query for both lists: the service list is grouped by category.
-    rows = db.session.execute(
-        select(Category.id, Category.name, Service.id, Service.name)
-        .join(Service, Service.category_id == Category.id)
-        .order_by(Category.position, Category.id, Service.position, Service.id)
-    ).all()
+    rows = tuple(
+        tuple(row)
+        for row in db.session.execute(
+            select(Category.id, Category.name, Service.id, Service.name)
+            .join(Service, Service.category_id == Category.id)
+            .order_by(Category.position, Category.id, Service.position, Service.id)
+        )
+    )
+    districts = tuple(district_pairs())
     categories = list(dict.fromkeys((cid, cname) for cid, cname, _sid, _sname in rows))
     form.category_id.choices = choices([(0, _("All")), *categories])
     form.service_id.choices = choices([(0, _("All")), *((sid, sname) for _c, _n, sid, sname in rows)])
-    form.district_id.choices = choices([(0, _("All")), *district_pairs()])
+    form.district_id.choices = choices([(0, _("All")), *districts])
     form.validate()
-    return form
+    shown = tuple((k, v) for k, v in request.args.items(multi=True) if k not in ("after", "before"))
+    return form, (shown, rows, districts)
 
 
 def _clean(field):
@@ -68,7 +77,7 @@ def _clean(field):
 @bp.route("/")
 @role_required("coordinator")
 def queue():
-    form = _queue_filter_form()
+    form, depends_on = _queue_filter_form()
     f = order_service.QueueFilter(
         state=_clean(form.state),
         category_id=_clean(form.category_id),
@@ -85,9 +94,15 @@ def queue():
     )
     filters = {k: v for k, v in request.args.items() if k not in ("after", "before") and v}
     bulk_form = BulkForm(formdata=None, next=request.full_path)
+    # The filter bar and the reason list look the same for every coordinator
+    # asking for the same filters: rendered once, then served from memory.
+    filter_bar = render_cached("coordinator/_queue_filters.html", depends_on, form=form, filtered=bool(filters))
+    reason_select = render_cached(
+        "coordinator/_reason_select.html", "bulk", field=bulk_form.reason_code, label=_("Reason")
+    )
     return render_template(
-        "coordinator/queue.html", form=form, page=page, filters=filters, bulk_form=bulk_form,
-        filtered=bool(filters),
+        "coordinator/queue.html", page=page, filters=filters, bulk_form=bulk_form,
+        filter_bar=filter_bar, reason_select=reason_select, filtered=bool(filters),
     )
 
 

@@ -7,27 +7,19 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Category, Service, ServiceStatus
+from ..fragments import render_cached
+from ..models import Service, ServiceStatus
+from ..services.menu import grouped, published_menu
 from . import bp
 
 
 @bp.route("/")
 def home():
     q = (request.args.get("q") or "").strip()[:40]
-    query = (
-        select(Service)
-        .where(Service.status == ServiceStatus.PUBLISHED.value)
-        .options(joinedload(Service.category))
-        .join(Category)
-        .order_by(Category.position, Service.position)
-    )
-    if q:
-        query = query.where(Service.name.contains(q, autoescape=True))
-    services = db.session.scalars(query).all()
-    grouped: dict[Category, list[Service]] = {}
-    for s in services:
-        grouped.setdefault(s.category, []).append(s)
-    return render_template("menu/index.html", grouped=grouped, q=q, count=len(services))
+    rows = published_menu(q)
+    # The grid is the same for everyone reading the same menu in the same language.
+    grid = render_cached("menu/_grid.html", key=(bool(q), rows), grouped=grouped(rows), q=q)
+    return render_template("menu/index.html", grid=grid, q=q, count=len(rows))
 
 
 @bp.route("/services/<int:service_id>")

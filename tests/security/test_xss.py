@@ -116,13 +116,25 @@ def test_no_unescaped_payload_on_any_page(app, world):
     FIGURES["S22 pages scanned"] += pages_scanned
 
 
+# Reviewed uses of Markup(, none on user data; one more in these files fails the test.
+REVIEWED_MARKUP = {
+    "app/templating.py": 2,  # the state badge's fixed HTML, filled by Markup.format (escapes)
+    "app/fragments.py": 1,  # the output of render_template, escaped when it was rendered
+    "app/translated_templates.py": 1,  # a catalog string formatted with escaped values
+}
+
+
 def test_no_safe_filter_or_markup_on_user_data():
     root = Path(__file__).resolve().parents[2]
     hits = []
     for path in list((root / "templates").rglob("*.html")) + list((root / "app").rglob("*.py")):
         text = path.read_text(encoding="utf-8")
+        name = str(path.relative_to(root))
         for pattern in (r"\|\s*safe\b", r"\bMarkup\(", r"autoescape\s+false"):
-            hits += [f"{path.relative_to(root)}: {m.group(0)}" for m in re.finditer(pattern, text)]
+            found = [f"{name}: {m.group(0)}" for m in re.finditer(pattern, text)]
+            if pattern == r"\bMarkup\(" and len(found) == REVIEWED_MARKUP.get(name):
+                continue
+            hits += found
     FIGURES["S22 |safe / Markup( on user data"] = len(hits)
     assert not hits, hits
 

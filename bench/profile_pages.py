@@ -1,0 +1,121 @@
+#!/usr/bin/env python3
+"""CPU per request of the hot pages, in process, beside the shared fortunes page.
+
+usage: .venv/bin/python bench/profile_pages.py [DATABASE_URL] [--profile PAGE]
+
+A quick loop for development, not the benchmark (that is bench/run.sh, under
+gunicorn and wrk): the production configuration on a seeded database (make one
+with ``flask bench seed --orders 10000``), a Werkzeug test client per role,
+``N`` requests per page timed with ``time.process_time``, and the shared
+baseline app's /fortunes measured the same way for the ratio. ``--profile
+PAGE`` prints the top functions of that page by cumulative time.
+"""
+
+from __future__ import annotations
+
+import cProfile
+import importlib.util
+import os
+import pstats
+import re
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+SHARED = Path(os.environ.get("SHARED_BENCH", ROOT.parent / "shared" / "bench")).resolve()
+N = int(os.environ.get("N", "200"))
+
+
+def baseline_client(tmp: Path):
+    os.environ["BASELINE_DB_URL"] = f"sqlite:///{tmp / 'baseline.sqlite3'}"
+    spec = importlib.util.spec_from_file_location("baseline_app", SHARED / "baseline" / "app.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["baseline_app"] = module  # Flask finds its templates through the module's file
+    spec.loader.exec_module(module)
+    module.seed()
+    return module.app.test_client()
+
+
+def app_clients(url: str):
+    from app import create_app
+    from app.benchdata import BENCH_ACCOUNTS, BENCH_PASSWORD
+
+    app = create_app("production", {
+        "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "p" * 40, "RATELIMIT_STORAGE_URI": "memory://",
+    })
+    clients = {}
+    for role, phone in BENCH_ACCOUNTS.items():
+        c = app.test_client()
+        c.environ_base.update({"wsgi.url_scheme": "https", "HTTP_REFERER": "https://localhost/"})
+        page = c.get("/login").get_data(as_text=True)
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        r = c.post("/login", data={"csrf_token": token, "phone": phone, "password": BENCH_PASSWORD})
+        assert r.status_code in (302, 303), (role, r.status_code)
+        clients[role] = c
+    return app, clients
+
+
+def ids(app) -> dict[str, int]:
+    from sqlalchemy import text
+
+    from app.benchdata import BENCH_ACCOUNTS
+    from app.extensions import db
+
+    with app.app_context():
+        def one(sql, **kw):
+            return db.session.execute(text(sql), kw).scalar()
+        requester = one("SELECT id FROM users WHERE phone = :p", p=BENCH_ACCOUNTS["requester"])
+        return {
+            "order": one("SELECT id FROM orders WHERE requester_id = :r AND state = 'accepted' "
+                         "ORDER BY id DESC LIMIT 1", r=requester),
+            "open_order": one("SELECT id FROM orders WHERE state = 'submitted' ORDER BY id DESC LIMIT 1"),
+        }
+
+
+def timed(client, path: str, n: int = N) -> float:
+    client.get(path)
+    start = time.process_time()
+    for _ in range(n):
+        r = client.get(path)
+        assert r.status_code == 200, (path, r.status_code)
+    return (time.process_time() - start) / n * 1000
+
+
+def main() -> int:
+    import tempfile
+
+    url = next((a for a in sys.argv[1:] if "://" in a), os.environ.get("DATABASE_URL", ""))
+    profile = sys.argv[sys.argv.index("--profile") + 1] if "--profile" in sys.argv else None
+    with tempfile.TemporaryDirectory() as tmp:
+        fortunes = baseline_client(Path(tmp))
+        app, c = app_clients(url)
+        i = ids(app)
+        pages = {
+            "menu": (c["requester"], "/"),
+            "my_orders": (c["requester"], "/my/orders"),
+            "my_jobs": (c["volunteer"], "/jobs/"),
+            "queue": (c["coordinator"], "/dispatch/"),
+            "order_requester": (c["requester"], f"/my/orders/{i['order']}"),
+            "order_coordinator": (c["coordinator"], f"/dispatch/orders/{i['open_order']}"),
+        }
+        if profile:
+            client, path = pages[profile]
+            prof = cProfile.Profile()
+            prof.enable()
+            timed(client, path, 50)
+            prof.disable()
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(prof).sort_stats("tottime").print_stats(25)
+            return 0
+        base = timed(fortunes, "/fortunes", N * 3)
+        print(f"{'fortunes':18} {base:7.3f} ms/req  x cpu 1.00")
+        for label, (client, path) in pages.items():
+            ms = timed(client, path)
+            print(f"{label:18} {ms:7.3f} ms/req  x cpu {base / ms:4.2f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
