@@ -30,6 +30,7 @@ Settings (environment):
   PAGES="menu queue ..."  only these pages
   JSON=/path              also write the results as JSON
   SEED_ONLY=1             only make (or start) the clusters, seed, check and stop
+  COMMIT=abc1234          the commit measured, when running from a copy of the tree without .git
 """
 
 from __future__ import annotations
@@ -461,8 +462,9 @@ def main() -> int:
     os.chmod(base, 0o755)
     work = base / "logs"
     work.mkdir(exist_ok=True)
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, check=False,
-                            text=True).stdout.strip()
+    # COMMIT=...: the commit of a snapshot of the tree (no .git) that is being measured.
+    commit = ENV.get("COMMIT") or subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT,
+                                                 capture_output=True, check=False, text=True).stdout.strip()
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, check=False,
                            capture_output=True, text=True).stdout.strip()
     results = []
