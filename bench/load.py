@@ -26,6 +26,8 @@ Settings (environment):
   MODE=soak|overload  ORDERS=10000  WORKERS=5  TIMEOUT=30 (gunicorn --timeout)  REDIS_DB=12
   soak:     USERS=20 SPAWN=5 RUN_TIME=10m SAMPLE_S=5 WARM_S=60 LATENCY_CHECK=1
   overload: NORMAL_C=20 OVERLOAD_C=80 BEFORE_S=15 OVERLOAD_S=60 AFTER_S=10 WINDOW_S=2 WRK_TIMEOUT=10s
+            TOLERANCE=1.25 (recovered: a window's p95 <= 1.25 x the normal-load p95)
+            CONTROL_AFTER_S=20 (then BEFORE_S of normal load again: the control)
   KEEP=1 keeps the work directory (database, logs, locust CSV)
 Exit status: 0 when every goal of the mode is met, 1 otherwise.
 """
@@ -75,7 +77,12 @@ BEFORE_S = int(ENV.get("BEFORE_S", "15"))
 OVERLOAD_S = int(ENV.get("OVERLOAD_S", "60"))
 AFTER_S = int(ENV.get("AFTER_S", "10"))
 WINDOW_S = int(ENV.get("WINDOW_S", "2"))
+CONTROL_AFTER_S = int(ENV.get("CONTROL_AFTER_S", "20"))
+# Recovered: a window's p95 within this factor of the normal-load p95 (2 s windows of a shared box are noisy).
+TOLERANCE = float(ENV.get("TOLERANCE", "1.25"))
 WRK_TIMEOUT = ENV.get("WRK_TIMEOUT", "10s")
+# The exit status also requires L1's latency ceilings in the soak (LATENCY_CHECK=0: L2's own goals only).
+LATENCY_GATES = ENV.get("LATENCY_CHECK", "1") != "0"
 L1_P95_MS = 200.0
 ACCOUNTS = {"requester": "13900000001", "coordinator": "13900000003"}
 
@@ -231,7 +238,9 @@ def soak(port: int, master: int, work: Path, app_log: Path) -> tuple[bool, list[
     lines += ["", f"max RSS growth of a worker from {warm:.0f} s to the end: {max_growth:+.1f} % (goal < 10 %)"]
     lines += [f"{k}: {v}" for k, v in counts.items()]
     ok = (fail_ratio < 0.01 and counts["worker timeouts"] == 0 and growths != [] and max_growth < 10)
-    return ok and rc == 0, lines
+    lines += ["", f"L2 (fail_ratio < 1 %, 0 worker timeouts, RSS growth < 10 %): {'met' if ok else 'MISSED'}",
+              f"L1 latency ceilings on the same run (locust exit code {rc}): {'met' if rc == 0 else 'MISSED'}"]
+    return ok and (rc == 0 or not LATENCY_GATES), lines
 
 
 # --- L3 ----------------------------------------------------------------------------------------
@@ -263,24 +272,34 @@ def overload(port: int, work: Path, app_log: Path) -> tuple[bool, list[str]]:
     lua.write_text(WRK_LUA)
     log("warm-up 5 s")
     wrk(port, lua, pages, NORMAL_C, 5)
+    loads = {"start": os.getloadavg()[0]}
     log(f"normal load: {NORMAL_C} connections, {BEFORE_S} s")
     before = wrk(port, lua, pages, NORMAL_C, BEFORE_S)
     log(f"overload: {OVERLOAD_C} connections, {OVERLOAD_S} s")
     over = wrk(port, lua, pages, OVERLOAD_C, OVERLOAD_S)
     stop = time.monotonic()
+    loads["end of overload"] = os.getloadavg()[0]
     windows = []
     while time.monotonic() - stop < AFTER_S - 0.5:
         started = time.monotonic() - stop
         w = wrk(port, lua, pages, NORMAL_C, WINDOW_S)
         w["from"], w["to"] = started, time.monotonic() - stop
         windows.append(w)
-    for name, r in (("before", before), ("overload", over), *((f"after{i}", w) for i, w in enumerate(windows))):
+    # The control: normal load again once the box had CONTROL_AFTER_S to settle. On a shared box the
+    # normal-load p95 drifts with other work; recovery is judged against the worse of the two.
+    time.sleep(CONTROL_AFTER_S)
+    log(f"control: {NORMAL_C} connections, {BEFORE_S} s, {CONTROL_AFTER_S} s after the windows")
+    control = wrk(port, lua, pages, NORMAL_C, BEFORE_S)
+    for name, r in (("before", before), ("overload", over), *((f"after{i}", w) for i, w in enumerate(windows)),
+                    ("control", control)):
         (work / f"wrk-{name}.txt").write_text(r["raw"])
 
     def fmt_codes(c: Counter) -> str:
         return ", ".join(f"{k}: {v}" for k, v in sorted(c.items()))
 
-    lines = [f"pages (round-robin): {', '.join(p for p, _ in pages)}", "",
+    loads["end"] = os.getloadavg()[0]
+    lines = [f"pages (round-robin): {', '.join(p for p, _ in pages)}; load average (1 min): "
+             + ", ".join(f"{k} {v:.1f}" for k, v in loads.items()), "",
              "| phase | connections | duration s | req/s | p50 ms | p95 ms | p99 ms | responses by status "
              "| socket errors (connect/read/write/timeout) |",
              "|---|---:|---:|---:|---:|---:|---:|---|---|"]
@@ -292,19 +311,22 @@ def overload(port: int, work: Path, app_log: Path) -> tuple[bool, list[str]]:
 
     lines.append(row("normal, before", NORMAL_C, str(BEFORE_S), before))
     lines.append(row("overload", OVERLOAD_C, str(OVERLOAD_S), over))
+    target = max(before["p95"], control["p95"])
     for w in windows:
-        lines.append(row(f"after, {w['from']:.1f}-{w['to']:.1f} s", NORMAL_C, str(WINDOW_S), w))
-    all_codes = sum((r["codes"] for r in (before, over, *windows)), Counter())
+        lines.append(row(f"after, {w['from']:.1f}-{w['to']:.1f} s (p95 {w['p95'] / target:.2f}x normal)",
+                         NORMAL_C, str(WINDOW_S), w))
+    lines.append(row(f"normal, control ({CONTROL_AFTER_S} s later)", NORMAL_C, str(BEFORE_S), control))
+    all_codes = sum((r["codes"] for r in (before, over, *windows, control)), Counter())
     five = {k: v for k, v in all_codes.items() if k >= 500}
     bad_5xx = {k: v for k, v in five.items() if k != 503}
-    target = max(before["p95"], 0.0)
-    recovered = next((w["to"] for w in windows if w["p95"] <= target), None)
+    recovered = next((w["to"] for w in windows if w["p95"] <= target * TOLERANCE), None)
     recovered_l1 = next((w["to"] for w in windows if w["p95"] <= L1_P95_MS), None)
     counts = gunicorn_log_counts(app_log)
     lines += [
         "",
         f"5xx by code: {five or 0}; other than 503: {sum(bad_5xx.values())} (goal 0)",
-        f"recovery to the normal-load p95 ({target:.0f} ms): "
+        f"recovery to the normal-load p95 (within {TOLERANCE}x of {target:.0f} ms, the worse of before and "
+        "control): "
         + (f"by {recovered:.1f} s after the overload" if recovered is not None else f"not within {AFTER_S} s"),
         f"recovery to L1's p95 ceiling ({L1_P95_MS:.0f} ms): "
         + (f"by {recovered_l1:.1f} s" if recovered_l1 is not None else f"not within {AFTER_S} s"),
