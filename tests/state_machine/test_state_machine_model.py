@@ -257,6 +257,15 @@ class OrderMachine(RuleBasedStateMachine):
         self._advance(data)
 
     @rule(seed=st.integers(0, 2**32 - 1))
+    def pull_a_volunteer_from_a_full_crew(self, seed):
+        """A full crew loses a volunteer and the order reopens: random steps reach this rarely."""
+        order = db.session.get(Order, self.order_id) if self.order_id is not None else None
+        if order is None or order.state != "accepted":
+            return
+        crew = [a for a in sorted(order.assignments, key=lambda a: a.id) if a.state == "accepted"]
+        self._on_assignment(order, self._random(seed).choice(crew), "withdraw", RIGHTFUL["withdraw"])
+
+    @rule(seed=st.integers(0, 2**32 - 1))
     def act_as_anybody(self, seed):
         """Any action on any target by anybody: mostly refused, and then nothing may change."""
         rnd = self._random(seed)
