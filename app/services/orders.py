@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, case, func, or_, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, load_only, selectinload
 
 from .. import workflow
 from ..extensions import db
@@ -353,7 +353,13 @@ def orders_of_requester(user: User, limit: int = MY_ORDERS_PAGE, before: int | N
         )
     return list(
         db.session.scalars(
-            query.options(joinedload(Order.service), joinedload(Order.district))
+            query.options(
+                # The card's fields only: an order row has a dozen time stamps the list never shows.
+                load_only(Order.id, Order.state, Order.starts_at, Order.submitted_at,
+                          Order.service_id, Order.district_id, Order.requester_id),
+                joinedload(Order.service).load_only(Service.name),
+                joinedload(Order.district).load_only(District.name),
+            )
             .order_by(Order.submitted_at.desc(), Order.id.desc())
             .limit(limit)
         )
@@ -392,8 +398,14 @@ def jobs_of_volunteer(user: User, limit: int = 30) -> dict[str, list[Assignment]
         select(Assignment)
         .where(Assignment.id.in_(union_all(*(select(p.c.id) for p in picked))))
         .options(
+            load_only(Assignment.id, Assignment.order_id, Assignment.volunteer_id, Assignment.state,
+                      Assignment.offered_at, Assignment.expires_at),
             joinedload(Assignment.order).options(
-                joinedload(Order.service), joinedload(Order.district)
+                load_only(Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at,
+                          Order.needed, Order.accepted_count, Order.service_id, Order.district_id,
+                          Order.requester_id),
+                joinedload(Order.service).load_only(Service.name),
+                joinedload(Order.district).load_only(District.name),
             )
         )
         .order_by(done_last, Assignment.id.desc())
@@ -546,10 +558,14 @@ def dispatch_queue(
         queue_query(f, offered)
         .add_columns(offered.label("offered"))
         .options(
-            joinedload(Order.service),
-            joinedload(Order.district),
+            # What a queue row shows and its cursor needs, not every time stamp of the order.
+            load_only(Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at,
+                      Order.overdue_at, Order.unit, Order.audience_size, Order.needed,
+                      Order.accepted_count, Order.service_id, Order.district_id, Order.requester_id),
+            joinedload(Order.service).load_only(Service.name),
+            joinedload(Order.district).load_only(District.name),
             # The requester's name only: their roles stay unloaded.
-            joinedload(Order.requester).lazyload(User.role_rows),
+            joinedload(Order.requester).load_only(User.name).lazyload(User.role_rows),
         )
     )
     backwards = False
