@@ -47,6 +47,14 @@ from .models.users import ALL_WEEK, volunteer_categories, volunteer_districts, v
 from .services.notifications import RECIPIENTS
 
 BENCH_PASSWORD = "bench-2026"
+# The volunteers' rating totals that the workflow keeps when an order is rated.
+RATING_TOTALS_SQL = """
+UPDATE volunteer_profiles SET
+  rating_sum = COALESCE((SELECT SUM(r.stars) FROM assignments a JOIN ratings r ON r.order_id = a.order_id
+                         WHERE a.volunteer_id = volunteer_profiles.user_id AND a.state = 'completed'), 0),
+  rating_count = (SELECT COUNT(r.id) FROM assignments a JOIN ratings r ON r.order_id = a.order_id
+                  WHERE a.volunteer_id = volunteer_profiles.user_id AND a.state = 'completed')
+"""
 BENCH_ACCOUNTS = {"requester": "13900000001", "volunteer": "13900000002", "coordinator": "13900000003"}
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -412,6 +420,7 @@ class Generator:
         t2 = _time.perf_counter()
         with engine.begin() as conn:
             self._fix_sequences(conn)
+            conn.exec_driver_sql(RATING_TOTALS_SQL)
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")

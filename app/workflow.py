@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Union
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
@@ -26,6 +26,7 @@ from .models.orders import (
     Assignment,
     Order,
     OrderEvent,
+    Rating,
 )
 from .models.orders import (
     AssignmentState as A,
@@ -33,7 +34,7 @@ from .models.orders import (
 from .models.orders import (
     OrderState as O,
 )
-from .models.users import Role, User
+from .models.users import Role, User, VolunteerProfile
 
 SYSTEM = None  # the actor of follow-on changes and of the periodic sweep
 NEW = "new"  # the pseudo-state of an assignment before it is offered
@@ -476,6 +477,22 @@ def _after_rate(order: Order, _order: Order) -> None:
         update(Assignment)
         .where(Assignment.order_id == order.id, Assignment.state == A.COMPLETED.value)
         .values(hours_credited=True)
+        .execution_options(synchronize_session=False)
+    )
+    # Each volunteer of the crew adds the order's stars to their rating totals.
+    stars = select(Rating.stars).where(Rating.order_id == order.id).scalar_subquery()
+    rated = select(func.count(Rating.id)).where(Rating.order_id == order.id).scalar_subquery()
+    db.session.execute(
+        update(VolunteerProfile)
+        .where(VolunteerProfile.user_id.in_(
+            select(Assignment.volunteer_id).where(
+                Assignment.order_id == order.id, Assignment.state == A.COMPLETED.value
+            )
+        ))
+        .values(
+            rating_sum=VolunteerProfile.rating_sum + func.coalesce(stars, 0),
+            rating_count=VolunteerProfile.rating_count + rated,
+        )
         .execution_options(synchronize_session=False)
     )
     _current_assignments(order, A.COMPLETED.value)  # reload the crew with their credited hours

@@ -11,9 +11,10 @@ from sqlalchemy import select, update
 
 from app import workflow
 from app.models import Assignment, Category, District, Order, Service
+from app.models.users import ALL_WEEK
 from app.services import matching
 from app.services import orders as order_service
-from app.services.matching import WEIGHTS, Candidate, rank, score, top
+from app.services.matching import WEIGHTS, Candidate, Volunteer, rank, score, top
 from tests.conftest import make_user
 
 
@@ -128,14 +129,14 @@ def fake_order(service_id=1, category_id=10, district_id=100):
 
 def fake_candidate(services=(), categories=(), districts=(), free=True, open_jobs=0, rating=None,
                    hours="0"):
-    profile = SimpleNamespace(
-        services=[SimpleNamespace(id=i) for i in services],
-        categories=[SimpleNamespace(id=i) for i in categories],
-        districts=[SimpleNamespace(id=i) for i in districts],
-        available_at=lambda weekday, period: free,
+    order = fake_order()
+    volunteer = Volunteer(
+        id=1, name="志愿者", team="", approved=True, availability=ALL_WEEK if free else 0,
+        delivers_service=order.service_id in services,
+        delivers_category=order.service.category_id in categories,
+        serves_district=order.district_id in districts,
     )
-    return Candidate(SimpleNamespace(profile=profile), open_jobs=open_jobs, average_rating=rating,
-                     hours_this_month=Decimal(hours))
+    return Candidate(volunteer, open_jobs=open_jobs, average_rating=rating, hours_this_month=Decimal(hours))
 
 
 def scored(c: Candidate) -> float:
@@ -229,3 +230,36 @@ def test_dispatch_to_top_offers_the_shortfall(db, users, make_order):
     assert len([a for a in order.assignments if a.state == "offered"]) == 3
     assert db.session.scalar(select(Assignment.id).where(Assignment.order_id == order.id,
                                                          Assignment.state != "offered")) is None
+
+
+def test_a_capped_ranking_is_the_head_of_the_full_one(db, users, make_order, bda):
+    """The database picks the rows a page shows by the same score Python gives them."""
+    svc = db.session.scalar(select(Service).where(Service.name == "交通安全法规宣讲"))
+    volunteer("13933330001", "服务", services=[svc], districts=[bda])
+    volunteer("13933330002", "类别", categories=[svc.category])
+    volunteer("13933330003", "本区", districts=[bda], availability=0)
+    volunteer("13933330004", "待审", districts=[bda], approved=False)
+    make_order("rated")  # users["volunteer"]: rated 5 stars, 2 hours this month
+    order = make_order("submitted")
+    full = rank(order)
+    eligible = [c.volunteer.id for c in full if c.eligible]
+    blocked = [c.volunteer.id for c in full if not c.eligible]
+    assert len(eligible) >= 4 and blocked
+    for k in range(1, len(eligible) + 1):
+        assert [c.volunteer.id for c in rank(order, eligible=k, blocked=0)] == eligible[:k]
+    assert [c.volunteer.id for c in rank(order, eligible=0, blocked=1)] == blocked[:1]
+    picked = eligible[1:3]
+    assert [c.volunteer.id for c in rank(order, only=picked, blocked=0)] == picked
+
+
+def test_rating_totals_are_kept_by_the_workflow_and_checked(db, users, make_order):
+    from app.models import VolunteerProfile
+    from app.services.invariants import broken_invariants
+
+    make_order("rated", needed=2)  # volunteer and volunteer3, 5 stars
+    profile = db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == users["volunteer3"].id))
+    assert (profile.rating_sum, profile.rating_count) == (5, 1)
+    assert broken_invariants() == []
+    db.session.execute(update(VolunteerProfile).where(VolunteerProfile.id == profile.id).values(rating_sum=9))
+    assert any("rating totals 9/1" in p for p in broken_invariants())
+    db.session.rollback()

@@ -144,14 +144,8 @@ def _is_queue_url(target: str | None) -> bool:
 SHOWN_ELIGIBLE, SHOWN_BLOCKED = 40, 10
 
 
-def shortlist(candidates: list[matching.Candidate]) -> list[matching.Candidate]:
-    eligible = [c for c in candidates if c.eligible][:SHOWN_ELIGIBLE]
-    blocked = [c for c in candidates if not c.eligible][:SHOWN_BLOCKED]
-    return eligible + blocked
-
-
 def _render_order(order, status=200, **forms):
-    candidates = shortlist(matching.rank(order))
+    candidates = matching.rank(order, eligible=SHOWN_ELIGIBLE, blocked=SHOWN_BLOCKED)
     dispatch_form = forms.pop("dispatch_form", None) or DispatchForm()
     dispatch_form.volunteer_ids.choices = choices(
         (c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible
@@ -206,11 +200,13 @@ def _dispatch(order, volunteers):
 def dispatch(order_id: int):
     order = _order_or_404(order_id)
     form = DispatchForm()
-    eligible = {c.volunteer.id: c.volunteer for c in matching.rank(order) if c.eligible}
+    # The picks are checked against a ranking of exactly those volunteers, now.
+    picked = request.form.getlist("volunteer_ids", type=int)
+    eligible = {c.volunteer.id: c.volunteer for c in matching.rank(order, only=picked, blocked=0)}
     form.volunteer_ids.choices = choices((i, v.name) for i, v in eligible.items())
     if form.validate_on_submit():
         try:
-            return _dispatch(order, [eligible[i] for i in form.volunteer_ids.data])
+            return _dispatch(order, matching.users_of([eligible[i] for i in form.volunteer_ids.data]))
         except ValidationFailed as err:
             db.session.rollback()
             form.volunteer_ids.errors.append(err.message)

@@ -148,6 +148,10 @@ class VolunteerProfile(db.Model):
     team: Mapped[str] = mapped_column(String(80), default="")
     bio: Mapped[str] = mapped_column(String(500), default="")
     availability: Mapped[int] = mapped_column(Integer, default=ALL_WEEK)
+    # Stars of the rated orders this volunteer completed, kept by the workflow when an
+    # order is rated: matching reads an average without scanning anyone's history.
+    rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     user: Mapped[User] = relationship(back_populates="profile")
     services: Mapped[list[Service]] = relationship(secondary=volunteer_services)

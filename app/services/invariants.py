@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import Assignment, Order, OrderEvent
+from ..models import Assignment, Order, OrderEvent, Rating, VolunteerProfile
 from ..models.orders import HOLDING_ASSIGNMENT_STATES
 
 
@@ -53,4 +53,31 @@ def broken_invariants() -> list[str]:
     )
     for oid in no_event:
         problems.append(f"order {oid}: no event recorded")
+    problems += _rating_totals_off()
     return problems
+
+
+def _rating_totals_off() -> list[str]:
+    """Each volunteer's kept rating totals equal the ratings of the orders they completed."""
+    earned = (
+        select(
+            Assignment.volunteer_id,
+            func.sum(Rating.stars).label("stars"),
+            func.count(Rating.id).label("n"),
+        )
+        .join(Rating, Rating.order_id == Assignment.order_id)
+        .where(Assignment.state == "completed")
+        .group_by(Assignment.volunteer_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(VolunteerProfile.user_id, VolunteerProfile.rating_sum, VolunteerProfile.rating_count,
+               func.coalesce(earned.c.stars, 0), func.coalesce(earned.c.n, 0))
+        .outerjoin(earned, earned.c.volunteer_id == VolunteerProfile.user_id)
+        .where(or_(VolunteerProfile.rating_sum != func.coalesce(earned.c.stars, 0),
+                   VolunteerProfile.rating_count != func.coalesce(earned.c.n, 0)))
+    )
+    return [
+        f"volunteer {uid}: rating totals {kept_sum}/{kept_n}, completed orders say {stars}/{n}"
+        for uid, kept_sum, kept_n, stars, n in rows
+    ]

@@ -7,19 +7,21 @@ live in ``WEIGHTS`` and nowhere else.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import and_, func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, select
 
 from ..extensions import db
-from ..models import Assignment, Order, Rating, User, UserRole, VolunteerProfile
+from ..models import Assignment, Order, User, UserRole, VolunteerProfile
 from ..models.base import utcnow
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, HOLDING_ASSIGNMENT_STATES
+from ..models.users import volunteer_categories, volunteer_districts, volunteer_services
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_ORDER_SPAN = timedelta(days=1)
@@ -35,9 +37,25 @@ WEIGHTS = {
 }
 
 
+class Volunteer(NamedTuple):
+    """What ranking needs of a volunteer, read as one plain row (no ORM objects)."""
+
+    id: int
+    name: str
+    team: str
+    approved: bool
+    availability: int
+    delivers_service: bool
+    delivers_category: bool
+    serves_district: bool
+
+    def available_at(self, weekday: int, period: int) -> bool:
+        return bool(self.availability & (1 << (weekday * 3 + period)))
+
+
 @dataclass
 class Candidate:
-    volunteer: User
+    volunteer: Volunteer
     score: float = 0.0
     reasons: list = field(default_factory=list)
     blocked: object | None = None  # why not proposed; None when eligible
@@ -57,124 +75,160 @@ def period_of(moment: datetime) -> tuple[int, int]:
     return local.weekday(), period
 
 
-def _volunteers() -> list[User]:
-    return list(
-        db.session.scalars(
-            select(User)
-            .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "volunteer"))
-            .where(User.active.is_(True))
-            .options(
-                selectinload(User.profile).options(
-                    selectinload(VolunteerProfile.services),
-                    selectinload(VolunteerProfile.categories),
-                    selectinload(VolunteerProfile.districts),
-                )
-            )
-            .order_by(User.id)
-        )
-    )
+BLOCKS = {  # why a volunteer is not proposed, in the order the checks apply
+    "not_approved": _l("Not an approved volunteer"),
+    "on_order": _l("Already on this order"),
+    "declined": _l("Declined this order"),
+    "busy": _l("Busy at that time"),
+    "requester": _l("Placed this order"),
+}
+OPEN_JOB_STATES = ("offered", "accepted", "checked_in")
 
 
-def _busy_ids(order: Order) -> set[int]:
-    """Volunteers holding a slot on another order overlapping this one's window."""
-    return set(
-        db.session.scalars(
-            select(Assignment.volunteer_id)
-            .join(Order, Order.id == Assignment.order_id)
-            .where(
-                Assignment.state.in_(HOLDING_ASSIGNMENT_STATES),
-                Order.id != order.id,
-                Order.starts_at < order.ends_at,
-                Order.ends_at > order.starts_at,
-                # An order's window lies within one day (the form takes one date), so an
-                # overlapping one starts less than a day earlier: an index range on starts_at.
-                Order.starts_at > order.starts_at - MAX_ORDER_SPAN,
-                Order.state.in_(("accepted", "dispatched", "in_service")),
-            )
-        )
-    )
-
-
-def _open_jobs() -> dict[int, int]:
-    rows = db.session.execute(
-        select(Assignment.volunteer_id, func.count())
-        .where(Assignment.state.in_(("offered", "accepted", "checked_in")))
-        .group_by(Assignment.volunteer_id)
-    )
-    return {vid: n for vid, n in rows}
-
-
-def _average_ratings() -> dict[int, float]:
-    rows = db.session.execute(
-        select(Assignment.volunteer_id, func.avg(Rating.stars))
-        .join(Rating, Rating.order_id == Assignment.order_id)
-        .where(Assignment.state == "completed")
-        .group_by(Assignment.volunteer_id)
-    )
-    return {vid: float(avg) for vid, avg in rows if avg is not None}
-
-
-def _hours_this_month(now: datetime) -> dict[int, Decimal]:
+def _month_start(now: datetime) -> datetime:
     local = now.astimezone(BEIJING)
-    start = local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
-    rows = db.session.execute(
-        select(Assignment.volunteer_id, func.sum(Assignment.hours))
-        .where(Assignment.state == "completed", Assignment.completed_at >= start)
-        .group_by(Assignment.volunteer_id)
+    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+
+
+def _busy(order: Order) -> Select:
+    """Volunteers holding a slot on another order overlapping this one's window."""
+    return (
+        select(Assignment.volunteer_id)
+        .join(Order, Order.id == Assignment.order_id)
+        .where(
+            Assignment.state.in_(HOLDING_ASSIGNMENT_STATES),
+            Order.id != order.id,
+            Order.starts_at < order.ends_at,
+            Order.ends_at > order.starts_at,
+            # An order's window lies within one day (the form takes one date), so an
+            # overlapping one starts less than a day earlier: an index range on starts_at.
+            Order.starts_at > order.starts_at - MAX_ORDER_SPAN,
+            Order.state.in_(("accepted", "dispatched", "in_service")),
+        )
     )
-    return {vid: Decimal(total or 0) for vid, total in rows}
 
 
-def rank(order: Order, now: datetime | None = None) -> list[Candidate]:
-    """Every volunteer for ``order``: eligible ones by score, then the blocked ones."""
-    now = now or utcnow()
-    declined = {a.volunteer_id for a in order.assignments if a.state == "declined"}
-    live = {a.volunteer_id for a in order.assignments if a.state in ACTIVE_ASSIGNMENT_STATES}
-    busy = _busy_ids(order)
-    loads, ratings, hours = _open_jobs(), _average_ratings(), _hours_this_month(now)
+def _ranking(order: Order, now: datetime) -> tuple[Select, ColumnElement, ColumnElement]:
+    """Every active volunteer with the facts, the score and the block of ``order``, as SQL.
+
+    The database scores and sorts, so a page asks for the few rows it shows
+    whatever the number of volunteers. Per-volunteer figures come from index
+    ranges (open jobs, this month's hours) and from the rating totals the
+    workflow keeps on the profile; the score repeats ``score()`` below.
+    """
+    profile = VolunteerProfile
     weekday, period = period_of(order.starts_at)
 
-    candidates = []
-    for user in _volunteers():
-        c = Candidate(
-            user,
-            open_jobs=loads.get(user.id, 0),
-            average_rating=ratings.get(user.id),
-            hours_this_month=hours.get(user.id, Decimal(0)),
+    def links(table, column, value):
+        return select(1).where(table.c.profile_id == profile.id, column == value).exists()
+
+    delivers_service = links(volunteer_services, volunteer_services.c.service_id, order.service_id)
+    delivers_category = links(volunteer_categories, volunteer_categories.c.category_id, order.service.category_id)
+    serves_district = links(volunteer_districts, volunteer_districts.c.district_id, order.district_id)
+    availability = func.coalesce(profile.availability, 0)
+    open_jobs = (
+        select(Assignment.volunteer_id, func.count().label("n"))
+        .where(Assignment.state.in_(OPEN_JOB_STATES))
+        .group_by(Assignment.volunteer_id)
+        .subquery()
+    )
+    hours = (
+        select(Assignment.volunteer_id, func.sum(Assignment.hours).label("h"))
+        .where(Assignment.state == "completed", Assignment.completed_at >= _month_start(now))
+        .group_by(Assignment.volunteer_id)
+        .subquery()
+    )
+    n_open = func.coalesce(open_jobs.c.n, 0)
+    n_hours = func.coalesce(hours.c.h, 0)
+    rating_sum, rating_count = func.coalesce(profile.rating_sum, 0), func.coalesce(profile.rating_count, 0)
+    w = {k: literal(v, Float) for k, v in WEIGHTS.items()}
+    score_sql = (
+        case((delivers_service, w["service"]), (delivers_category, w["category"]), else_=0.0)
+        + case((serves_district, w["district"]), else_=0.0)
+        + case((availability.op("&")(1 << (weekday * 3 + period)) != 0, w["available"]), else_=0.0)
+        + w["per_open_job"] * n_open
+        + case((rating_count > 0, w["per_star"] * (cast(rating_sum, Float) / rating_count - 3)), else_=0.0)
+        + w["per_hour_this_month"] * cast(n_hours, Float)
+    )
+    on_order = select(Assignment.volunteer_id).where(Assignment.order_id == order.id)
+    block = case(
+        (func.coalesce(profile.status, "") != "approved", "not_approved"),
+        (User.id.in_(on_order.where(Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES))), "on_order"),
+        (User.id.in_(on_order.where(Assignment.state == "declined")), "declined"),
+        (User.id.in_(_busy(order)), "busy"),
+        (User.id == order.requester_id, "requester"),
+        else_=None,
+    )
+    query = (
+        select(
+            User.id, User.name, func.coalesce(profile.team, ""), profile.status == "approved", availability,
+            delivers_service, delivers_category, serves_district,
+            n_open, rating_sum, rating_count, n_hours, block,
         )
-        score(c, order, weekday, period)
-        profile = user.profile
-        if profile is None or not profile.is_approved:
-            c.blocked = _l("Not an approved volunteer")
-        elif user.id in live:
-            c.blocked = _l("Already on this order")
-        elif user.id in declined:
-            c.blocked = _l("Declined this order")
-        elif user.id in busy:
-            c.blocked = _l("Busy at that time")
-        elif user.id == order.requester_id:
-            c.blocked = _l("Placed this order")
-        candidates.append(c)
-    candidates.sort(key=lambda c: (not c.eligible, -c.score, c.volunteer.id))
-    return candidates
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "volunteer"))
+        .outerjoin(profile, profile.user_id == User.id)
+        .outerjoin(open_jobs, open_jobs.c.volunteer_id == User.id)
+        .outerjoin(hours, hours.c.volunteer_id == User.id)
+        .where(User.active.is_(True))
+    )
+    return query, score_sql, block
+
+
+def rank(
+    order: Order,
+    now: datetime | None = None,
+    eligible: int | None = None,
+    blocked: int | None = None,
+    only: Iterable[int] | None = None,
+) -> list[Candidate]:
+    """Volunteers for ``order``: the eligible ones by score, then the blocked ones.
+
+    ``eligible`` and ``blocked`` cap each part (None: all); ``only`` limits the
+    ranking to these volunteer ids (to check a coordinator's picks).
+    """
+    query, score_sql, block = _ranking(order, now or utcnow())
+    if only is not None:
+        query = query.where(User.id.in_(list(only)))
+    weekday, period = period_of(order.starts_at)
+    parts = []
+    for is_eligible, limit in ((True, eligible), (False, blocked)):
+        if limit == 0:
+            continue
+        part = query.where(block.is_(None) if is_eligible else block.is_not(None))
+        part = part.order_by(score_sql.desc(), User.id).limit(limit)
+        found = []
+        for (vid, name, team, approved, availability, s, c, d,
+             n_open, rating_sum, rating_count, n_hours, why) in db.session.execute(part):
+            candidate = Candidate(
+                Volunteer(vid, name, team, bool(approved), availability, bool(s), bool(c), bool(d)),
+                open_jobs=n_open,
+                average_rating=rating_sum / rating_count if rating_count else None,
+                hours_this_month=Decimal(n_hours or 0),
+                blocked=BLOCKS[why] if why else None,
+            )
+            score(candidate, order, weekday, period)
+            found.append(candidate)
+        # The database chose the rows; Python's exact score orders them.
+        found.sort(key=lambda c: (-c.score, c.volunteer.id))
+        parts += found
+    return parts
 
 
 def score(c: Candidate, order: Order, weekday: int, period: int) -> None:
     """Fill ``c.score`` and ``c.reasons`` from the weights."""
-    profile = c.volunteer.profile
-    if profile is not None:
-        if any(s.id == order.service_id for s in profile.services):
-            c.score += WEIGHTS["service"]
-            c.reasons.append(_l("Delivers this service"))
-        elif any(cat.id == order.service.category_id for cat in profile.categories):
-            c.score += WEIGHTS["category"]
-            c.reasons.append(_l("Delivers this category"))
-        if any(d.id == order.district_id for d in profile.districts):
-            c.score += WEIGHTS["district"]
-            c.reasons.append(_l("Serves this district"))
-        if profile.available_at(weekday, period):
-            c.score += WEIGHTS["available"]
-            c.reasons.append(_l("Usually free then"))
+    v = c.volunteer
+    if v.delivers_service:
+        c.score += WEIGHTS["service"]
+        c.reasons.append(_l("Delivers this service"))
+    elif v.delivers_category:
+        c.score += WEIGHTS["category"]
+        c.reasons.append(_l("Delivers this category"))
+    if v.serves_district:
+        c.score += WEIGHTS["district"]
+        c.reasons.append(_l("Serves this district"))
+    if v.available_at(weekday, period):
+        c.score += WEIGHTS["available"]
+        c.reasons.append(_l("Usually free then"))
     c.score += WEIGHTS["per_open_job"] * c.open_jobs
     c.reasons.append(_l("%(n)s open jobs", n=c.open_jobs))
     if c.average_rating is not None:
@@ -184,5 +238,12 @@ def score(c: Candidate, order: Order, weekday: int, period: int) -> None:
     c.reasons.append(_l("%(h)s h this month", h=c.hours_this_month))
 
 
+def users_of(volunteers: list[Volunteer]) -> list[User]:
+    """The accounts behind ranked volunteers, in the same order (to offer them the order)."""
+    ids = [v.id for v in volunteers]
+    found = {u.id: u for u in db.session.scalars(select(User).where(User.id.in_(ids)))} if ids else {}
+    return [found[i] for i in ids if i in found]
+
+
 def top(order: Order, n: int) -> list[User]:
-    return [c.volunteer for c in rank(order) if c.eligible][:n]
+    return users_of([c.volunteer for c in rank(order, eligible=n, blocked=0)])

@@ -373,27 +373,31 @@ JOB_GROUPS = {
 }
 
 
-def jobs_of_volunteer(user: User, limit: int = 30) -> dict[str, list[Assignment]]:
+DONE_SHOWN = 10
+
+
+def jobs_of_volunteer(user: User, limit: int = 30, done: int = DONE_SHOWN) -> dict[str, list[Assignment]]:
     """The volunteer's assignments grouped as offers, upcoming and done.
 
-    Open ones (offers, upcoming) come first, then the most recent done ones,
-    ``limit`` in all: a volunteer with years of service still gets a short page.
+    Open ones (offers, upcoming) come first, then the ``done`` most recent
+    finished ones, ``limit`` in all: a volunteer with years of service still
+    gets a short page (the hours credited over all of them sit on top).
     """
     open_states = [*JOB_GROUPS["offers"], *JOB_GROUPS["upcoming"]]
     done_last = case((Assignment.state == AssignmentState.COMPLETED.value, 1), else_=0)
 
-    def newest(states):
+    def newest(states, n: int):
         return (
             select(Assignment.id)
             .where(Assignment.volunteer_id == user.id, Assignment.state.in_(states))
             .order_by(Assignment.id.desc())
-            .limit(limit)
+            .limit(n)
             .subquery()
         )
 
     # The newest ``limit`` open and done ones, each a short walk of
     # ix_assignments_volunteer_state_id, whatever the length of the history.
-    picked = [newest(open_states), newest(JOB_GROUPS["done"])]
+    picked = [newest(open_states, limit), newest(JOB_GROUPS["done"], min(done, limit))]
     rows = db.session.scalars(
         select(Assignment)
         .where(Assignment.id.in_(union_all(*(select(p.c.id) for p in picked))))
