@@ -8,7 +8,7 @@ most ``MAX_ENTRIES`` fragments and drops the oldest first.
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Hashable
+from collections.abc import Callable, Hashable
 from threading import Lock
 
 from flask import render_template
@@ -21,10 +21,13 @@ _cache: OrderedDict[Hashable, Markup] = OrderedDict()
 _lock = Lock()
 
 
-def render_cached(template: str, key: Hashable, **context) -> Markup:
+def render_cached(template: str, key: Hashable, build: Callable[[], dict] | None = None, **context) -> Markup:
+    """``template`` rendered with ``context`` (and what ``build()`` returns, called on a miss only)."""
     full_key = (template, lang(), key)
     html = _cache.get(full_key)
     if html is None:
+        if build is not None:
+            context = {**context, **build()}
         html = Markup(render_template(template, **context))
         with _lock:
             _cache[full_key] = html

@@ -115,3 +115,22 @@ def test_the_unread_badge_counts_and_clears(db, users, make_order, login_as):
     notifications.mark_all_read(users["volunteer"])
     db.session.commit()
     assert "unread-badge-desktop" not in volunteer.get("/notifications/").get_data(as_text=True)
+
+
+def test_a_long_unread_list_shows_99_plus_and_costs_no_more(db, users, make_order, login_as, count_queries):
+    from app.models import OrderEvent
+
+    order = make_order("submitted")
+    event = db.session.scalar(select(OrderEvent).where(OrderEvent.order_id == order.id))
+    coordinator = login_as("coordinator")
+    coordinator.get("/")
+    with count_queries() as few:
+        assert 'data-testid="unread-badge-desktop">1<' in coordinator.get("/").get_data(as_text=True)
+    db.session.add_all(Notification(user_id=users["coordinator"].id, order_id=order.id, event_id=event.id,
+                                    kind="submit") for _ in range(150))
+    db.session.commit()
+    with count_queries() as many:
+        page = coordinator.get("/").get_data(as_text=True)
+    assert 'data-testid="unread-badge-desktop">99+<' in page
+    assert 'data-testid="unread-badge">99+<' in page
+    assert few.count == many.count

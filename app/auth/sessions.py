@@ -21,7 +21,7 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Select, bindparam, func, literal, select
 from sqlalchemy.orm import joinedload
 
 from ..extensions import db
@@ -34,6 +34,8 @@ _KEPT_KEYS = ("locale",)
 # re-signed and re-sent on every request. An idle session therefore ends at
 # most a minute before SESSION_IDLE_TIMEOUT of real idleness, never after.
 SEEN_AT_STEP = 60
+# Unread messages are counted up to this many (the badge shows "99+").
+UNREAD_SHOWN = 100
 # Tolerated clock difference between servers for an issue time "from the future".
 _CLOCK_SKEW = 300
 
@@ -62,13 +64,16 @@ def _user_by_token() -> Select:
     Built once: SQLAlchemy then reuses its compiled form without re-deriving
     the statement's cache key on every request.
     """
-    unread = (
-        select(func.count())
-        .select_from(Notification)
+    # Counted up to UNREAD_SHOWN only: the badge says "99+" beyond, and a coordinator
+    # with thousands of unread messages costs no more per page than anyone else.
+    first_unread = (
+        select(literal(1))
         .where(Notification.user_id == User.id, Notification.read_at.is_(None))
+        .limit(UNREAD_SHOWN)
         .correlate(User)
-        .scalar_subquery()
+        .subquery()
     )
+    unread = select(func.count()).select_from(first_unread).scalar_subquery()
     return (
         select(User, unread)
         .where(User.session_token == bindparam("token"))

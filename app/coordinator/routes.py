@@ -93,16 +93,15 @@ def queue():
         per_page=current_app.config["QUEUE_PAGE_SIZE"],
     )
     filters = {k: v for k, v in request.args.items() if k not in ("after", "before") and v}
-    bulk_form = BulkForm(formdata=None, next=request.full_path)
-    # The filter bar and the reason list look the same for every coordinator
+    # The filter bar and the bulk bar's fields look the same for every coordinator
     # asking for the same filters: rendered once, then served from memory.
     filter_bar = render_cached("coordinator/_queue_filters.html", depends_on, form=form, filtered=bool(filters))
-    reason_select = render_cached(
-        "coordinator/_reason_select.html", "bulk", field=bulk_form.reason_code, label=_("Reason")
+    bulk_fields = render_cached(
+        "coordinator/_bulk_fields.html", "bulk", build=lambda: {"form": BulkForm(formdata=None)}
     )
     return render_template(
-        "coordinator/queue.html", page=page, filters=filters, bulk_form=bulk_form,
-        filter_bar=filter_bar, reason_select=reason_select, filtered=bool(filters),
+        "coordinator/queue.html", page=page, filters=filters, bulk_fields=bulk_fields,
+        filter_bar=filter_bar, filtered=bool(filters),
     )
 
 

@@ -56,6 +56,11 @@ def _in(values) -> str:
     return ", ".join(f"'{v.value if hasattr(v, 'value') else v}'" for v in values)
 
 
+def order_number(submitted_at: datetime, order_id: int) -> str:
+    """The order number people quote on the phone: the day it was placed and the id."""
+    return f"{submitted_at:%y%m%d}{order_id:05d}"
+
+
 class Order(db.Model):
     __tablename__ = "orders"
     __table_args__ = (
@@ -129,7 +134,7 @@ class Order(db.Model):
     @property
     def number(self) -> str:
         """The order number people quote on the phone."""
-        return f"{self.submitted_at:%y%m%d}{self.id:05d}"
+        return order_number(self.submitted_at, self.id)
 
     @property
     def shortfall(self) -> int:

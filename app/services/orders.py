@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
@@ -29,7 +30,7 @@ from ..models import (
     User,
 )
 from ..models.base import utcnow
-from ..models.orders import ACTIVE_ASSIGNMENT_STATES, AssignmentState, OrderState
+from ..models.orders import ACTIVE_ASSIGNMENT_STATES, AssignmentState, OrderState, order_number
 from .errors import ValidationFailed
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -510,9 +511,31 @@ def queue_query(f: QueueFilter, offered=None) -> Select:
     return query
 
 
+class QueueOrder(NamedTuple):
+    """An order as a queue row shows it."""
+
+    id: int
+    state: str
+    starts_at: datetime
+    ends_at: datetime
+    submitted_at: datetime
+    overdue_at: datetime | None
+    unit: str
+    audience_size: int
+    needed: int
+    accepted_count: int
+    service_name: str
+    district_name: str
+    requester_name: str
+
+    @property
+    def number(self) -> str:
+        return order_number(self.submitted_at, self.id)
+
+
 @dataclass
 class QueueRow:
-    order: Order
+    order: QueueOrder
     offered: int
 
     @property
@@ -558,19 +581,18 @@ def dispatch_queue(
     """
     offered = open_offers_column()
     key = tuple_(Order.starts_at, Order.submitted_at, Order.id)
+    # Plain rows of what a queue row shows and its cursor needs: no ORM objects.
     query = (
         queue_query(f, offered)
-        .add_columns(offered.label("offered"))
-        .options(
-            # What a queue row shows and its cursor needs, not every time stamp of the order.
-            load_only(Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at,
-                      Order.overdue_at, Order.unit, Order.audience_size, Order.needed,
-                      Order.accepted_count, Order.service_id, Order.district_id, Order.requester_id),
-            joinedload(Order.service).load_only(Service.name),
-            joinedload(Order.district).load_only(District.name),
-            # The requester's name only: their roles stay unloaded.
-            joinedload(Order.requester).load_only(User.name).lazyload(User.role_rows),
+        .with_only_columns(
+            Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at, Order.overdue_at,
+            Order.unit, Order.audience_size, Order.needed, Order.accepted_count,
+            Service.name, District.name, User.name, offered.label("offered"),
         )
+        .select_from(Order)
+        .join(Service, Service.id == Order.service_id)
+        .join(District, District.id == Order.district_id)
+        .join(User, User.id == Order.requester_id)
     )
     backwards = False
     if (position := _parse_cursor(after)) is not None:
@@ -580,7 +602,7 @@ def dispatch_queue(
         backwards = True
     ordering = (Order.starts_at, Order.submitted_at, Order.id)
     query = query.order_by(*(c.desc() for c in ordering) if backwards else ordering)
-    found = [QueueRow(order, offered) for order, offered in db.session.execute(query.limit(per_page + 1))]
+    found = [QueueRow(QueueOrder(*row[:-1]), row[-1]) for row in db.session.execute(query.limit(per_page + 1))]
     more = len(found) > per_page
     rows = found[:per_page]
     if backwards:
