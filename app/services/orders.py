@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Select, and_, case, func, or_, select, tuple_, union_all, update
+from sqlalchemy import Select, and_, bindparam, case, func, or_, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload, load_only, selectinload
 
@@ -306,18 +307,22 @@ def _order_page_options():
     )
 
 
+# The statements of the hot pages are built once, with parameters: SQLAlchemy
+# then finds their compiled form without rebuilding and re-keying them per request.
+
+
+@cache
+def _order_page_query(of_requester: bool) -> Select:
+    query = select(Order).where(Order.id == bindparam("order_id")).options(*_order_page_options())
+    return query.where(Order.requester_id == bindparam("user_id")) if of_requester else query
+
+
 def order_for_requester(order_id: int, user: User) -> Order | None:
-    return db.session.scalar(
-        select(Order)
-        .where(Order.id == order_id, Order.requester_id == user.id)
-        .options(*_order_page_options())
-    )
+    return db.session.scalar(_order_page_query(True), {"order_id": order_id, "user_id": user.id})
 
 
 def order_for_coordinator(order_id: int) -> Order | None:
-    return db.session.scalar(
-        select(Order).where(Order.id == order_id).options(*_order_page_options())
-    )
+    return db.session.scalar(_order_page_query(False), {"order_id": order_id})
 
 
 def assignment_for_volunteer(assignment_id: int, user: User) -> Assignment | None:
@@ -386,29 +391,24 @@ JOB_GROUPS = {
 DONE_SHOWN = 10
 
 
-def jobs_of_volunteer(user: User, limit: int = 30, done: int = DONE_SHOWN) -> dict[str, list[Assignment]]:
-    """The volunteer's assignments grouped as offers, upcoming and done.
-
-    Open ones (offers, upcoming) come first, then the ``done`` most recent
-    finished ones, ``limit`` in all: a volunteer with years of service still
-    gets a short page (the hours credited over all of them sit on top).
-    """
+@cache
+def _jobs_query(limit: int, done: int) -> Select:
     open_states = [*JOB_GROUPS["offers"], *JOB_GROUPS["upcoming"]]
     done_last = case((Assignment.state == AssignmentState.COMPLETED.value, 1), else_=0)
 
     def newest(states, n: int):
         return (
             select(Assignment.id)
-            .where(Assignment.volunteer_id == user.id, Assignment.state.in_(states))
+            .where(Assignment.volunteer_id == bindparam("volunteer_id"), Assignment.state.in_(states))
             .order_by(Assignment.id.desc())
             .limit(n)
             .subquery()
         )
 
-    # The newest ``limit`` open and done ones, each a short walk of
+    # The newest ``limit`` open and ``done`` finished ones, each a short walk of
     # ix_assignments_volunteer_state_id, whatever the length of the history.
-    picked = [newest(open_states, limit), newest(JOB_GROUPS["done"], min(done, limit))]
-    rows = db.session.scalars(
+    picked = [newest(open_states, limit), newest(JOB_GROUPS["done"], done)]
+    return (
         select(Assignment)
         .where(Assignment.id.in_(union_all(*(select(p.c.id) for p in picked))))
         .options(
@@ -425,6 +425,16 @@ def jobs_of_volunteer(user: User, limit: int = 30, done: int = DONE_SHOWN) -> di
         .order_by(done_last, Assignment.id.desc())
         .limit(limit)
     )
+
+
+def jobs_of_volunteer(user: User, limit: int = 30, done: int = DONE_SHOWN) -> dict[str, list[Assignment]]:
+    """The volunteer's assignments grouped as offers, upcoming and done.
+
+    Open ones (offers, upcoming) come first, then the ``done`` most recent
+    finished ones, ``limit`` in all: a volunteer with years of service still
+    gets a short page (the hours credited over all of them sit on top).
+    """
+    rows = db.session.scalars(_jobs_query(limit, min(done, limit)), {"volunteer_id": user.id})
     grouped: dict[str, list[Assignment]] = {k: [] for k in JOB_GROUPS}
     for a in rows:
         for key, group in JOB_GROUPS.items():
@@ -435,12 +445,15 @@ def jobs_of_volunteer(user: User, limit: int = 30, done: int = DONE_SHOWN) -> di
     return grouped
 
 
-def credited_hours(user: User) -> Decimal:
-    total = db.session.scalar(
-        select(func.coalesce(func.sum(Assignment.hours), 0)).where(
-            Assignment.volunteer_id == user.id, Assignment.hours_credited.is_(True)
-        )
+@cache
+def _credited_hours_query() -> Select:
+    return select(func.coalesce(func.sum(Assignment.hours), 0)).where(
+        Assignment.volunteer_id == bindparam("volunteer_id"), Assignment.hours_credited.is_(True)
     )
+
+
+def credited_hours(user: User) -> Decimal:
+    total = db.session.scalar(_credited_hours_query(), {"volunteer_id": user.id})
     return Decimal(total or 0)
 
 
