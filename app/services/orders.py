@@ -388,7 +388,7 @@ JOB_GROUPS = {
 }
 
 
-DONE_SHOWN = 10
+JOBS_SHOWN, DONE_SHOWN = 20, 10  # cards on 我的任务 in all, and of them finished ones at most
 
 
 @cache
@@ -427,7 +427,7 @@ def _jobs_query(limit: int, done: int) -> Select:
     )
 
 
-def jobs_of_volunteer(user: User, limit: int = 30, done: int = DONE_SHOWN) -> dict[str, list[Assignment]]:
+def jobs_of_volunteer(user: User, limit: int = JOBS_SHOWN, done: int = DONE_SHOWN) -> dict[str, list[Assignment]]:
     """The volunteer's assignments grouped as offers, upcoming and done.
 
     Open ones (offers, upcoming) come first, then the ``done`` most recent
