@@ -15,7 +15,7 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, select
+from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, select, union_all
 
 from ..extensions import db
 from ..models import Assignment, Order, User, UserRole, VolunteerProfile
@@ -82,6 +82,8 @@ BLOCKS = {  # why a volunteer is not proposed, in the order the checks apply
     "busy": _l("Busy at that time"),
     "requester": _l("Placed this order"),
 }
+# Blocked volunteers are listed in this order: the ones this order concerns first.
+BLOCK_ORDER = ("on_order", "declined", "busy", "requester", "not_approved")
 OPEN_JOB_STATES = ("offered", "accepted", "checked_in")
 
 
@@ -108,36 +110,81 @@ def _busy(order: Order) -> Select:
     )
 
 
-def _ranking(order: Order, now: datetime) -> tuple[Select, ColumnElement, ColumnElement]:
-    """Every active volunteer with the facts, the score and the block of ``order``, as SQL.
+def _on_order(order: Order, *states: str) -> Select:
+    return select(Assignment.volunteer_id).where(Assignment.order_id == order.id, Assignment.state.in_(states))
+
+
+def _blocked_ids(order: Order, limit: int | None) -> Select:
+    """The ids of blocked volunteers worth listing, found without ranking anyone.
+
+    The ones this order concerns (on it, declined it, busy then, placed it)
+    are few and come from short index ranges; the not approved ones follow,
+    ``limit`` of them at most.
+    """
+    unapproved = (
+        select(VolunteerProfile.user_id)
+        .where(VolunteerProfile.status != "approved")
+        .order_by(VolunteerProfile.user_id)
+        .limit(limit)
+        .subquery()
+    )
+    return union_all(
+        _on_order(order, *ACTIVE_ASSIGNMENT_STATES, "declined"),
+        _busy(order),
+        select(literal(order.requester_id)),
+        select(unapproved.c.user_id),
+    )
+
+
+def _ranking(order: Order, now: datetime, among: Select | list[int] | None = None
+             ) -> tuple[Select, ColumnElement, ColumnElement, ColumnElement]:
+    """Active volunteers with the facts, the score and the block of ``order``, as SQL.
 
     The database scores and sorts, so a page asks for the few rows it shows
     whatever the number of volunteers. Per-volunteer figures come from index
     ranges (open jobs, this month's hours) and from the rating totals the
     workflow keeps on the profile; the score repeats ``score()`` below.
+    ``among`` (ids, or a statement of ids) limits every part to those volunteers.
+    Returns the statement, the score, the block (why not; NULL when eligible)
+    and the eligibility as plain conditions the planner can estimate.
     """
     profile = VolunteerProfile
     weekday, period = period_of(order.starts_at)
 
-    def links(table, column, value):
-        return select(1).where(table.c.profile_id == profile.id, column == value).exists()
+    def linked(table, column, value, flag: str):
+        return select(table.c.profile_id, literal(1).label("s") if flag == "s" else literal(0).label("s"),
+                      literal(1 if flag == "c" else 0).label("c"), literal(1 if flag == "d" else 0).label("d")
+                      ).where(column == value)
 
-    delivers_service = links(volunteer_services, volunteer_services.c.service_id, order.service_id)
-    delivers_category = links(volunteer_categories, volunteer_categories.c.category_id, order.service.category_id)
-    serves_district = links(volunteer_districts, volunteer_districts.c.district_id, order.district_id)
+    # One row per linked profile with what it is linked to: joined once (a hash join),
+    # not probed per volunteer.
+    every_link = union_all(
+        linked(volunteer_services, volunteer_services.c.service_id, order.service_id, "s"),
+        linked(volunteer_categories, volunteer_categories.c.category_id, order.service.category_id, "c"),
+        linked(volunteer_districts, volunteer_districts.c.district_id, order.district_id, "d"),
+    ).subquery()
+    links = (
+        select(every_link.c.profile_id, func.max(every_link.c.s).label("s"), func.max(every_link.c.c).label("c"),
+               func.max(every_link.c.d).label("d"))
+        .group_by(every_link.c.profile_id)
+        .subquery()
+    )
+
+    def per_volunteer(query: Select) -> Select:
+        return query if among is None else query.where(Assignment.volunteer_id.in_(among))
+
+    delivers_service = func.coalesce(links.c.s, 0) == 1
+    delivers_category = func.coalesce(links.c.c, 0) == 1
+    serves_district = func.coalesce(links.c.d, 0) == 1
     availability = func.coalesce(profile.availability, 0)
-    open_jobs = (
+    open_jobs = per_volunteer(
         select(Assignment.volunteer_id, func.count().label("n"))
         .where(Assignment.state.in_(OPEN_JOB_STATES))
-        .group_by(Assignment.volunteer_id)
-        .subquery()
-    )
-    hours = (
+    ).group_by(Assignment.volunteer_id).subquery()
+    hours = per_volunteer(
         select(Assignment.volunteer_id, func.sum(Assignment.hours).label("h"))
         .where(Assignment.state == "completed", Assignment.completed_at >= _month_start(now))
-        .group_by(Assignment.volunteer_id)
-        .subquery()
-    )
+    ).group_by(Assignment.volunteer_id).subquery()
     n_open = func.coalesce(open_jobs.c.n, 0)
     n_hours = func.coalesce(hours.c.h, 0)
     rating_sum, rating_count = func.coalesce(profile.rating_sum, 0), func.coalesce(profile.rating_count, 0)
@@ -150,14 +197,22 @@ def _ranking(order: Order, now: datetime) -> tuple[Select, ColumnElement, Column
         + case((rating_count > 0, w["per_star"] * (cast(rating_sum, Float) / rating_count - 3)), else_=0.0)
         + w["per_hour_this_month"] * cast(n_hours, Float)
     )
-    on_order = select(Assignment.volunteer_id).where(Assignment.order_id == order.id)
+    on_order = _on_order(order, *ACTIVE_ASSIGNMENT_STATES)
+    declined = _on_order(order, "declined")
     block = case(
         (func.coalesce(profile.status, "") != "approved", "not_approved"),
-        (User.id.in_(on_order.where(Assignment.state.in_(ACTIVE_ASSIGNMENT_STATES))), "on_order"),
-        (User.id.in_(on_order.where(Assignment.state == "declined")), "declined"),
+        (User.id.in_(on_order), "on_order"),
+        (User.id.in_(declined), "declined"),
         (User.id.in_(_busy(order)), "busy"),
         (User.id == order.requester_id, "requester"),
         else_=None,
+    )
+    eligible = and_(
+        profile.status == "approved",
+        User.id.not_in(on_order),
+        User.id.not_in(declined),
+        User.id.not_in(_busy(order)),
+        User.id != order.requester_id,
     )
     query = (
         select(
@@ -167,11 +222,14 @@ def _ranking(order: Order, now: datetime) -> tuple[Select, ColumnElement, Column
         )
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "volunteer"))
         .outerjoin(profile, profile.user_id == User.id)
+        .outerjoin(links, links.c.profile_id == profile.id)
         .outerjoin(open_jobs, open_jobs.c.volunteer_id == User.id)
         .outerjoin(hours, hours.c.volunteer_id == User.id)
         .where(User.active.is_(True))
     )
-    return query, score_sql, block
+    if among is not None:
+        query = query.where(User.id.in_(among))
+    return query, score_sql, block, eligible
 
 
 def rank(
@@ -184,21 +242,28 @@ def rank(
     """Volunteers for ``order``: the eligible ones by score, then the blocked ones.
 
     ``eligible`` and ``blocked`` cap each part (None: all); ``only`` limits the
-    ranking to these volunteer ids (to check a coordinator's picks).
+    ranking to these volunteer ids (to check a coordinator's picks). Blocked
+    volunteers are listed by why (``BLOCK_ORDER``), then by id.
     """
-    query, score_sql, block = _ranking(order, now or utcnow())
-    if only is not None:
-        query = query.where(User.id.in_(list(only)))
+    now = now or utcnow()
+    only = list(only) if only is not None else None
     weekday, period = period_of(order.starts_at)
     parts = []
     for is_eligible, limit in ((True, eligible), (False, blocked)):
         if limit == 0:
             continue
-        part = query.where(block.is_(None) if is_eligible else block.is_not(None))
-        part = part.order_by(score_sql.desc(), User.id).limit(limit)
+        if is_eligible:
+            query, score_sql, _block, can_take = _ranking(order, now, only)
+            part = query.where(can_take).order_by(score_sql.desc(), User.id).limit(limit)
+        else:
+            among = only if only is not None else _blocked_ids(order, limit)
+            query, _score, block, _can_take = _ranking(order, now, among)
+            part = query.where(block.is_not(None))
         found = []
+        why_of: dict[int, str] = {}
         for (vid, name, team, approved, availability, s, c, d,
              n_open, rating_sum, rating_count, n_hours, why) in db.session.execute(part):
+            why_of[vid] = why
             candidate = Candidate(
                 Volunteer(vid, name, team, bool(approved), availability, bool(s), bool(c), bool(d)),
                 open_jobs=n_open,
@@ -208,8 +273,11 @@ def rank(
             )
             score(candidate, order, weekday, period)
             found.append(candidate)
-        # The database chose the rows; Python's exact score orders them.
-        found.sort(key=lambda c: (-c.score, c.volunteer.id))
+        if is_eligible:  # the database chose the rows; Python's exact score orders them
+            found.sort(key=lambda c: (-c.score, c.volunteer.id))
+        else:
+            found.sort(key=lambda c: (BLOCK_ORDER.index(why_of[c.volunteer.id]), c.volunteer.id))
+            found = found[:limit] if limit is not None else found
         parts += found
     return parts
 
