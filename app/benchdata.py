@@ -47,13 +47,15 @@ from .models.users import ALL_WEEK, volunteer_categories, volunteer_districts, v
 from .services.notifications import RECIPIENTS
 
 BENCH_PASSWORD = "bench-2026"
-# The volunteers' rating totals that the workflow keeps when an order is rated.
+# The volunteers' rating totals and credited hours that the workflow keeps when an order is rated.
 RATING_TOTALS_SQL = """
 UPDATE volunteer_profiles SET
   rating_sum = COALESCE((SELECT SUM(r.stars) FROM assignments a JOIN ratings r ON r.order_id = a.order_id
                          WHERE a.volunteer_id = volunteer_profiles.user_id AND a.state = 'completed'), 0),
   rating_count = (SELECT COUNT(r.id) FROM assignments a JOIN ratings r ON r.order_id = a.order_id
-                  WHERE a.volunteer_id = volunteer_profiles.user_id AND a.state = 'completed')
+                  WHERE a.volunteer_id = volunteer_profiles.user_id AND a.state = 'completed'),
+  hours_credited = COALESCE((SELECT SUM(a.hours) FROM assignments a
+                             WHERE a.volunteer_id = volunteer_profiles.user_id AND a.hours_credited IS true), 0)
 """
 BENCH_ACCOUNTS = {"requester": "13900000001", "volunteer": "13900000002", "coordinator": "13900000003"}
 

@@ -479,7 +479,14 @@ def _after_rate(order: Order, _order: Order) -> None:
         .values(hours_credited=True)
         .execution_options(synchronize_session=False)
     )
-    # Each volunteer of the crew adds the order's stars to their rating totals.
+    # Each volunteer of the crew adds the order's stars to their rating totals,
+    # and their own hours on it to their credited hours.
+    own_hours = (
+        select(func.sum(Assignment.hours))
+        .where(Assignment.order_id == order.id, Assignment.state == A.COMPLETED.value,
+               Assignment.volunteer_id == VolunteerProfile.user_id)
+        .scalar_subquery()
+    )
     stars = select(Rating.stars).where(Rating.order_id == order.id).scalar_subquery()
     rated = select(func.count(Rating.id)).where(Rating.order_id == order.id).scalar_subquery()
     db.session.execute(
@@ -492,6 +499,7 @@ def _after_rate(order: Order, _order: Order) -> None:
         .values(
             rating_sum=VolunteerProfile.rating_sum + func.coalesce(stars, 0),
             rating_count=VolunteerProfile.rating_count + rated,
+            hours_credited=VolunteerProfile.hours_credited + func.coalesce(own_hours, 0),
         )
         .execution_options(synchronize_session=False)
     )

@@ -149,7 +149,7 @@ def _clean(app) -> None:
         delete(User).where(User.id > seed_max),
         update(Service).values(status="published"),
         update(User).values(active=True),
-        update(VolunteerProfile).values(rating_sum=0, rating_count=0),  # the ratings are gone
+        update(VolunteerProfile).values(rating_sum=0, rating_count=0, hours_credited=0),  # the ratings are gone
     ):
         _db.session.execute(stmt)
     _db.session.commit()

@@ -252,14 +252,18 @@ def test_a_capped_ranking_is_the_head_of_the_full_one(db, users, make_order, bda
     assert [c.volunteer.id for c in rank(order, only=picked, blocked=0)] == picked
 
 
-def test_rating_totals_are_kept_by_the_workflow_and_checked(db, users, make_order):
+def test_rating_totals_and_hours_are_kept_by_the_workflow_and_checked(db, users, make_order):
     from app.models import VolunteerProfile
     from app.services.invariants import broken_invariants
 
     make_order("rated", needed=2)  # volunteer and volunteer3, 5 stars
     profile = db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == users["volunteer3"].id))
     assert (profile.rating_sum, profile.rating_count) == (5, 1)
+    assert profile.hours_credited == Decimal("2")  # the crew's hours, credited on rating
+    assert order_service.credited_hours(users["volunteer3"]) == Decimal("2")
     assert broken_invariants() == []
     db.session.execute(update(VolunteerProfile).where(VolunteerProfile.id == profile.id).values(rating_sum=9))
     assert any("rating totals 9/1" in p for p in broken_invariants())
+    db.session.execute(update(VolunteerProfile).where(VolunteerProfile.id == profile.id).values(hours_credited=7))
+    assert any("7.0 hours credited, jobs say 2" in p for p in broken_invariants())
     db.session.rollback()

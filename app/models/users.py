@@ -5,6 +5,7 @@ from __future__ import annotations
 import enum
 import secrets
 from datetime import datetime
+from decimal import Decimal
 
 from flask_login import UserMixin
 from sqlalchemy import (
@@ -13,6 +14,7 @@ from sqlalchemy import (
     Column,
     ForeignKey,
     Integer,
+    Numeric,
     String,
     Table,
 )
@@ -152,6 +154,9 @@ class VolunteerProfile(db.Model):
     # order is rated: matching reads an average without scanning anyone's history.
     rating_sum: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     rating_count: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Hours credited to this volunteer over all rated orders, kept by the workflow the
+    # same way: 我的任务 shows the total without summing years of jobs.
+    hours_credited: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0, server_default="0")
 
     user: Mapped[User] = relationship(back_populates="profile")
     services: Mapped[list[Service]] = relationship(secondary=volunteer_services)

@@ -54,7 +54,24 @@ def broken_invariants() -> list[str]:
     for oid in no_event:
         problems.append(f"order {oid}: no event recorded")
     problems += _rating_totals_off()
+    problems += _credited_hours_off()
     return problems
+
+
+def _credited_hours_off() -> list[str]:
+    """Each volunteer's kept credited hours equal the hours of their credited jobs."""
+    earned = (
+        select(Assignment.volunteer_id, func.sum(Assignment.hours).label("h"))
+        .where(Assignment.hours_credited.is_(True))
+        .group_by(Assignment.volunteer_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(VolunteerProfile.user_id, VolunteerProfile.hours_credited, func.coalesce(earned.c.h, 0))
+        .outerjoin(earned, earned.c.volunteer_id == VolunteerProfile.user_id)
+        .where(VolunteerProfile.hours_credited != func.coalesce(earned.c.h, 0))
+    )
+    return [f"volunteer {uid}: {kept} hours credited, jobs say {hours}" for uid, kept, hours in rows]
 
 
 def _rating_totals_off() -> list[str]:

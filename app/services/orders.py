@@ -29,6 +29,7 @@ from ..models import (
     Rating,
     Service,
     User,
+    VolunteerProfile,
 )
 from ..models.base import utcnow
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, AssignmentState, OrderState, order_number
@@ -447,9 +448,8 @@ def jobs_of_volunteer(user: User, limit: int = JOBS_SHOWN, done: int = DONE_SHOW
 
 @cache
 def _credited_hours_query() -> Select:
-    return select(func.coalesce(func.sum(Assignment.hours), 0)).where(
-        Assignment.volunteer_id == bindparam("volunteer_id"), Assignment.hours_credited.is_(True)
-    )
+    # Kept on the profile by the workflow when an order is rated.
+    return select(VolunteerProfile.hours_credited).where(VolunteerProfile.user_id == bindparam("volunteer_id"))
 
 
 def credited_hours(user: User) -> Decimal:
