@@ -138,6 +138,11 @@ PERIODS = ("morning", "afternoon", "evening")
 ALL_WEEK = (1 << 21) - 1
 
 
+def availability_bit(weekday: int, period: int) -> int:
+    """The bit of ``VolunteerProfile.availability`` for a weekday (0-6) and period (0-2)."""
+    return 1 << (weekday * 3 + period)
+
+
 class VolunteerProfile(db.Model):
     __tablename__ = "volunteer_profiles"
     __table_args__ = (
@@ -168,4 +173,4 @@ class VolunteerProfile(db.Model):
         return self.status == "approved"
 
     def available_at(self, weekday: int, period: int) -> bool:
-        return bool(self.availability & (1 << (weekday * 3 + period)))
+        return bool(self.availability & availability_bit(weekday, period))

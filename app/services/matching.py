@@ -21,7 +21,7 @@ from ..extensions import db
 from ..models import Assignment, Order, User, UserRole, VolunteerProfile
 from ..models.base import utcnow
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, HOLDING_ASSIGNMENT_STATES
-from ..models.users import volunteer_categories, volunteer_districts, volunteer_services
+from ..models.users import availability_bit, volunteer_categories, volunteer_districts, volunteer_services
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 MAX_ORDER_SPAN = timedelta(days=1)
@@ -50,7 +50,7 @@ class Volunteer(NamedTuple):
     serves_district: bool
 
     def available_at(self, weekday: int, period: int) -> bool:
-        return bool(self.availability & (1 << (weekday * 3 + period)))
+        return bool(self.availability & availability_bit(weekday, period))
 
 
 @dataclass
@@ -192,18 +192,19 @@ def _ranking(order: Order, now: datetime, among: Select | list[int] | None = Non
     score_sql = (
         case((delivers_service, w["service"]), (delivers_category, w["category"]), else_=0.0)
         + case((serves_district, w["district"]), else_=0.0)
-        + case((availability.op("&")(1 << (weekday * 3 + period)) != 0, w["available"]), else_=0.0)
+        + case((availability.op("&")(availability_bit(weekday, period)) != 0, w["available"]), else_=0.0)
         + w["per_open_job"] * n_open
         + case((rating_count > 0, w["per_star"] * (cast(rating_sum, Float) / rating_count - 3)), else_=0.0)
         + w["per_hour_this_month"] * cast(n_hours, Float)
     )
     on_order = _on_order(order, *ACTIVE_ASSIGNMENT_STATES)
     declined = _on_order(order, "declined")
+    busy = _busy(order)
     block = case(
         (func.coalesce(profile.status, "") != "approved", "not_approved"),
         (User.id.in_(on_order), "on_order"),
         (User.id.in_(declined), "declined"),
-        (User.id.in_(_busy(order)), "busy"),
+        (User.id.in_(busy), "busy"),
         (User.id == order.requester_id, "requester"),
         else_=None,
     )
@@ -211,7 +212,7 @@ def _ranking(order: Order, now: datetime, among: Select | list[int] | None = Non
         profile.status == "approved",
         User.id.not_in(on_order),
         User.id.not_in(declined),
-        User.id.not_in(_busy(order)),
+        User.id.not_in(busy),
         User.id != order.requester_id,
     )
     query = (
