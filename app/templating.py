@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, g, url_for
+from flask import Flask, url_for
 from flask_babel import get_locale, get_translations
-from flask_login import current_user
 from jinja2 import Environment, pass_environment
 from markupsafe import Markup
 
@@ -95,6 +94,8 @@ def notification_link(n) -> str:
 
 
 def register(app: Flask) -> None:
+    from . import chrome  # it renders through fragments, which imports this module
+
     app.jinja_env.globals.update(
         get_locale=get_locale,
         labels=labels,
@@ -105,18 +106,7 @@ def register(app: Flask) -> None:
         waited=waited,
         notification_text=notification_text,
         notification_link=notification_link,
+        chrome=chrome,
     )
     app.jinja_env.filters["bj"] = beijing
     install_fast_gettext(app)
-
-    @app.context_processor
-    def chrome():
-        from .services.notifications import unread_count
-
-        unread = 0
-        if current_user.is_authenticated:  # counted with the user lookup (auth.sessions.load_user)
-            unread = g.get("unread_notifications")
-            unread = unread_count(current_user) if unread is None else unread
-        # The language and sign-out forms in the navigation carry only the
-        # request's CSRF token (``csrf_token()``): no form objects per page.
-        return {"unread_notifications": unread}

@@ -1,0 +1,85 @@
+"""The page's chrome: head links, navigation bar, phone tab bar and footer.
+
+The same for everyone with the same roles reading the same section in the
+same language, so each part is rendered once per such key (``fragments``) and
+only what is the user's own is filled in per request: the name, the CSRF
+token, the current path and the unread count. The slots are filled in one
+pass over the cached text, so a value can never be read as another slot.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import g, request
+from flask_login import current_user
+from flask_wtf.csrf import generate_csrf
+from markupsafe import Markup, escape
+
+from .fragments import render_cached
+from .templating import lang
+
+_SLOT = re.compile("\ue000(\\w+)\ue000")
+# What the cached text holds where a per-request value goes.
+SLOTS = {name: f"\ue000{name}\ue000" for name in ("csrf", "path", "name", "unread")}
+
+
+def unread_count() -> int:
+    """The signed-in user's unread messages (counted with the user lookup), else 0."""
+    if not current_user.is_authenticated:
+        return 0
+    unread = g.get("unread_notifications")
+    if unread is None:
+        from .services.notifications import unread_count as count
+
+        unread = g.unread_notifications = count(current_user)
+    return unread
+
+
+def _section() -> dict:
+    signed_in = current_user.is_authenticated
+    return {
+        "signed_in": signed_in,
+        "roles": frozenset(current_user.roles) if signed_in else frozenset(),
+        "here": request.blueprint,
+    }
+
+
+def _fill(html: str, values: dict[str, str]) -> Markup:
+    return Markup(_SLOT.sub(lambda m: values[m[1]], html))
+
+
+def navigation() -> Markup:
+    section = _section()
+    unread = unread_count()
+    on_login = request.endpoint == "auth.login"
+    html = render_cached(
+        "_chrome/nav.html",
+        key=(*section.values(), on_login, bool(unread)),
+        **section, on_login=on_login, unread=bool(unread), lang=lang(), slots=SLOTS,
+    )
+    return _fill(html, {
+        "csrf": generate_csrf(),
+        "path": escape(request.full_path),
+        "name": escape(current_user.name) if section["signed_in"] else "",
+        "unread": _badge(unread),
+    })
+
+
+def tabbar() -> Markup:
+    section = _section()
+    unread = unread_count()
+    html = render_cached(
+        "_chrome/tabbar.html",
+        key=(*section.values(), bool(unread)),
+        **section, unread=bool(unread), slots=SLOTS,
+    )
+    return _fill(html, {"unread": _badge(unread)}) if unread else html
+
+
+def styles() -> Markup:
+    return render_cached("_chrome/styles.html", key=None)
+
+
+def _badge(unread: int) -> str:
+    return str(unread) if unread < 100 else "99+"
