@@ -50,6 +50,9 @@ class Config:
     DISPATCH_DEADLINE_HOURS = int(os.environ.get("DISPATCH_DEADLINE_HOURS", "24"))
     OFFER_DEADLINE_HOURS = int(os.environ.get("OFFER_DEADLINE_HOURS", "24"))
     AUTO_CONFIRM_DAYS = int(os.environ.get("AUTO_CONFIRM_DAYS", "7"))
+    # The published menu is kept this long in each worker; a change made through
+    # the app shows at once in the worker that made it, in the others within this.
+    MENU_CACHE_SECONDS = float(os.environ.get("MENU_CACHE_SECONDS", "10"))
     QUEUE_PAGE_SIZE = 25  # about what a 1366×768 screen shows; "Next" pages on by keyset
     # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none).
     # Set to the exact number of hops, or clients could forge their address.
