@@ -22,7 +22,7 @@ from .forms import (
     RegisterForm,
     SignOutEverywhereForm,
 )
-from .sessions import begin_session, end_session, is_safe_next, revoke_sessions
+from .sessions import account_of, begin_session, end_session, is_safe_next, revoke_sessions
 
 
 def _login_key() -> str:
@@ -72,7 +72,7 @@ def login():
 def logout():
     if LogoutForm().validate_on_submit():
         user_id = current_user.id
-        current_user.rotate_session()
+        account_of(current_user).rotate_session()
         db.session.commit()
         end_session()
         record("logout", "ok", user_id=user_id)
@@ -124,11 +124,11 @@ def account():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        if not current_user.check_password(form.current.data):
+        user = account_of(current_user)
+        if not user.check_password(form.current.data):
             form.current.errors.append(_("This is not your current password."))
             record("password_change", "failed", user_id=current_user.id)
             return _render_account(form, 422)
-        user = current_user._get_current_object()
         user.set_password(form.password.data)  # rotates the session token too
         db.session.commit()
         begin_session(user, remember=bool(session.get("remember")))
@@ -143,7 +143,7 @@ def change_password():
 def sign_out_everywhere():
     if not SignOutEverywhereForm().validate_on_submit():
         return _render_account(status=400)
-    user = current_user._get_current_object()
+    user = account_of(current_user)
     revoke_sessions(user)
     db.session.commit()
     # This device stays signed in, on the new token, but no longer remembered.

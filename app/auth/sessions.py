@@ -22,10 +22,9 @@ from urllib.parse import urljoin, urlsplit
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
 from sqlalchemy import Select, bindparam, func, literal, select
-from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Notification, User
+from ..models import Notification, Role, User, UserRole
 from .audit import record
 
 # Session keys kept across login, logout and timeouts.
@@ -56,10 +55,47 @@ def _remember_valid(issued: int) -> bool:
     return -_CLOCK_SKEW <= age <= current_app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
 
 
+class SessionUser:
+    """The signed-in user as a request sees them, read with one plain statement.
+
+    Pages only read who is signed in (name, roles, unit, district); building a
+    mapped ``User`` with its role rows for that cost more than the rest of a
+    small page. What writes to the account takes ``account_of(current_user)``.
+    Services take either: they read ``id``, ``is_active`` and ``has_role``.
+    """
+
+    __slots__ = ("id", "phone", "name", "unit", "district_id", "active", "session_token", "roles")
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, id: int, phone: str, name: str, unit: str, district_id: int | None,
+                 active: bool, session_token: str, roles: frozenset[str]) -> None:
+        self.id, self.phone, self.name, self.unit = id, phone, name, unit
+        self.district_id, self.active, self.session_token, self.roles = district_id, active, session_token, roles
+
+    @property
+    def is_active(self) -> bool:
+        return self.active
+
+    def get_id(self) -> str:
+        return self.session_token
+
+    def has_role(self, *roles: str | Role) -> bool:
+        return any((r.value if isinstance(r, Role) else r) in self.roles for r in roles)
+
+    def __repr__(self) -> str:
+        return f"<SessionUser {self.id}>"
+
+
+def account_of(user: SessionUser | User) -> User:
+    """The mapped ``User`` behind ``user``, for changes to the account."""
+    return user if isinstance(user, User) else db.session.get(User, user.id)
+
+
 @cache
 def _user_by_token() -> Select:
-    """One query for what every page needs: the user, their roles (the navigation)
-    and their unread count (the badge, read by the template context from ``g``).
+    """One statement for what every page needs: the user, their roles (the
+    navigation) and their unread count (the badge).
 
     Built once: SQLAlchemy then reuses its compiled form without re-deriving
     the statement's cache key on every request.
@@ -74,14 +110,19 @@ def _user_by_token() -> Select:
         .subquery()
     )
     unread = select(func.count()).select_from(first_unread).scalar_subquery()
-    return (
-        select(User, unread)
-        .where(User.session_token == bindparam("token"))
-        .options(joinedload(User.role_rows))
+    roles = (
+        select(func.aggregate_strings(UserRole.role, ","))
+        .where(UserRole.user_id == User.id)
+        .correlate(User)
+        .scalar_subquery()
     )
+    return select(
+        User.id, User.phone, User.name, User.unit, User.district_id, User.active, User.session_token,
+        roles, unread,
+    ).where(User.session_token == bindparam("token"))
 
 
-def load_user(user_id: str) -> User | None:
+def load_user(user_id: str) -> SessionUser | None:
     if not user_id:
         return None
     token, issued = _split_id(user_id)
@@ -90,11 +131,11 @@ def load_user(user_id: str) -> User | None:
     if issued is not None and not _remember_valid(issued):
         g.clear_remember_cookie = True  # the browser may still send it: make it forget
         return None
-    row = db.session.execute(_user_by_token(), {"token": token}).unique().first()
+    row = db.session.execute(_user_by_token(), {"token": token}).first()
     if row is None:
         return None
-    g.unread_notifications = row[1]
-    return row[0]
+    *fields, roles, g.unread_notifications = row
+    return SessionUser(*fields, frozenset(roles.split(",")) if roles else frozenset())
 
 
 def start_session(remember: bool = False) -> None:

@@ -1,0 +1,35 @@
+"""The signed-in user read with one plain statement: roles, name and state as the database has them now."""
+
+from __future__ import annotations
+
+from flask_login import current_user
+
+from app.auth.sessions import SessionUser, account_of
+from app.models import Role, User
+
+
+def test_the_request_sees_the_users_roles_and_details(app, login_as, users):
+    client = login_as("volunteer2")  # a volunteer who also orders services
+    with client:
+        client.get("/")
+        assert isinstance(current_user._get_current_object(), SessionUser)
+        assert current_user.roles == {"requester", "volunteer"}
+        assert current_user.has_role("coordinator", Role.VOLUNTEER) and not current_user.has_role("coordinator")
+        assert (current_user.id, current_user.name) == (users["volunteer2"].id, users["volunteer2"].name)
+        assert account_of(current_user) is not None and isinstance(account_of(current_user), User)
+
+
+def test_a_role_granted_shows_on_the_next_request(db, login_as, users):
+    client = login_as("requester")
+    assert 'href="/dispatch/"' not in client.get("/").get_data(as_text=True)
+    users["requester"].set_roles(["requester", "coordinator"])
+    db.session.commit()
+    assert 'href="/dispatch/"' in client.get("/").get_data(as_text=True)
+    assert client.get("/dispatch/").status_code == 200
+
+
+def test_a_renamed_user_sees_the_new_name_at_once(db, login_as, users):
+    client = login_as("requester")
+    users["requester"].name = "改名后的用户"
+    db.session.commit()
+    assert "改名后的用户" in client.get("/").get_data(as_text=True)
