@@ -27,7 +27,7 @@ from decimal import Decimal
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, insert, select, text
+from sqlalchemy import func, insert, select, text, update
 from werkzeug.security import generate_password_hash
 
 from .extensions import db
@@ -44,6 +44,7 @@ from .models import (
 )
 from .models.base import utcnow
 from .models.users import ALL_WEEK, volunteer_categories, volunteer_districts, volunteer_services
+from .services.invariants import month_hours_by_volunteer, open_jobs_by_volunteer
 from .services.notifications import RECIPIENTS
 
 BENCH_PASSWORD = "bench-2026"
@@ -423,11 +424,21 @@ class Generator:
         with engine.begin() as conn:
             self._fix_sequences(conn)
             conn.exec_driver_sql(RATING_TOTALS_SQL)
+            _keep_job_figures(conn, self.now)
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")
         self.timings["finish"] = _time.perf_counter() - t2
         self.timings["total"] = _time.perf_counter() - t0
+
+
+def _keep_job_figures(conn, now: datetime) -> None:
+    """The volunteers' open jobs and this month's hours, as the workflow keeps them."""
+    profile, month = VolunteerProfile, VolunteerProfile.month_of(now)
+    conn.execute(update(profile).values(open_jobs=0, month_hours=0, month_hours_of=month))
+    open_jobs, hours = open_jobs_by_volunteer(), month_hours_by_volunteer(month)
+    conn.execute(update(profile).values(open_jobs=open_jobs.c.n).where(open_jobs.c.volunteer_id == profile.user_id))
+    conn.execute(update(profile).values(month_hours=hours.c.h).where(hours.c.volunteer_id == profile.user_id))
 
 
 class OrderBuilder:

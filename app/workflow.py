@@ -13,11 +13,12 @@ Callers own the transaction: when ``apply`` raises, roll the session back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Union
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
@@ -165,6 +166,9 @@ TRANSITIONS: tuple[Transition, ...] = (
        ["completed_at"], order_states=[O.IN_SERVICE]),
 )
 
+# The assignment states that make a volunteer's open jobs (``VolunteerProfile.open_jobs``).
+OPEN_JOB_STATES = (A.OFFERED.value, A.ACCEPTED.value, A.CHECKED_IN.value)
+
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 ORDER_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "order")
 ASSIGNMENT_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "assignment")
@@ -283,6 +287,8 @@ def apply(
         elif from_state == A.ACCEPTED.value and t.target == A.WITHDRAWN.value:
             _free_slot(order)
         _compare_and_set(Assignment, target, from_state, values)
+    if t.entity == "assignment":
+        _count_jobs(target, from_state, t.target, now)
 
     event = OrderEvent(
         order_id=order.id,
@@ -416,6 +422,30 @@ def _free_slot(order: Order) -> None:
         .execution_options(synchronize_session=False)
     )
     set_committed_value(order, "accepted_count", max(order.accepted_count - 1, 0))
+
+
+def _count_jobs(assignment: Assignment, from_state: str, to_state: str, now: datetime) -> None:
+    """Keep the volunteer's open jobs and this month's hours on their profile.
+
+    Increments in SQL, in the transaction of the change, so concurrent changes
+    of one volunteer's jobs add up instead of overwriting each other.
+    """
+    profile = VolunteerProfile
+    values: dict[str, object] = {}
+    change = (to_state in OPEN_JOB_STATES) - (from_state in OPEN_JOB_STATES)
+    if change:
+        values["open_jobs"] = profile.open_jobs + change
+    if to_state == A.COMPLETED.value:
+        month, hours = profile.month_of(now), assignment.hours
+        values["month_hours"] = case((profile.month_hours_of == month, profile.month_hours + hours), else_=hours)
+        values["month_hours_of"] = month
+    if values:
+        db.session.execute(
+            update(profile)
+            .where(profile.user_id == assignment.volunteer_id)
+            .values(**values)
+            .execution_options(synchronize_session=False)
+        )
 
 
 def _insert(new: Target, values: dict) -> None:

@@ -149,7 +149,9 @@ def _clean(app) -> None:
         delete(User).where(User.id > seed_max),
         update(Service).values(status="published"),
         update(User).values(active=True),
-        update(VolunteerProfile).values(rating_sum=0, rating_count=0, hours_credited=0),  # the ratings are gone
+        # The ratings and jobs are gone: so are the figures the workflow keeps from them.
+        update(VolunteerProfile).values(rating_sum=0, rating_count=0, hours_credited=0, open_jobs=0,
+                                        month_hours=0, month_hours_of=None),
     ):
         _db.session.execute(stmt)
     _db.session.commit()

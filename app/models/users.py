@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 import secrets
-from datetime import datetime
+from datetime import date, datetime, time
 from decimal import Decimal
 
 from flask_login import UserMixin
@@ -12,15 +12,20 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    ColumnElement,
+    Date,
     ForeignKey,
+    Index,
     Integer,
     Numeric,
     String,
     Table,
+    case,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from ..dates import BEIJING
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 from .menu import Category, Service
@@ -119,18 +124,24 @@ volunteer_services = Table(
     db.metadata,
     Column("profile_id", ForeignKey("volunteer_profiles.id"), primary_key=True),
     Column("service_id", ForeignKey("services.id"), primary_key=True),
+    # The volunteers linked to an order's service: an index range (matching), not a scan.
+    Index("ix_volunteer_services_service_id", "service_id", "profile_id"),
 )
 volunteer_categories = Table(
     "volunteer_categories",
     db.metadata,
     Column("profile_id", ForeignKey("volunteer_profiles.id"), primary_key=True),
     Column("category_id", ForeignKey("categories.id"), primary_key=True),
+    # The volunteers linked to an order's category: an index range (matching), not a scan.
+    Index("ix_volunteer_categories_category_id", "category_id", "profile_id"),
 )
 volunteer_districts = Table(
     "volunteer_districts",
     db.metadata,
     Column("profile_id", ForeignKey("volunteer_profiles.id"), primary_key=True),
     Column("district_id", ForeignKey("districts.id"), primary_key=True),
+    # The volunteers linked to an order's district: an index range (matching), not a scan.
+    Index("ix_volunteer_districts_district_id", "district_id", "profile_id"),
 )
 
 # Weekly availability: 7 days x 3 periods (morning, afternoon, evening) as bits.
@@ -162,6 +173,13 @@ class VolunteerProfile(db.Model):
     # Hours credited to this volunteer over all rated orders, kept by the workflow the
     # same way: 我的任务 shows the total without summing years of jobs.
     hours_credited: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0, server_default="0")
+    # The jobs this volunteer has open (offered, accepted, checked in), and the hours of the
+    # jobs completed in the month ``month_hours_of`` (its first day, Beijing time; another
+    # month counts as none), kept by the workflow on every change of a job: matching
+    # scores every volunteer from this row alone.
+    open_jobs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    month_hours: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0, server_default="0")
+    month_hours_of: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(back_populates="profile")
     services: Mapped[list[Service]] = relationship(secondary=volunteer_services)
@@ -174,3 +192,18 @@ class VolunteerProfile(db.Model):
 
     def available_at(self, weekday: int, period: int) -> bool:
         return bool(self.availability & availability_bit(weekday, period))
+
+    @staticmethod
+    def month_of(moment: datetime) -> date:
+        """The month ``month_hours`` counts for a moment: its first day in Beijing time."""
+        return moment.astimezone(BEIJING).date().replace(day=1)
+
+    @staticmethod
+    def month_start(month: date) -> datetime:
+        """The moment ``month`` begins (``month_of`` gives it), Beijing time."""
+        return datetime.combine(month, time(), BEIJING)
+
+    @classmethod
+    def hours_in(cls, month: date) -> ColumnElement:
+        """SQL: the hours of the jobs completed in ``month`` (0 when the kept figure is older)."""
+        return case((cls.month_hours_of == month, cls.month_hours), else_=0)

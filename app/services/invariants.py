@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, or_, select
+from datetime import date
+
+from sqlalchemy import Subquery, func, or_, select
 
 from ..extensions import db
 from ..models import Assignment, Order, OrderEvent, Rating, VolunteerProfile
+from ..models.base import utcnow
 from ..models.orders import HOLDING_ASSIGNMENT_STATES
+from ..workflow import OPEN_JOB_STATES
 
 
 def broken_invariants() -> list[str]:
@@ -55,7 +59,47 @@ def broken_invariants() -> list[str]:
         problems.append(f"order {oid}: no event recorded")
     problems += _rating_totals_off()
     problems += _credited_hours_off()
+    problems += _job_figures_off()
     return problems
+
+
+def open_jobs_by_volunteer() -> Subquery:
+    """(volunteer_id, n): each volunteer's open jobs, counted from the assignments."""
+    return (
+        select(Assignment.volunteer_id, func.count().label("n"))
+        .where(Assignment.state.in_(OPEN_JOB_STATES))
+        .group_by(Assignment.volunteer_id)
+        .subquery()
+    )
+
+
+def month_hours_by_volunteer(month: date) -> Subquery:
+    """(volunteer_id, h): the hours of each volunteer's jobs completed in ``month``."""
+    return (
+        select(Assignment.volunteer_id, func.sum(Assignment.hours).label("h"))
+        .where(Assignment.state == "completed",
+               Assignment.completed_at >= VolunteerProfile.month_start(month))
+        .group_by(Assignment.volunteer_id)
+        .subquery()
+    )
+
+
+def _job_figures_off() -> list[str]:
+    """Each volunteer's kept open jobs and this month's hours equal what their jobs say."""
+    profile, month = VolunteerProfile, VolunteerProfile.month_of(utcnow())
+    open_jobs, hours = open_jobs_by_volunteer(), month_hours_by_volunteer(month)
+    n_open, n_hours = func.coalesce(open_jobs.c.n, 0), func.coalesce(hours.c.h, 0)
+    rows = db.session.execute(
+        select(profile.user_id, profile.open_jobs, n_open, profile.hours_in(month), n_hours)
+        .outerjoin(open_jobs, open_jobs.c.volunteer_id == profile.user_id)
+        .outerjoin(hours, hours.c.volunteer_id == profile.user_id)
+        .where(or_(profile.open_jobs != n_open, profile.hours_in(month) != n_hours))
+    )
+    return [
+        f"volunteer {uid}: {kept_open} open jobs and {kept_hours} hours this month, "
+        f"assignments say {n} and {h}"
+        for uid, kept_open, n, kept_hours, h in rows
+    ]
 
 
 def _credited_hours_off() -> list[str]:

@@ -15,7 +15,22 @@ from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import ColumnElement, Float, Select, and_, case, cast, func, literal, select, union_all
+from sqlalchemy import (
+    ColumnElement,
+    CompoundSelect,
+    Float,
+    Select,
+    Subquery,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    not_,
+    null,
+    select,
+    union_all,
+)
 
 from ..extensions import db
 from ..models import Assignment, Order, User, UserRole, VolunteerProfile
@@ -84,12 +99,6 @@ BLOCKS = {  # why a volunteer is not proposed, in the order the checks apply
 }
 # Blocked volunteers are listed in this order: the ones this order concerns first.
 BLOCK_ORDER = ("on_order", "declined", "busy", "requester", "not_approved")
-OPEN_JOB_STATES = ("offered", "accepted", "checked_in")
-
-
-def _month_start(now: datetime) -> datetime:
-    local = now.astimezone(BEIJING)
-    return local.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
 
 
 def _busy(order: Order) -> Select:
@@ -114,7 +123,7 @@ def _on_order(order: Order, *states: str) -> Select:
     return select(Assignment.volunteer_id).where(Assignment.order_id == order.id, Assignment.state.in_(states))
 
 
-def _blocked_ids(order: Order, limit: int | None) -> Select:
+def _blocked_ids(order: Order, limit: int | None, busy: Select) -> CompoundSelect:
     """The ids of blocked volunteers worth listing, found without ranking anyone.
 
     The ones this order concerns (on it, declined it, busy then, placed it)
@@ -130,63 +139,73 @@ def _blocked_ids(order: Order, limit: int | None) -> Select:
     )
     return union_all(
         _on_order(order, *ACTIVE_ASSIGNMENT_STATES, "declined"),
-        _busy(order),
+        busy,
         select(literal(order.requester_id)),
         select(unapproved.c.user_id),
     )
 
 
-def _ranking(order: Order, now: datetime, among: Select | list[int] | None = None
-             ) -> tuple[Select, ColumnElement, ColumnElement, ColumnElement]:
-    """Active volunteers with the facts, the score and the block of ``order``, as SQL.
+def _linked_to(table, column, value) -> Select:
+    return select(table.c.profile_id).where(column == value)
 
-    The database scores and sorts, so a page asks for the few rows it shows
-    whatever the number of volunteers. Per-volunteer figures come from index
-    ranges (open jobs, this month's hours) and from the rating totals the
-    workflow keeps on the profile; the score repeats ``score()`` below.
-    ``among`` (ids, or a statement of ids) limits every part to those volunteers.
-    Returns the statement, the score, the block (why not; NULL when eligible)
-    and the eligibility as plain conditions the planner can estimate.
+
+def _links(order: Order, strong_only: bool = False) -> Subquery:
+    """(profile_id, s, c, d): one row per profile linked to the order's service, category or district.
+
+    Joined once (a hash join), not probed per volunteer. ``strong_only``: only
+    the profiles linked to the service or the district (see ``_shortlisted``).
     """
-    profile = VolunteerProfile
-    weekday, period = period_of(order.starts_at)
-
-    def linked(table, column, value, flag: str):
-        return select(table.c.profile_id, literal(1).label("s") if flag == "s" else literal(0).label("s"),
-                      literal(1 if flag == "c" else 0).label("c"), literal(1 if flag == "d" else 0).label("d")
-                      ).where(column == value)
-
-    # One row per linked profile with what it is linked to: joined once (a hash join),
-    # not probed per volunteer.
-    every_link = union_all(
-        linked(volunteer_services, volunteer_services.c.service_id, order.service_id, "s"),
-        linked(volunteer_categories, volunteer_categories.c.category_id, order.service.category_id, "c"),
-        linked(volunteer_districts, volunteer_districts.c.district_id, order.district_id, "d"),
-    ).subquery()
-    links = (
-        select(every_link.c.profile_id, func.max(every_link.c.s).label("s"), func.max(every_link.c.c).label("c"),
-               func.max(every_link.c.d).label("d"))
+    service, category, district = _link_queries(order)
+    if strong_only:
+        category = category.where(volunteer_categories.c.profile_id.in_(union_all(service, district)))
+    every_link = union_all(*(
+        query.add_columns(*(literal(int(flag == name)).label(name) for name in "scd"))
+        for query, flag in ((service, "s"), (category, "c"), (district, "d"))
+    )).subquery()
+    return (
+        select(every_link.c.profile_id, *(func.max(every_link.c[name]).label(name) for name in "scd"))
         .group_by(every_link.c.profile_id)
         .subquery()
     )
 
-    def per_volunteer(query: Select) -> Select:
-        return query if among is None else query.where(Assignment.volunteer_id.in_(among))
 
-    delivers_service = func.coalesce(links.c.s, 0) == 1
-    delivers_category = func.coalesce(links.c.c, 0) == 1
-    serves_district = func.coalesce(links.c.d, 0) == 1
+def _link_queries(order: Order) -> tuple[Select, Select, Select]:
+    """The profiles linked to the order's service, to its category and to its district."""
+    return (
+        select(volunteer_services.c.profile_id).where(volunteer_services.c.service_id == order.service_id),
+        select(volunteer_categories.c.profile_id)
+        .where(volunteer_categories.c.category_id == order.service.category_id),
+        select(volunteer_districts.c.profile_id).where(volunteer_districts.c.district_id == order.district_id),
+    )
+
+
+def _link_flags(order: Order) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
+    """Whether the profile delivers the service, the category, serves the district.
+
+    Looked up one by one in the link tables' indexes: for a few volunteers;
+    everyone is joined to the links at once (``_links``).
+    """
+    return tuple(query.where(query.selected_columns[0] == VolunteerProfile.id).exists()  # type: ignore[return-value]
+                 for query in _link_queries(order))
+
+
+FACTS = ("team", "approved", "availability", "s", "c", "d", "open_jobs", "rating_sum", "rating_count", "hours")
+
+
+def _facts(order: Order, now: datetime, flags: tuple[ColumnElement, ColumnElement, ColumnElement]
+           ) -> tuple[list[ColumnElement], ColumnElement]:
+    """What ranking reads of each profile (``FACTS``, labelled) and the score, as SQL.
+
+    The score repeats ``score()`` below; the figures are the ones the workflow
+    keeps on the profile (open jobs, this month's hours as of ``now``'s month,
+    rating totals).
+    """
+    profile = VolunteerProfile
+    weekday, period = period_of(order.starts_at)
+    delivers_service, delivers_category, serves_district = flags
     availability = func.coalesce(profile.availability, 0)
-    open_jobs = per_volunteer(
-        select(Assignment.volunteer_id, func.count().label("n"))
-        .where(Assignment.state.in_(OPEN_JOB_STATES))
-    ).group_by(Assignment.volunteer_id).subquery()
-    hours = per_volunteer(
-        select(Assignment.volunteer_id, func.sum(Assignment.hours).label("h"))
-        .where(Assignment.state == "completed", Assignment.completed_at >= _month_start(now))
-    ).group_by(Assignment.volunteer_id).subquery()
-    n_open = func.coalesce(open_jobs.c.n, 0)
-    n_hours = func.coalesce(hours.c.h, 0)
+    n_open = func.coalesce(profile.open_jobs, 0)
+    n_hours = func.coalesce(profile.hours_in(profile.month_of(now)), 0)
     rating_sum, rating_count = func.coalesce(profile.rating_sum, 0), func.coalesce(profile.rating_count, 0)
     w = {k: literal(v, Float) for k, v in WEIGHTS.items()}
     score_sql = (
@@ -197,9 +216,23 @@ def _ranking(order: Order, now: datetime, among: Select | list[int] | None = Non
         + case((rating_count > 0, w["per_star"] * (cast(rating_sum, Float) / rating_count - 3)), else_=0.0)
         + w["per_hour_this_month"] * cast(n_hours, Float)
     )
-    on_order = _on_order(order, *ACTIVE_ASSIGNMENT_STATES)
-    declined = _on_order(order, "declined")
-    busy = _busy(order)
+    values = (func.coalesce(profile.team, ""), profile.status == "approved", availability, *flags,
+              n_open, rating_sum, rating_count, n_hours)
+    return [value.label(name) for value, name in zip(values, FACTS, strict=True)], score_sql
+
+
+def _ranking(order: Order, now: datetime, among: Select | CompoundSelect | list[int], busy: Select | None = None
+             ) -> tuple[Select, ColumnElement]:
+    """A few volunteers (``among``: ids, or a statement of ids) with their facts, block and score.
+
+    ``busy``: the busy volunteers' ids when the caller has them as a CTE.
+    Returns the statement (its last columns are the block and the score) and
+    the block: why not (NULL when eligible), in ``BLOCKS``.
+    """
+    profile = VolunteerProfile
+    facts, score_sql = _facts(order, now, _link_flags(order))
+    on_order, declined, all_busy = _blocking(order)
+    busy = all_busy if busy is None else busy
     block = case(
         (func.coalesce(profile.status, "") != "approved", "not_approved"),
         (User.id.in_(on_order), "on_order"),
@@ -208,29 +241,80 @@ def _ranking(order: Order, now: datetime, among: Select | list[int] | None = Non
         (User.id == order.requester_id, "requester"),
         else_=None,
     )
-    eligible = and_(
-        profile.status == "approved",
-        User.id.not_in(on_order),
-        User.id.not_in(declined),
-        User.id.not_in(busy),
-        User.id != order.requester_id,
-    )
     query = (
-        select(
-            User.id, User.name, func.coalesce(profile.team, ""), profile.status == "approved", availability,
-            delivers_service, delivers_category, serves_district,
-            n_open, rating_sum, rating_count, n_hours, block,
-        )
+        select(User.id, User.name, *facts, block.label("block"), score_sql.label("score"))
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "volunteer"))
         .outerjoin(profile, profile.user_id == User.id)
-        .outerjoin(links, links.c.profile_id == profile.id)
-        .outerjoin(open_jobs, open_jobs.c.volunteer_id == User.id)
-        .outerjoin(hours, hours.c.volunteer_id == User.id)
-        .where(User.active.is_(True))
+        .where(User.active.is_(True), User.id.in_(among))
     )
-    if among is not None:
-        query = query.where(User.id.in_(among))
-    return query, score_sql, block, eligible
+    return query, block
+
+
+def _blocking(order: Order) -> tuple[Select, Select, Select]:
+    """The volunteers on the order, the ones who declined it, and the ones busy then."""
+    return _on_order(order, *ACTIVE_ASSIGNMENT_STATES), _on_order(order, "declined"), _busy(order)
+
+
+def _best(order: Order, now: datetime, limit: int | None, strong_only: bool = False) -> Select:
+    """The ``limit`` best eligible volunteers (``strong_only``: of the ones linked strongly).
+
+    The approved profiles are scored and sorted first, from their own row and the
+    links alone; the accounts and the blocks are then checked down that order
+    until ``limit`` pass, so they are read for a few volunteers, not for all.
+    """
+    profile = VolunteerProfile
+    links = _links(order, strong_only)
+    facts, score_sql = _facts(order, now, tuple(func.coalesce(links.c[name], 0) == 1 for name in "scd"))
+    scored = (
+        select(profile.user_id.label("id"), *facts, score_sql.label("score"))
+        .join(links, links.c.profile_id == profile.id, isouter=not strong_only)
+        .where(profile.status == "approved")
+        .order_by(score_sql.desc(), profile.user_id)
+        .offset(0)  # keeps the order: the checks below walk it and stop at ``limit``
+        .subquery()
+    )
+    on_order, declined, busy = _blocking(order)
+    return (
+        select(scored.c.id, User.name, *(scored.c[name] for name in FACTS), null().label("block"), scored.c.score)
+        .join(User, User.id == scored.c.id)
+        .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "volunteer"))
+        .where(User.active.is_(True), scored.c.id.not_in(on_order), scored.c.id.not_in(declined),
+               scored.c.id.not_in(busy), scored.c.id != order.requester_id)
+        .order_by(scored.c.score.desc(), scored.c.id)
+        .limit(limit)
+    )
+
+
+# The most a volunteer without a link to the order's service or district can score:
+# the category, free then, the best average (1 to 5 stars); open jobs and this month's
+# hours only lower a score (None if a weight ever makes them raise it).
+UNLINKED_CEILING = (
+    max(WEIGHTS["category"], 0.0) + max(WEIGHTS["available"], 0.0) + 2 * abs(WEIGHTS["per_star"])
+    if WEIGHTS["per_open_job"] <= 0 and WEIGHTS["per_hour_this_month"] <= 0 else None
+)
+FLOAT_SLACK = 1e-6  # the database adds the score in floating point
+
+
+def _shortlisted(order: Order, now: datetime, limit: int) -> CompoundSelect | Select:
+    """The ``limit`` best eligible volunteers, usually found among the few linked strongly.
+
+    One statement: the best ``limit`` of the volunteers linked to the order's
+    service or district first; when there are that many and the last of them
+    scores above ``UNLINKED_CEILING``, nobody else can reach them and they are
+    the answer. Otherwise (and only then: a one-time filter) every volunteer
+    is ranked.
+    """
+    everyone = _best(order, now, limit)
+    if UNLINKED_CEILING is None:
+        return everyone
+    best = _best(order, now, limit, strong_only=True).cte("strongly_linked")
+    settled = (
+        select(and_(func.count() == limit, func.min(best.c.score) > UNLINKED_CEILING + FLOAT_SLACK))
+        .select_from(best)
+        .scalar_subquery()
+    )
+    ranked = everyone.subquery()
+    return union_all(select(best).where(settled), select(ranked).where(not_(settled)))
 
 
 def rank(
@@ -253,17 +337,19 @@ def rank(
     for is_eligible, limit in ((True, eligible), (False, blocked)):
         if limit == 0:
             continue
-        if is_eligible:
-            query, score_sql, _block, can_take = _ranking(order, now, only)
-            part = query.where(can_take).order_by(score_sql.desc(), User.id).limit(limit)
+        if only is not None:
+            query, block = _ranking(order, now, only)
+            part = query.where(block.is_(None) if is_eligible else block.is_not(None))
+        elif is_eligible:
+            part = _best(order, now, None) if limit is None else _shortlisted(order, now, limit)
         else:
-            among = only if only is not None else _blocked_ids(order, limit)
-            query, _score, block, _can_take = _ranking(order, now, among)
+            busy = select(_busy(order).cte("busy"))  # read once, for the ids and for the blocks
+            query, block = _ranking(order, now, _blocked_ids(order, limit, busy), busy)
             part = query.where(block.is_not(None))
         found = []
         why_of: dict[int, str] = {}
         for (vid, name, team, approved, availability, s, c, d,
-             n_open, rating_sum, rating_count, n_hours, why) in db.session.execute(part):
+             n_open, rating_sum, rating_count, n_hours, why, _score) in db.session.execute(part):
             why_of[vid] = why
             candidate = Candidate(
                 Volunteer(vid, name, team, bool(approved), availability, bool(s), bool(c), bool(d)),
@@ -278,8 +364,7 @@ def rank(
             found.sort(key=lambda c: (-c.score, c.volunteer.id))
         else:
             found.sort(key=lambda c: (BLOCK_ORDER.index(why_of[c.volunteer.id]), c.volunteer.id))
-            found = found[:limit] if limit is not None else found
-        parts += found
+        parts += found[:limit] if limit is not None else found
     return parts
 
 
