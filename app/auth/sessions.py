@@ -131,7 +131,8 @@ def load_user(user_id: str) -> SessionUser | None:
     if issued is not None and not _remember_valid(issued):
         g.clear_remember_cookie = True  # the browser may still send it: make it forget
         return None
-    row = db.session.execute(_user_by_token(), {"token": token}).first()
+    # On the session's connection, past the ORM's execution layer: nothing here is mapped.
+    row = db.session.connection().execute(_user_by_token(), {"token": token}).first()
     if row is None:
         return None
     *fields, roles, g.unread_notifications = row
