@@ -24,12 +24,20 @@ def test_a_role_granted_shows_on_the_next_request(db, login_as, users):
     assert 'href="/dispatch/"' not in client.get("/").get_data(as_text=True)
     users["requester"].set_roles(["requester", "coordinator"])
     db.session.commit()
-    assert 'href="/dispatch/"' in client.get("/").get_data(as_text=True)
-    assert client.get("/dispatch/").status_code == 200
+    try:
+        assert 'href="/dispatch/"' in client.get("/").get_data(as_text=True)
+        assert client.get("/dispatch/").status_code == 200
+    finally:  # the seeded accounts are shared by every test
+        users["requester"].set_roles(["requester"])
+        db.session.commit()
 
 
 def test_a_renamed_user_sees_the_new_name_at_once(db, login_as, users):
     client = login_as("requester")
-    users["requester"].name = "改名后的用户"
+    name, users["requester"].name = users["requester"].name, "改名后的用户"
     db.session.commit()
-    assert "改名后的用户" in client.get("/").get_data(as_text=True)
+    try:
+        assert "改名后的用户" in client.get("/").get_data(as_text=True)
+    finally:
+        users["requester"].name = name
+        db.session.commit()
