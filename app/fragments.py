@@ -3,12 +3,17 @@
 A fragment's key holds the language and the data it was rendered from, so a
 cached copy is never stale: changed data is a new key. Each process keeps at
 most ``MAX_ENTRIES`` fragments and drops the oldest first.
+
+Lists keep each row's HTML (``render_each``): a row is rendered once per
+language and content, so a page of 20 cards costs 20 lookups, not 20
+renderings. The row's key is everything the row shows; at most
+``ROW_ENTRIES`` rows are kept (~1 KB each), the oldest dropped first.
 """
 
 from __future__ import annotations
 
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
 from threading import Lock
 
 from flask import render_template
@@ -17,7 +22,9 @@ from markupsafe import Markup
 from .templating import lang
 
 MAX_ENTRIES = 256
+ROW_ENTRIES = 20_000
 _cache: OrderedDict[Hashable, Markup] = OrderedDict()
+_rows: dict[Hashable, str] = {}
 _lock = Lock()
 
 
@@ -36,6 +43,28 @@ def render_cached(template: str, key: Hashable, build: Callable[[], dict] | None
     return html
 
 
+def render_each(template: str, items: Iterable[Hashable]) -> Markup:
+    """``template`` rendered for each item (as ``item``), joined in order.
+
+    The item must hold everything the template shows (and the template read
+    nothing else but the language): equal items give equal HTML.
+    """
+    language = lang()
+    parts = []
+    for item in items:
+        key = (template, language, item)
+        html = _rows.get(key)
+        if html is None:
+            html = render_template(template, item=item)
+            with _lock:
+                _rows[key] = html
+                if len(_rows) > ROW_ENTRIES:
+                    del _rows[next(iter(_rows))]
+        parts.append(html)
+    return Markup("".join(parts))
+
+
 def clear() -> None:
     with _lock:
         _cache.clear()
+        _rows.clear()

@@ -8,6 +8,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_environment
+from markupsafe import Markup
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -15,15 +16,16 @@ from .. import labels, workflow
 from ..access import role_required
 from ..auth.routes import district_pairs
 from ..choices import choices
-from ..dates import format_window
+from ..dates import format_elapsed, format_window
 from ..extensions import db
 from ..forms import ReasonForm
-from ..fragments import render_cached
+from ..fragments import render_cached, render_each
 from ..models import Assignment, Category, Service
+from ..models.base import utcnow
 from ..services import matching
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
-from ..templating import template_lang
+from ..templating import lang, template_lang
 from . import bp
 from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm
 
@@ -100,9 +102,18 @@ def queue():
         "coordinator/_bulk_fields.html", "bulk", build=lambda: {"form": BulkForm(formdata=None)}
     )
     return render_template(
-        "coordinator/queue.html", page=page, filters=filters, bulk_fields=bulk_fields,
-        filter_bar=filter_bar, filtered=bool(filters),
+        "coordinator/queue.html", page=page, rows=_queue_rows(page), filters=filters,
+        bulk_fields=bulk_fields, filter_bar=filter_bar, filtered=bool(filters),
     )
+
+
+def _queue_rows(page: order_service.QueuePage) -> Markup:
+    """Each row rendered once per content and waiting time as shown ("3天"), then kept."""
+    now, language = utcnow(), lang()
+    return render_each("coordinator/_queue_row.html", (
+        (row.order, row.offered, format_elapsed((now - row.order.submitted_at).total_seconds(), language))
+        for row in page.rows
+    ))
 
 
 @bp.route("/bulk", methods=["POST"])

@@ -14,6 +14,7 @@ from ..access import role_required
 from ..auth.routes import district_choices
 from ..extensions import db
 from ..forms import ReasonForm
+from ..fragments import render_each
 from ..models import Service
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
@@ -37,7 +38,8 @@ def orders():
     before = request.args.get("before", type=int)
     rows = order_service.orders_of_requester(current_user, limit=per_page + 1, before=before)
     older = rows[per_page - 1].id if len(rows) > per_page else None
-    return render_template("requester/orders.html", orders=rows[:per_page], older=older)
+    cards = render_each("requester/_order_card.html", rows[:per_page])
+    return render_template("requester/orders.html", orders=rows[:per_page], cards=cards, older=older)
 
 
 @bp.route("/orders/new/<int:service_id>", methods=["GET", "POST"])

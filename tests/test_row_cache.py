@@ -1,0 +1,52 @@
+"""List rows rendered once per content and kept: a changed row shows at once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from flask import template_rendered
+
+from app import workflow
+from app.fragments import clear as clear_fragments
+
+
+def _renders(app, client, url: str, template: str) -> tuple[int, str]:
+    seen: list[str] = []
+
+    def record(sender, template, context, **extra):
+        seen.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        page = client.get(url).get_data(as_text=True)
+    finally:
+        template_rendered.disconnect(record, app)
+    return seen.count(template), page
+
+
+def test_my_orders_cards_are_rendered_once_and_follow_the_order(app, db, login_as, make_order, users):
+    clear_fragments()
+    order = make_order()
+    client = login_as("requester")
+    first, page = _renders(app, client, "/my/orders", "requester/_order_card.html")
+    assert first == 1 and order.number in page
+    again, _page = _renders(app, client, "/my/orders", "requester/_order_card.html")
+    assert again == 0
+    workflow.apply(order, "cancel", users["requester"], reason_code="requester_withdrew")
+    db.session.commit()
+    changed, page = _renders(app, client, "/my/orders", "requester/_order_card.html")
+    assert changed == 1 and "已取消" in page
+
+
+def test_queue_rows_follow_the_crew_and_the_waiting_time(app, db, login_as, make_order):
+    clear_fragments()
+    order = make_order()
+    client = login_as("coordinator")
+    first, page = _renders(app, client, "/dispatch/", "coordinator/_queue_row.html")
+    assert first >= 1 and order.number in page
+    again, _page = _renders(app, client, "/dispatch/", "coordinator/_queue_row.html")
+    assert again == 0
+    order.submitted_at -= timedelta(days=3)  # it has waited three days longer
+    db.session.commit()
+    later, page = _renders(app, client, "/dispatch/", "coordinator/_queue_row.html")
+    assert later == 1 and "3天" in page
