@@ -46,7 +46,22 @@ def _section() -> dict:
 
 
 def _fill(html: str, values: dict[str, str]) -> Markup:
-    return Markup(_SLOT.sub(lambda m: values[m[1]], html))
+    return Markup(_SLOT.sub(lambda m: values.get(m[1], m[0]), html))
+
+
+class _SlotForm:
+    """What ``post_button`` reads of a form, with the CSRF token left as a slot:
+    for kept fragments that hold buttons (``with_csrf`` fills them in)."""
+
+    csrf_token = Markup(f'<input id="csrf_token" name="csrf_token" type="hidden" value="{SLOTS["csrf"]}">')
+
+
+SLOT_FORM = _SlotForm()
+
+
+def with_csrf(html: str) -> Markup:
+    """Kept HTML with this request's CSRF token in its slots."""
+    return _fill(html, {"csrf": generate_csrf()})
 
 
 def navigation() -> Markup:

@@ -50,3 +50,25 @@ def test_queue_rows_follow_the_crew_and_the_waiting_time(app, db, login_as, make
     db.session.commit()
     later, page = _renders(app, client, "/dispatch/", "coordinator/_queue_row.html")
     assert later == 1 and "3天" in page
+
+
+def test_job_cards_are_kept_and_their_accept_button_carries_this_requests_token(app, db, login_as, make_order):
+    import re
+
+    clear_fragments()
+    order = make_order("dispatched")
+    job = order.assignments[0]
+    client = login_as("volunteer")
+    first, page = _renders(app, client, "/jobs/", "volunteer/_job_card.html")
+    assert first == 1 and f'data-testid="accept-{job.id}"' in page
+    other = login_as("volunteer")  # another session: the same kept card, its own token
+    again, other_page = _renders(app, other, "/jobs/", "volunteer/_job_card.html")
+    assert again == 0
+    token = re.search(rf'action="/jobs/{job.id}/accept"[^>]*>\s*<input id="csrf_token" name="csrf_token" '
+                      r'type="hidden" value="([^"]+)"', other_page).group(1)
+    assert "\ue000" not in other_page
+    assert other.post(f"/jobs/{job.id}/accept", data={"csrf_token": token}).status_code == 303
+    db.session.refresh(job)
+    assert job.state == "accepted"
+    accepted, page = _renders(app, client, "/jobs/", "volunteer/_job_card.html")
+    assert accepted == 1 and f'data-testid="accept-{job.id}"' not in page

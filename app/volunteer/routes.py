@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from typing import NamedTuple
+
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from markupsafe import Markup
 
 from .. import workflow
 from ..access import role_required
+from ..chrome import with_csrf
 from ..extensions import db
 from ..forms import ActionForm, ReasonForm
+from ..fragments import render_each
+from ..models import Assignment
 from ..services import orders as order_service
 from . import bp
 from .forms import CompleteForm
@@ -29,14 +36,37 @@ def _render_job(job, status=200, **forms):
     return render_template("volunteer/job.html", job=job, order=job.order, **forms), status
 
 
+class JobCard(NamedTuple):
+    """Everything a card of 我的任务 shows: the key its rendering is kept under."""
+
+    id: int
+    state: str
+    service_name: str
+    starts_at: datetime
+    ends_at: datetime
+    district_name: str
+    can_accept: bool
+
+
+def _job_cards(groups: dict[str, list[Assignment]]) -> dict[str, Markup]:
+    cards = {}
+    for key, jobs in groups.items():
+        html = render_each("volunteer/_job_card.html", (
+            JobCard(a.id, a.state, a.order.service.name, a.order.starts_at, a.order.ends_at,
+                    a.order.district.name, key == "offers" and workflow.can(a, "accept", current_user))
+            for a in jobs
+        ))
+        cards[key] = with_csrf(html)
+    return cards
+
+
 @bp.route("/")
 @role_required("volunteer")
 def jobs():
+    groups = order_service.jobs_of_volunteer(current_user)
     return render_template(
-        "volunteer/jobs.html",
-        groups=order_service.jobs_of_volunteer(current_user),
+        "volunteer/jobs.html", groups=groups, cards=_job_cards(groups),
         hours=order_service.credited_hours(current_user),
-        action_form=ActionForm(),
     )
 
 
