@@ -1,0 +1,37 @@
+"""The dispatch queue walks the partial index of open orders in order, on SQLite too."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from app.extensions import db as _db
+from app.services import orders as order_service
+from tests.conftest import IS_PG
+
+
+def _plan_of_queue(app, f: order_service.QueueFilter) -> str:
+    seen: list[tuple[str, object]] = []
+
+    def record(conn, cursor, statement, parameters, context, executemany):
+        seen.append((statement, parameters))
+
+    event.listen(_db.engine, "before_cursor_execute", record)
+    try:
+        order_service.dispatch_queue(f, per_page=25)
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", record)
+    statement, parameters = seen[-1]
+    raw = _db.session.connection().connection.driver_connection
+    return " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+
+
+@pytest.mark.skipif(IS_PG, reason="SQLite's planner: PostgreSQL's plans are checked by bench/scale.sh")
+@pytest.mark.parametrize("f, index", [
+    (order_service.QueueFilter(), "ix_orders_open_by_start"),
+    (order_service.QueueFilter(district_id=1), "ix_orders_open_by_district"),
+])
+def test_queue_page_is_an_ordered_index_walk_not_a_sort(app, db, f, index):
+    with app.test_request_context():
+        plan = _plan_of_queue(app, f)
+    assert index in plan and "TEMP B-TREE" not in plan, plan
