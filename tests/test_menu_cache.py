@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select, text
 
 from app.models import Service, ServiceStatus
-from app.services.menu import forget_menu
+from app.services.reference import forget as forget_menu
 
 
 def _shows(client, name: str) -> bool:
@@ -63,3 +63,19 @@ def test_a_search_reads_the_database(client, db, count_queries):
         page = client.get("/?q=生物").get_data(as_text=True)
     assert "生物多样性科普" in page and "交通安全法规宣讲" not in page
     assert q.count == 1, q.statements
+
+
+def test_a_new_district_shows_in_the_forms_at_once(login_as, db):
+    from app.models import District
+
+    client = login_as("coordinator")
+    assert "新测试区" not in client.get("/dispatch/").get_data(as_text=True)
+    district = District(code="test-new", name="新测试区", position=99)
+    db.session.add(district)
+    db.session.commit()
+    try:
+        assert "新测试区" in client.get("/dispatch/").get_data(as_text=True)
+    finally:
+        db.session.delete(district)
+        db.session.commit()
+    assert "新测试区" not in client.get("/dispatch/").get_data(as_text=True)

@@ -12,6 +12,7 @@ from ..extensions import db, limiter
 from ..models import District, User
 from ..services.accounts import register_user
 from ..services.errors import ValidationFailed
+from ..services.reference import kept
 from . import bp
 from .audit import record
 from .forms import (
@@ -34,9 +35,10 @@ def _failed(response) -> bool:
     return response.status_code == 200
 
 
-def district_pairs() -> list[tuple[int, str]]:
-    rows = db.session.execute(select(District.id, District.name).order_by(District.position))
-    return [(i, n) for i, n in rows]
+def district_pairs() -> tuple[tuple[int, str], ...]:
+    return kept("districts", lambda: tuple(
+        (i, n) for i, n in db.session.execute(select(District.id, District.name).order_by(District.position))
+    ))
 
 
 def district_choices():

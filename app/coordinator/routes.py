@@ -9,7 +9,6 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from jinja2 import pass_environment
 from markupsafe import Markup
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from .. import labels, workflow
@@ -20,11 +19,12 @@ from ..dates import format_elapsed, format_window
 from ..extensions import db
 from ..forms import ReasonForm
 from ..fragments import render_cached, render_each
-from ..models import Assignment, Category, Service
+from ..models import Assignment
 from ..models.base import utcnow
 from ..services import matching
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
+from ..services.menu import services_by_category
 from ..templating import lang, template_lang
 from . import bp
 from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm
@@ -53,16 +53,9 @@ def _queue_filter_form() -> tuple[QueueFilterForm, tuple]:
     form = QueueFilterForm(request.args)
     form.state.choices = choices([("", _("All")), ("submitted", labels.ORDER_STATES["submitted"]),
                                   ("dispatched", labels.ORDER_STATES["dispatched"])])
-    # One query for both lists: the service list is grouped by category.
-    rows = tuple(
-        tuple(row)
-        for row in db.session.execute(
-            select(Category.id, Category.name, Service.id, Service.name)
-            .join(Service, Service.category_id == Category.id)
-            .order_by(Category.position, Category.id, Service.position, Service.id)
-        )
-    )
-    districts = tuple(district_pairs())
+    # Both lists from one kept read: the service list is grouped by category.
+    rows = services_by_category()
+    districts = district_pairs()
     categories = list(dict.fromkeys((cid, cname) for cid, cname, _sid, _sname in rows))
     form.category_id.choices = choices([(0, _("All")), *categories])
     form.service_id.choices = choices([(0, _("All")), *((sid, sname) for _c, _n, sid, sname in rows)])
