@@ -145,10 +145,6 @@ def _blocked_ids(order: Order, limit: int | None, busy: Select) -> CompoundSelec
     )
 
 
-def _linked_to(table, column, value) -> Select:
-    return select(table.c.profile_id).where(column == value)
-
-
 def _links(order: Order, strong_only: bool = False) -> Subquery:
     """(profile_id, s, c, d): one row per profile linked to the order's service, category or district.
 
@@ -185,8 +181,9 @@ def _link_flags(order: Order) -> tuple[ColumnElement, ColumnElement, ColumnEleme
     Looked up one by one in the link tables' indexes: for a few volunteers;
     everyone is joined to the links at once (``_links``).
     """
-    return tuple(query.where(query.selected_columns[0] == VolunteerProfile.id).exists()  # type: ignore[return-value]
-                 for query in _link_queries(order))
+    service, category, district = (query.where(query.selected_columns[0] == VolunteerProfile.id).exists()
+                                   for query in _link_queries(order))
+    return service, category, district
 
 
 FACTS = ("team", "approved", "availability", "s", "c", "d", "open_jobs", "rating_sum", "rating_count", "hours")
@@ -345,7 +342,8 @@ def rank(
         else:
             busy = select(_busy(order).cte("busy"))  # read once, for the ids and for the blocks
             query, block = _ranking(order, now, _blocked_ids(order, limit, busy), busy)
-            part = query.where(block.is_not(None))
+            listed_first = case({why: i for i, why in enumerate(BLOCK_ORDER)}, value=block)
+            part = query.where(block.is_not(None)).order_by(listed_first, User.id).limit(limit)
         found = []
         why_of: dict[int, str] = {}
         for (vid, name, team, approved, availability, s, c, d,
