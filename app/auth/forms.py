@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import BooleanField, PasswordField, SelectField, StringField, SubmitField
 from wtforms.validators import DataRequired, EqualTo, Length, Regexp
 
 from ..choices import choices
+from ..forms import AppForm
 from ..validators import SINGLE_LINE, NotCommonPassword
 
 PHONE = Regexp(r"^1[3-9]\d{9}$", message=_l("Enter an 11-digit mobile number."))
@@ -22,14 +22,14 @@ def new_password_validators():
     ]
 
 
-class LoginForm(FlaskForm):
+class LoginForm(AppForm):
     phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20), SINGLE_LINE])
     password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     remember = BooleanField(_l("Keep me signed in for 30 days"))
     submit = SubmitField(_l("Sign in"))
 
 
-class RegisterForm(FlaskForm):
+class RegisterForm(AppForm):
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=40), SINGLE_LINE])
     phone = StringField(_l("Mobile number"), validators=[DataRequired(), Length(max=20), SINGLE_LINE, PHONE])
     unit = StringField(_l("Work unit"), validators=[DataRequired(), Length(max=80), SINGLE_LINE])
@@ -42,7 +42,7 @@ class RegisterForm(FlaskForm):
     submit = SubmitField(_l("Create account"))
 
 
-class PasswordChangeForm(FlaskForm):
+class PasswordChangeForm(AppForm):
     current = PasswordField(_l("Current password"), validators=[DataRequired(), Length(max=PASSWORD_MAX)])
     password = PasswordField(_l("New password"), validators=new_password_validators())
     password2 = PasswordField(
@@ -52,13 +52,13 @@ class PasswordChangeForm(FlaskForm):
     submit = SubmitField(_l("Change password"))
 
 
-class SignOutEverywhereForm(FlaskForm):
+class SignOutEverywhereForm(AppForm):
     submit = SubmitField(_l("Sign out on every other device"))
 
 
-class LogoutForm(FlaskForm):
+class LogoutForm(AppForm):
     submit = SubmitField(_l("Sign out"))
 
 
-class LanguageForm(FlaskForm):
+class LanguageForm(AppForm):
     locale = SelectField(choices=choices([("zh_Hans_CN", "中文"), ("en", "English")]))

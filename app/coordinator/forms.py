@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     BooleanField,
     DateField,
@@ -18,20 +17,21 @@ from wtforms import (
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, ValidationError
 
 from ..choices import choices
+from ..forms import AppForm
 from ..services.orders import MAX_CREW
 from ..workflow import REASONS
 
 
-class DispatchForm(FlaskForm):
+class DispatchForm(AppForm):
     volunteer_ids = SelectMultipleField(_l("Volunteers"), coerce=int)
     submit = SubmitField(_l("Dispatch"))
 
 
-class TopDispatchForm(FlaskForm):
+class TopDispatchForm(AppForm):
     submit = SubmitField(_l("Dispatch to the top suggestions"))
 
 
-class NeededForm(FlaskForm):
+class NeededForm(AppForm):
     needed = IntegerField(
         _l("Volunteers needed"),
         validators=[InputRequired(message=_l("Enter a number.")),
@@ -40,7 +40,7 @@ class NeededForm(FlaskForm):
     submit = SubmitField(_l("Change"))
 
 
-class QueueFilterForm(FlaskForm):
+class QueueFilterForm(AppForm):
     class Meta:
         csrf = False  # a GET search form changes nothing
 
@@ -59,7 +59,7 @@ class QueueFilterForm(FlaskForm):
 BULK_ACTIONS = ("dispatch_top", "reject")
 
 
-class BulkForm(FlaskForm):
+class BulkForm(AppForm):
     """Several queue rows at once: dispatch each to its top suggestions, or reject each."""
 
     order_ids = SelectMultipleField(

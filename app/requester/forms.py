@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     HiddenField,
@@ -19,10 +18,11 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 
 from ..auth.forms import PHONE
 from ..choices import choices
+from ..forms import AppForm
 from ..validators import MULTI_LINE, SINGLE_LINE
 
 
-class OrderForm(FlaskForm):
+class OrderForm(AppForm):
     service_date = DateField(_l("Date"), validators=[DataRequired(message=_l("Choose a date."))])
     start_time = TimeField(_l("From"), validators=[DataRequired(message=_l("Choose a time."))])
     end_time = TimeField(_l("Until"), validators=[DataRequired(message=_l("Choose a time."))])
@@ -43,7 +43,7 @@ class OrderForm(FlaskForm):
     submit = SubmitField(_l("Place order"))
 
 
-class RatingForm(FlaskForm):
+class RatingForm(AppForm):
     stars = RadioField(
         _l("Rating"),
         choices=choices((str(n), str(n)) for n in range(5, 0, -1)),

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from flask_wtf import FlaskForm
 from wtforms import DecimalField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
+from ..forms import AppForm
 from ..validators import MULTI_LINE, FiniteNumber
 
 
-class CompleteForm(FlaskForm):
+class CompleteForm(AppForm):
     hours = DecimalField(
         _l("Hours served"), places=1,
         validators=[
