@@ -21,7 +21,7 @@ from .templating import lang
 
 _SLOT = re.compile("\ue000(\\w+)\ue000")
 # What the cached text holds where a per-request value goes.
-SLOTS = {name: f"\ue000{name}\ue000" for name in ("csrf", "path", "name", "unread")}
+SLOTS = {name: f"\ue000{name}\ue000" for name in ("csrf", "path", "name", "unread", "url", "id")}
 
 
 def unread_count() -> int:
@@ -57,6 +57,17 @@ class _SlotForm:
 
 
 SLOT_FORM = _SlotForm()
+
+
+def blank_reason_box(url: str, label: str, cls: str, id: str) -> Markup:
+    """An empty reason form (``_macros.reason_form``), rendered once per label and look."""
+    from .forms import ReasonForm
+
+    html = render_cached(
+        "_chrome/reason_box.html", key=(label, cls), build=lambda: {"form": ReasonForm(formdata=None)},
+        label=label, cls=cls, slots=SLOTS, slot_form=SLOT_FORM,
+    )
+    return _fill(html, {"csrf": generate_csrf(), "url": escape(url), "id": escape(id)})
 
 
 def with_csrf(html: str) -> Markup:

@@ -74,3 +74,32 @@ def test_signed_out_pages_offer_sign_in_and_no_tab_bar(client):
     assert 'href="/login"' in _nav(page) and 'data-testid="tabbar"' not in page
     login_page = client.get("/login").get_data(as_text=True)
     assert "ms-auto me-2 d-lg-none" not in _nav(login_page)  # no second sign-in button on the sign-in page
+
+
+def test_blank_reason_boxes_are_kept_and_filled_per_order(app, db, login_as, make_order):
+    clear_fragments()
+    first, second = make_order(), make_order()
+    client = login_as("requester")
+    pages = [client.get(f"/my/orders/{o.id}").get_data(as_text=True) for o in (first, second)]
+    for order, page in zip((first, second), pages, strict=True):
+        box = re.search(r'<form method="post" action="([^"]+)" class="reason-form" id="cancel-form">\s*'
+                        r'<input id="csrf_token" name="csrf_token" type="hidden" value="([^"]+)">', page)
+        assert box and box.group(1) == f"/my/orders/{order.id}/cancel", page
+        assert "\ue000" not in page
+    token = box.group(2)
+    response = client.post(f"/my/orders/{second.id}/cancel",
+                           data={"csrf_token": token, "reason_code": "requester_withdrew"})
+    assert response.status_code == 303
+    db.session.refresh(second)
+    assert second.state == "cancelled"
+
+
+def test_a_reason_box_with_the_users_input_is_rendered_with_it(login_as, make_order):
+    order = make_order()
+    client = login_as("requester")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"',
+                      client.get(f"/my/orders/{order.id}").get_data(as_text=True)).group(1)
+    response = client.post(f"/my/orders/{order.id}/cancel", data={"csrf_token": token, "note": "我的说明要保留"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "我的说明要保留" in page and 'data-testid="error-reason_code"' in page
