@@ -26,6 +26,7 @@ from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
 from ..templating import lang, template_lang
+from ..timeline import render_timeline
 from . import bp
 from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm
 
@@ -156,6 +157,7 @@ def _render_order(order, status=200, **forms):
     return render_template(
         "coordinator/order.html",
         order=order,
+        events=render_timeline(order.id),
         candidates=candidates,
         slots=crew_slots(order),
         dispatch_form=dispatch_form,

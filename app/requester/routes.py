@@ -18,6 +18,7 @@ from ..fragments import render_each
 from ..models import Service
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
+from ..timeline import render_timeline
 from . import bp
 from .forms import OrderForm, RatingForm
 
@@ -89,13 +90,18 @@ def new_order(service_id: int):
     return render_template("requester/new_order.html", form=form, service=service, earliest=earliest), status
 
 
+def _render_order(order, cancel_form=None, rating_form=None) -> str:
+    return render_template(
+        "requester/order.html", order=order, events=render_timeline(order.id),
+        cancel_form=cancel_form or ReasonForm(), rating_form=rating_form or RatingForm(),
+    )
+
+
 @bp.route("/orders/<int:order_id>")
 @role_required("requester")
 def order(order_id: int):
     order = _my_order_or_404(order_id)
-    return render_template(
-        "requester/order.html", order=order, cancel_form=ReasonForm(), rating_form=RatingForm()
-    )
+    return _render_order(order)
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
@@ -108,7 +114,7 @@ def cancel(order_id: int):
         db.session.commit()
         flash(_("The order was cancelled."), "info")
         return redirect(url_for("requester.order", order_id=order_id), 303)
-    return render_template("requester/order.html", order=order, cancel_form=form, rating_form=RatingForm()), 422
+    return _render_order(order, cancel_form=form), 422
 
 
 @bp.route("/orders/<int:order_id>/rate", methods=["POST"])
@@ -121,4 +127,4 @@ def rate(order_id: int):
         db.session.commit()
         flash(_("Thank you for your rating."), "success")
         return redirect(url_for("requester.order", order_id=order_id), 303)
-    return render_template("requester/order.html", order=order, cancel_form=ReasonForm(), rating_form=form), 422
+    return _render_order(order, rating_form=form), 422
