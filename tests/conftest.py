@@ -17,6 +17,7 @@ import shutil
 import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import date, time, timedelta
 
 import pytest
@@ -397,3 +398,20 @@ def live_url(app, db) -> Iterator[str]:
     yield f"http://127.0.0.1:{server.server_port}"
     server.shutdown()
     thread.join(timeout=5)
+
+
+@contextmanager
+def templates_rendered(app) -> Iterator[list[str]]:
+    """The names of the templates rendered inside the block, in order."""
+    from flask import template_rendered
+
+    names: list[str] = []
+
+    def record(sender, template, context, **extra):
+        names.append(template.name)
+
+    template_rendered.connect(record, app)
+    try:
+        yield names
+    finally:
+        template_rendered.disconnect(record, app)

@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import re
 
-from flask import template_rendered
-
 from app.chrome import SLOTS
 from app.fragments import clear as clear_fragments
-from tests.conftest import DEMO_PASSWORD, login, make_user
+from tests.conftest import DEMO_PASSWORD, login, make_user, templates_rendered
 
 
 def _nav(page: str) -> str:
@@ -51,13 +49,7 @@ def test_the_users_name_and_path_are_escaped_and_never_read_as_slots(app, db, cl
 def test_the_chrome_is_rendered_once_per_key_and_the_badge_per_request(app, db, login_as, make_order, users):
     clear_fragments()
     client = login_as("coordinator")
-    rendered: list[str] = []
-
-    def seen(sender, template, context, **extra):
-        rendered.append(template.name)
-
-    template_rendered.connect(seen, app)
-    try:
+    with templates_rendered(app) as rendered:
         client.get("/dispatch/")
         client.get("/dispatch/")
         assert rendered.count("_chrome/nav.html") == 1 and rendered.count("_chrome/tabbar.html") == 1
@@ -65,8 +57,6 @@ def test_the_chrome_is_rendered_once_per_key_and_the_badge_per_request(app, db, 
         make_order()  # the coordinator is told of a new order
         after = re.findall(r'data-testid="unread-badge">([^<]+)<', client.get("/dispatch/").get_data(as_text=True))
         assert int(after[0]) == (int(before[0]) if before else 0) + 1
-    finally:
-        template_rendered.disconnect(seen, app)
 
 
 def test_signed_out_pages_offer_sign_in_and_no_tab_bar(client):

@@ -4,23 +4,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from flask import template_rendered
-
 from app import workflow
 from app.fragments import clear as clear_fragments
+from tests.conftest import templates_rendered
 
 
 def _renders(app, client, url: str, template: str) -> tuple[int, str]:
-    seen: list[str] = []
-
-    def record(sender, template, context, **extra):
-        seen.append(template.name)
-
-    template_rendered.connect(record, app)
-    try:
+    with templates_rendered(app) as seen:
         page = client.get(url).get_data(as_text=True)
-    finally:
-        template_rendered.disconnect(record, app)
     return seen.count(template), page
 
 

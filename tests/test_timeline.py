@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import re
 
-from flask import template_rendered
-
 from app import workflow
 from app.fragments import clear as clear_fragments
+from tests.conftest import templates_rendered
 
 
 def _items(page: str) -> list[str]:
@@ -36,17 +35,9 @@ def test_a_system_event_says_system_and_events_are_rendered_once(app, db, login_
     workflow.apply(order.assignments[0], "expire", workflow.SYSTEM, reason_code="no_answer")
     db.session.commit()
     client = login_as("requester")
-    rendered: list[str] = []
-
-    def seen(sender, template, context, **extra):
-        rendered.append(template.name)
-
-    template_rendered.connect(seen, app)
-    try:
+    with templates_rendered(app) as rendered:
         items = _items(client.get(f"/my/orders/{order.id}").get_data(as_text=True))
         first = rendered.count("_timeline_item.html")
         client.get(f"/my/orders/{order.id}")
-    finally:
-        template_rendered.disconnect(seen, app)
     assert "系统" in items[-1]
     assert first == len(items) and rendered.count("_timeline_item.html") == first  # not again
