@@ -66,3 +66,16 @@ def remove_session_quietly(exc: BaseException | None = None) -> None:
         logging.getLogger(__name__).warning(
             "closing the database session failed (%s); session discarded", type(err).__name__)
         discard_session()
+
+
+def read_rows(statement, params: dict | None = None):
+    """Plain rows of ``statement`` on the session's connection, past the ORM's execution layer.
+
+    For statements that map nothing (the lists' columns): the ORM would only
+    add its compile and result setup. Pending changes are flushed first, as
+    ``Session.execute`` would.
+    """
+    session = db.session
+    if session.new or session.dirty or session.deleted:
+        session.flush()
+    return session.connection().execute(statement, params or {})

@@ -7,7 +7,7 @@ from typing import NamedTuple
 
 from sqlalchemy import Select, select
 
-from ..extensions import db
+from ..extensions import read_rows
 from ..models import Category, Service, ServiceStatus
 from .reference import kept
 
@@ -45,7 +45,7 @@ def published_menu(q: str = "") -> MenuRows:
 
 def services_by_category() -> tuple[tuple[int, str, int, str], ...]:
     """(category id, category name, service id, service name) of every service, in menu order."""
-    return kept("services", lambda: tuple(tuple(row) for row in db.session.execute(_services_query())))
+    return kept("services", lambda: tuple(tuple(row) for row in read_rows(_services_query())))
 
 
 @cache
@@ -62,7 +62,7 @@ def _read_menu(q: str) -> MenuRows:
     if q:
         query = query.where(Service.name.contains(q, autoescape=True))
     return tuple(
-        (MenuCategory(*row[:4]), MenuItem(*row[4:])) for row in db.session.execute(query)
+        (MenuCategory(*row[:4]), MenuItem(*row[4:])) for row in read_rows(query)
     )
 
 

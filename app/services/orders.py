@@ -19,7 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
 
 from .. import workflow
-from ..extensions import db
+from ..extensions import db, read_rows
 from ..models import (
     Assignment,
     Category,
@@ -355,7 +355,7 @@ def _timeline_query() -> Select:
 
 def timeline(order_id: int) -> tuple[TimelineEvent, ...]:
     """The order's events, oldest first, as plain rows (the caller has checked access)."""
-    return tuple(TimelineEvent(*row) for row in db.session.execute(_timeline_query(), {"order_id": order_id}))
+    return tuple(TimelineEvent(*row) for row in read_rows(_timeline_query(), {"order_id": order_id}))
 
 
 def order_for_requester(order_id: int, user: User) -> Order | None:
@@ -396,6 +396,27 @@ class MyOrder(NamedTuple):
         return order_number(self.submitted_at, self.id)
 
 
+@cache
+def _my_orders_query(after_mark: bool) -> Select:
+    query = (
+        select(Order.id, Order.state, Order.starts_at, Order.submitted_at, Service.name, District.name)
+        .join(Service, Service.id == Order.service_id)
+        .join(District, District.id == Order.district_id)
+        .where(Order.requester_id == bindparam("user_id"))
+    )
+    if after_mark:
+        before = bindparam("before")
+        mark = (
+            select(Order.submitted_at)
+            .where(Order.id == before, Order.requester_id == bindparam("user_id"))
+            .scalar_subquery()
+        )
+        query = query.where(
+            or_(mark.is_(None), Order.submitted_at < mark, and_(Order.submitted_at == mark, Order.id < before))
+        )
+    return query.order_by(Order.submitted_at.desc(), Order.id.desc()).limit(bindparam("limit"))
+
+
 def orders_of_requester(user: User, limit: int = MY_ORDERS_PAGE, before: int | None = None) -> list[MyOrder]:
     """The requester's orders, newest first, one page of ``limit``.
 
@@ -403,22 +424,8 @@ def orders_of_requester(user: User, limit: int = MY_ORDERS_PAGE, before: int | N
     on from there (keyset paging on ``ix_orders_requester_recent``, so page 50
     costs what page 1 costs). An id that is not the user's gives the first page.
     """
-    query = (
-        select(Order.id, Order.state, Order.starts_at, Order.submitted_at, Service.name, District.name)
-        .join(Service, Service.id == Order.service_id)
-        .join(District, District.id == Order.district_id)
-        .where(Order.requester_id == user.id)
-    )
-    if before is not None:
-        mark = (
-            select(Order.submitted_at)
-            .where(Order.id == before, Order.requester_id == user.id)
-            .scalar_subquery()
-        )
-        query = query.where(
-            or_(mark.is_(None), Order.submitted_at < mark, and_(Order.submitted_at == mark, Order.id < before))
-        )
-    rows = db.session.execute(query.order_by(Order.submitted_at.desc(), Order.id.desc()).limit(limit))
+    params = {"user_id": user.id, "limit": limit, "before": before}
+    rows = read_rows(_my_orders_query(before is not None), params)
     return [MyOrder(*row) for row in rows]
 
 
@@ -529,54 +536,114 @@ def parse_order_number(term: str) -> int | None:
     return None
 
 
-def queue_query(f: QueueFilter, offered=None) -> Select:
-    """Orders that need a hand: submitted, or dispatched with a shortfall.
+class QueueShape(NamedTuple):
+    """Which conditions a queue page has: one statement is built and kept per shape."""
 
-    The shortfall (needed - accepted - open offers) is computed in SQL, so
-    the queue is one statement whatever the number of rows.
+    state: str | None
+    service: bool
+    category: bool
+    district: bool
+    date_from: bool
+    date_to: bool
+    overdue_only: bool
+    term: bool
+    number: bool
+    direction: str | None  # "after", "before" or None (the first page)
+
+
+def _like_term(term: str) -> str:
+    """``term`` as a LIKE pattern that matches it anywhere, its wildcards taken literally."""
+    return "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
+
+
+def _queue_shape_and_params(f: QueueFilter, position: tuple | None, direction: str | None) -> tuple[QueueShape, dict]:
+    term = (f.q or "").strip()
+    number = parse_order_number(term) if term else None
+    params: dict = {
+        "service_id": f.service_id, "category_id": f.category_id, "district_id": f.district_id,
+        "starts_from": beijing_to_utc(f.date_from, time(0)) if f.date_from else None,
+        "starts_before": beijing_to_utc(f.date_to + timedelta(days=1), time(0)) if f.date_to else None,
+        "term": _like_term(term) if term else None, "number": number,
+    }
+    if position is not None:
+        params.update(zip(("key_starts", "key_submitted", "key_id"), position, strict=True))
+    shape = QueueShape(
+        f.state if f.state in QUEUE_STATES else None, bool(f.service_id), bool(f.category_id),
+        bool(f.district_id), bool(f.date_from), bool(f.date_to), bool(f.overdue_only), bool(term),
+        number is not None, direction,
+    )
+    return shape, params
+
+
+@cache
+def _queue_statement(shape: QueueShape, limit: int) -> Select:
+    """Orders that need a hand (submitted, or dispatched with a shortfall), one page, as plain rows.
+
+    The shortfall (needed - accepted - open offers) is computed in SQL. The
+    page's orders are picked from the orders table alone, an ordered walk of
+    the open-orders index that stops after a page, then joined to the names
+    they show.
     """
-    offered = open_offers_column() if offered is None else offered
+    offered = open_offers_column()
     needs_hand = or_(
         Order.state == OrderState.SUBMITTED.value,
-        and_(
-            Order.state == OrderState.DISPATCHED.value,
-            Order.needed - Order.accepted_count - offered > 0,
-        ),
+        and_(Order.state == OrderState.DISPATCHED.value, Order.needed - Order.accepted_count - offered > 0),
     )
     # The redundant state list, written into the SQL as literals, lets SQLite see
     # that the partial indexes on open orders apply (it cannot from bound
-    # parameters; PostgreSQL proves it either way): a page is then a walk of
-    # ix_orders_open_by_start in order that stops after a page, not a sort of
-    # every open order.
+    # parameters; PostgreSQL proves it either way).
     open_states = bindparam("queue_states", QUEUE_STATES, expanding=True, literal_execute=True)
-    query = select(Order).where(Order.state.in_(open_states), needs_hand)
-    if f.state in QUEUE_STATES:
-        query = query.where(Order.state == f.state)
-    if f.service_id:
-        query = query.where(Order.service_id == f.service_id)
-    if f.category_id:
-        query = query.where(
-            Order.service_id.in_(select(Service.id).where(Service.category_id == f.category_id))
+    picked = select(
+        Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at, Order.overdue_at,
+        Order.unit, Order.audience_size, Order.needed, Order.accepted_count,
+        Order.service_id, Order.district_id, Order.requester_id, offered.label("offered"),
+    ).where(Order.state.in_(open_states), needs_hand)
+    if shape.state:
+        picked = picked.where(Order.state == shape.state)
+    if shape.service:
+        picked = picked.where(Order.service_id == bindparam("service_id"))
+    if shape.category:
+        picked = picked.where(
+            Order.service_id.in_(select(Service.id).where(Service.category_id == bindparam("category_id")))
         )
-    if f.district_id:
-        query = query.where(Order.district_id == f.district_id)
-    if f.date_from:
-        query = query.where(Order.starts_at >= beijing_to_utc(f.date_from, time(0)))
-    if f.date_to:
-        query = query.where(Order.starts_at < beijing_to_utc(f.date_to + timedelta(days=1), time(0)))
-    if f.overdue_only:
-        query = query.where(Order.overdue_at.is_not(None))
-    term = (f.q or "").strip()
-    if term:
+    if shape.district:
+        picked = picked.where(Order.district_id == bindparam("district_id"))
+    if shape.date_from:
+        picked = picked.where(Order.starts_at >= bindparam("starts_from", type_=Order.starts_at.type))
+    if shape.date_to:
+        picked = picked.where(Order.starts_at < bindparam("starts_before", type_=Order.starts_at.type))
+    if shape.overdue_only:
+        picked = picked.where(Order.overdue_at.is_not(None))
+    if shape.term:
         conditions = [
-            Order.unit.contains(term, autoescape=True),
-            Order.requester_id.in_(select(User.id).where(User.name.contains(term, autoescape=True))),
+            Order.unit.like(bindparam("term"), escape="/"),
+            Order.requester_id.in_(select(User.id).where(User.name.like(bindparam("term"), escape="/"))),
         ]
-        order_id = parse_order_number(term)
-        if order_id is not None:
-            conditions.append(Order.id == order_id)
-        query = query.where(or_(*conditions))
-    return query
+        if shape.number:
+            conditions.append(Order.id == bindparam("number"))
+        picked = picked.where(or_(*conditions))
+    key = tuple_(Order.starts_at, Order.submitted_at, Order.id)
+    position = tuple_(bindparam("key_starts", type_=Order.starts_at.type),
+                      bindparam("key_submitted", type_=Order.submitted_at.type), bindparam("key_id"))
+    if shape.direction == "after":
+        picked = picked.where(key > position)
+    elif shape.direction == "before":
+        picked = picked.where(key < position)
+    backwards = shape.direction == "before"
+    ordering = (Order.starts_at, Order.submitted_at, Order.id)
+    page = picked.order_by(*(c.desc() for c in ordering) if backwards else ordering).limit(limit).subquery()
+    outer_ordering = (page.c.starts_at, page.c.submitted_at, page.c.id)
+    return (
+        select(
+            page.c.id, page.c.state, page.c.starts_at, page.c.ends_at, page.c.submitted_at, page.c.overdue_at,
+            page.c.unit, page.c.audience_size, page.c.needed, page.c.accepted_count,
+            Service.name, District.name, User.name, page.c.offered,
+        )
+        .join(Service, Service.id == page.c.service_id)
+        .join(District, District.id == page.c.district_id)
+        .join(User, User.id == page.c.requester_id)
+        .order_by(*(c.desc() for c in outer_ordering) if backwards else outer_ordering)
+    )
 
 
 class QueueOrder(NamedTuple):
@@ -647,30 +714,17 @@ def dispatch_queue(
     ``before`` are cursors from a previous page; a malformed cursor means the
     first page.
     """
-    offered = open_offers_column()
-    key = tuple_(Order.starts_at, Order.submitted_at, Order.id)
-    # Plain rows of what a queue row shows and its cursor needs: no ORM objects.
-    query = (
-        queue_query(f, offered)
-        .with_only_columns(
-            Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at, Order.overdue_at,
-            Order.unit, Order.audience_size, Order.needed, Order.accepted_count,
-            Service.name, District.name, User.name, offered.label("offered"),
-        )
-        .select_from(Order)
-        .join(Service, Service.id == Order.service_id)
-        .join(District, District.id == Order.district_id)
-        .join(User, User.id == Order.requester_id)
-    )
-    backwards = False
+    direction = None
     if (position := _parse_cursor(after)) is not None:
-        query = query.where(key > tuple_(*position))
+        direction = "after"
     elif (position := _parse_cursor(before)) is not None:
-        query = query.where(key < tuple_(*position))
-        backwards = True
-    ordering = (Order.starts_at, Order.submitted_at, Order.id)
-    query = query.order_by(*(c.desc() for c in ordering) if backwards else ordering)
-    found = [QueueRow(QueueOrder(*row[:-1]), row[-1]) for row in db.session.execute(query.limit(per_page + 1))]
+        direction = "before"
+    shape, params = _queue_shape_and_params(f, position, direction)
+    found = [
+        QueueRow(QueueOrder(*row[:-1]), row[-1])
+        for row in read_rows(_queue_statement(shape, per_page + 1), params)
+    ]
+    backwards = direction == "before"
     more = len(found) > per_page
     rows = found[:per_page]
     if backwards:

@@ -1,4 +1,7 @@
-"""The dispatch queue walks the partial index of open orders in order, on SQLite too."""
+"""The dispatch queue walks the partial index of open orders in order, on SQLite too.
+
+Only the page picked (26 rows) is then joined to its names and sorted.
+"""
 
 from __future__ import annotations
 
@@ -32,6 +35,12 @@ def _plan_of_queue(app, f: order_service.QueueFilter) -> str:
     (order_service.QueueFilter(district_id=1), "ix_orders_open_by_district"),
 ])
 def test_queue_page_is_an_ordered_index_walk_not_a_sort(app, db, f, index):
+    # As a new database has them after the migrations (other tests may have run ANALYZE on tiny data).
+    raw = _db.session.connection().connection.driver_connection
+    raw.execute("DELETE FROM sqlite_stat1")
+    raw.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('orders', 'ix_orders_queue', '100000 12500 2 1')")
+    raw.execute("ANALYZE sqlite_schema")  # this connection reads the statistics again
     with app.test_request_context():
         plan = _plan_of_queue(app, f)
-    assert index in plan and "TEMP B-TREE" not in plan, plan
+    picking = plan.split("SCAN anon_1")[0]  # what runs before the page's rows are joined and put in order
+    assert index in picking and "TEMP B-TREE" not in picking, plan
