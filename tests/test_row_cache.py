@@ -63,3 +63,26 @@ def test_job_cards_are_kept_and_their_accept_button_carries_this_requests_token(
     assert job.state == "accepted"
     accepted, page = _renders(app, client, "/jobs/", "volunteer/_job_card.html")
     assert accepted == 1 and f'data-testid="accept-{job.id}"' not in page
+
+
+def test_suggested_volunteers_show_eligibility_and_follow_a_decline(app, db, login_as, make_order, users):
+    import re
+
+    clear_fragments()
+    order = make_order("dispatched")
+    offer = order.assignments[0]
+    coordinator = login_as("coordinator")
+
+    def row_of(page: str, volunteer_id: int) -> str:
+        return re.search(rf'<tr [^>]*data-volunteer="{volunteer_id}">.*?</tr>', page, re.S).group(0)
+
+    before = row_of(coordinator.get(f"/dispatch/orders/{order.id}").get_data(as_text=True), users["volunteer"].id)
+    assert "已在此订单" in before or "Already on this order" in before
+    assert 'data-testid="blocked"' in before and 'name="volunteer_ids"' not in before
+    workflow.apply(offer, "decline", users["volunteer"], reason_code="schedule_changed")
+    db.session.commit()
+    page = coordinator.get(f"/dispatch/orders/{order.id}").get_data(as_text=True)
+    after = row_of(page, users["volunteer"].id)
+    assert after != before and "candidate-blocked" in after
+    eligible = row_of(page, users["volunteer3"].id)
+    assert f'name="volunteer_ids" value="{users["volunteer3"].id}"' in eligible and "candidate-blocked" not in eligible

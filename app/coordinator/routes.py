@@ -148,6 +148,15 @@ def _is_queue_url(target: str | None) -> bool:
 SHOWN_ELIGIBLE, SHOWN_BLOCKED = 40, 10
 
 
+def _candidate_rows(candidates: list[matching.Candidate], dispatchable: bool) -> Markup:
+    """Each suggestion rendered once per volunteer and what is shown of them, then kept."""
+    return render_each("coordinator/_candidate_row.html", (
+        (c.volunteer, c.eligible, f"{c.score:.0f}" if c.eligible else "—",
+         str(c.blocked) if c.blocked else None, tuple(str(r) for r in c.reasons), dispatchable)
+        for c in candidates
+    ))
+
+
 def _render_order(order, status=200, **forms):
     candidates = matching.rank(order, eligible=SHOWN_ELIGIBLE, blocked=SHOWN_BLOCKED)
     dispatch_form = forms.pop("dispatch_form", None) or DispatchForm()
@@ -159,6 +168,7 @@ def _render_order(order, status=200, **forms):
         order=order,
         events=render_timeline(order.id),
         candidates=candidates,
+        candidate_rows=_candidate_rows(candidates, order.state in order_service.QUEUE_STATES),
         slots=crew_slots(order),
         dispatch_form=dispatch_form,
         top_form=TopDispatchForm(),
