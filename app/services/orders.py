@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
 
 from .. import workflow
 from ..extensions import db, read_rows
@@ -457,39 +457,49 @@ def _jobs_query(limit: int, done: int) -> Select:
     # ix_assignments_volunteer_state_id, whatever the length of the history.
     picked = [newest(open_states, limit), newest(JOB_GROUPS["done"], done)]
     return (
-        select(Assignment)
+        select(Assignment, Service.name, District.name)
+        .join(Order, Order.id == Assignment.order_id)
+        .join(Service, Service.id == Order.service_id)
+        .join(District, District.id == Order.district_id)
         .where(Assignment.id.in_(union_all(*(select(p.c.id) for p in picked))))
         .options(
             load_only(Assignment.id, Assignment.order_id, Assignment.volunteer_id, Assignment.state,
                       Assignment.offered_at, Assignment.expires_at),
-            joinedload(Assignment.order).options(
-                load_only(Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at,
-                          Order.needed, Order.accepted_count, Order.service_id, Order.district_id,
-                          Order.requester_id),
-                joinedload(Order.service).load_only(Service.name),
-                joinedload(Order.district).load_only(District.name),
-            )
+            # The order as the workflow's checks read it; the names come as plain columns.
+            contains_eager(Assignment.order).load_only(
+                Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at,
+                Order.needed, Order.accepted_count, Order.service_id, Order.district_id, Order.requester_id,
+            ),
         )
         .order_by(done_last, Assignment.id.desc())
         .limit(limit)
     )
 
 
-def jobs_of_volunteer(user: User, limit: int = JOBS_SHOWN, done: int = DONE_SHOWN) -> dict[str, list[Assignment]]:
-    """The volunteer's assignments grouped as offers, upcoming and done.
+class VolunteerJob(NamedTuple):
+    """A job on 我的任务: the assignment (with its order, for the workflow's checks) and the names shown."""
+
+    assignment: Assignment
+    service_name: str
+    district_name: str
+
+
+def jobs_of_volunteer(user: User, limit: int = JOBS_SHOWN, done: int = DONE_SHOWN) -> dict[str, list[VolunteerJob]]:
+    """The volunteer's jobs grouped as offers, upcoming and done.
 
     Open ones (offers, upcoming) come first, then the ``done`` most recent
     finished ones, ``limit`` in all: a volunteer with years of service still
     gets a short page (the hours credited over all of them sit on top).
     """
-    rows = db.session.scalars(_jobs_query(limit, min(done, limit)), {"volunteer_id": user.id})
-    grouped: dict[str, list[Assignment]] = {k: [] for k in JOB_GROUPS}
-    for a in rows:
+    rows = db.session.execute(_jobs_query(limit, min(done, limit)), {"volunteer_id": user.id})
+    grouped: dict[str, list[VolunteerJob]] = {k: [] for k in JOB_GROUPS}
+    for row in rows:
+        job = VolunteerJob(*row)
         for key, group in JOB_GROUPS.items():
-            if a.state in group:
-                grouped[key].append(a)
-    grouped["offers"].sort(key=lambda a: a.order.starts_at)
-    grouped["upcoming"].sort(key=lambda a: a.order.starts_at)
+            if job.assignment.state in group:
+                grouped[key].append(job)
+    grouped["offers"].sort(key=lambda j: j.assignment.order.starts_at)
+    grouped["upcoming"].sort(key=lambda j: j.assignment.order.starts_at)
     return grouped
 
 

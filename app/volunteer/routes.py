@@ -16,7 +16,6 @@ from ..chrome import with_csrf
 from ..extensions import db
 from ..forms import ActionForm, ReasonForm
 from ..fragments import render_each
-from ..models import Assignment
 from ..services import orders as order_service
 from . import bp
 from .forms import CompleteForm
@@ -48,13 +47,14 @@ class JobCard(NamedTuple):
     can_accept: bool
 
 
-def _job_cards(groups: dict[str, list[Assignment]]) -> dict[str, Markup]:
+def _job_cards(groups: dict[str, list[order_service.VolunteerJob]]) -> dict[str, Markup]:
+    me = current_user._get_current_object()
     cards = {}
     for key, jobs in groups.items():
         html = render_each("volunteer/_job_card.html", (
-            JobCard(a.id, a.state, a.order.service.name, a.order.starts_at, a.order.ends_at,
-                    a.order.district.name, key == "offers" and workflow.can(a, "accept", current_user))
-            for a in jobs
+            JobCard(a.id, a.state, service, a.order.starts_at, a.order.ends_at, district,
+                    key == "offers" and workflow.can(a, "accept", me))
+            for a, service, district in jobs
         ))
         cards[key] = with_csrf(html)
     return cards
