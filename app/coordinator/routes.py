@@ -70,9 +70,12 @@ def _clean(field):
     return field.data if field.data and not field.errors else None
 
 
-@bp.route("/")
-@role_required("coordinator")
-def queue():
+def _queue_filter(filters: dict) -> tuple[order_service.QueueFilter, QueueFilterForm | None, tuple]:
+    """The queue's filter from the request, the validated form (None when nothing is
+    filtered: the form is then only built to render a filter bar not kept yet), and
+    what the filter bar's rendering depends on besides the language."""
+    if not filters:
+        return order_service.QueueFilter(), None, ((), services_by_category(), district_pairs())
     form, depends_on = _queue_filter_form()
     f = order_service.QueueFilter(
         state=_clean(form.state),
@@ -84,14 +87,24 @@ def queue():
         overdue_only=bool(form.overdue.data),
         q=(form.q.data or "")[:40],
     )
+    return f, form, depends_on
+
+
+@bp.route("/")
+@role_required("coordinator")
+def queue():
+    filters = {k: v for k, v in request.args.items() if k not in ("after", "before") and v}
+    f, form, depends_on = _queue_filter(filters)
     page = order_service.dispatch_queue(
-        f, after=form.after.data or None, before=form.before.data or None,
+        f, after=request.args.get("after") or None, before=request.args.get("before") or None,
         per_page=current_app.config["QUEUE_PAGE_SIZE"],
     )
-    filters = {k: v for k, v in request.args.items() if k not in ("after", "before") and v}
     # The filter bar and the bulk bar's fields look the same for every coordinator
     # asking for the same filters: rendered once, then served from memory.
-    filter_bar = render_cached("coordinator/_queue_filters.html", depends_on, form=form, filtered=bool(filters))
+    filter_bar = render_cached(
+        "coordinator/_queue_filters.html", depends_on, build=lambda: {"form": form or _queue_filter_form()[0]},
+        filtered=bool(filters),
+    )
     bulk_fields = render_cached(
         "coordinator/_bulk_fields.html", "bulk", build=lambda: {"form": BulkForm(formdata=None)}
     )
