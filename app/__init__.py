@@ -40,7 +40,17 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table known to migrations)
     from .auth.sessions import load_user
-    from .extensions import babel, bootstrap, csrf, db, limiter, login_manager, migrate, remove_session_quietly
+    from .extensions import (
+        babel,
+        bootstrap,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        migrate,
+        remove_session_quietly,
+        skip_limiter_middleware,
+    )
     from .i18n import select_locale
     from .sqlite import enable_sqlite_pragmas
 
@@ -56,6 +66,7 @@ def register_extensions(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     limiter.init_app(app)
+    skip_limiter_middleware(app)
     with app.app_context():
         enable_sqlite_pragmas(db.engine)
 

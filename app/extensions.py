@@ -79,3 +79,18 @@ def read_rows(statement, params: dict | None = None):
     if session.new or session.dirty or session.deleted:
         session.flush()
     return session.connection().execute(statement, params or {})
+
+
+def skip_limiter_middleware(app) -> None:
+    """Drop Flask-Limiter's check before every request when no limit applies to every route.
+
+    The only limits are the ones decorating the sign-in view, and a decorated
+    view checks its own limits when it is called; the check before every
+    request would only look for default, application and blueprint limits,
+    of which there are none, on every page.
+    """
+    manager = limiter.limit_manager
+    if manager._default_limits or manager._application_limits or manager._blueprint_limits or limiter._meta_limits:
+        return
+    hooks = app.before_request_funcs.get(None, [])
+    app.before_request_funcs[None] = [f for f in hooks if f != limiter._check_request_limit]
