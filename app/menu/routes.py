@@ -18,7 +18,7 @@ def home():
     q = (request.args.get("q") or "").strip()[:40]
     rows = published_menu(q)
     # The grid is the same for everyone reading the same menu in the same language.
-    grid = render_cached("menu/_grid.html", key=(bool(q), rows), grouped=grouped(rows), q=q)
+    grid = render_cached("menu/_grid.html", key=(bool(q), rows), build=lambda: {"grouped": grouped(rows)}, q=q)
     return render_template("menu/index.html", grid=grid, q=q, count=len(rows))
 
 
