@@ -296,16 +296,18 @@ def rate_order(order: Order, actor: User, stars: int, comment: str) -> Rating:
 # --- queries, always scoped to who asks -------------------------------------------------
 
 
-def _order_page_options():
-    return (
-        joinedload(Order.service).joinedload(Service.category),
+def _order_page_options(of_requester: bool) -> tuple:
+    service = joinedload(Order.service)
+    options = (
         joinedload(Order.district),
-        # Other people's roles are not shown: do not load them with each person.
-        joinedload(Order.requester).lazyload(User.role_rows),
         joinedload(Order.rating),
         selectinload(Order.assignments).joinedload(Assignment.volunteer).lazyload(User.role_rows),
         # The timeline is read as plain rows (``timeline``): no events loaded here.
     )
+    if of_requester:  # the requester's own page shows neither the category nor the requester
+        return (service, *options)
+    # Other people's roles are not shown: do not load them with each person.
+    return (service.joinedload(Service.category), joinedload(Order.requester).lazyload(User.role_rows), *options)
 
 
 # The statements of the hot pages are built once, with parameters: SQLAlchemy
@@ -314,7 +316,7 @@ def _order_page_options():
 
 @cache
 def _order_page_query(of_requester: bool) -> Select:
-    query = select(Order).where(Order.id == bindparam("order_id")).options(*_order_page_options())
+    query = select(Order).where(Order.id == bindparam("order_id")).options(*_order_page_options(of_requester))
     return query.where(Order.requester_id == bindparam("user_id")) if of_requester else query
 
 
