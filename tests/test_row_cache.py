@@ -86,3 +86,25 @@ def test_suggested_volunteers_show_eligibility_and_follow_a_decline(app, db, log
     assert after != before and "candidate-blocked" in after
     eligible = row_of(page, users["volunteer3"].id)
     assert f'name="volunteer_ids" value="{users["volunteer3"].id}"' in eligible and "candidate-blocked" not in eligible
+
+
+def test_a_filter_seen_before_is_not_validated_again(app, db, login_as, make_order, monkeypatch):
+    from app.coordinator import forms as coordinator_forms
+    from app.coordinator import routes as coordinator_routes
+
+    make_order()
+    client = login_as("coordinator")
+    url = "/dispatch/?district_id=1&q=%E6%98%9F"
+    first = client.get(url).get_data(as_text=True)
+    built: list[int] = []
+    original = coordinator_forms.QueueFilterForm.__init__
+
+    def counting(self, *a, **k):
+        built.append(1)
+        original(self, *a, **k)
+
+    monkeypatch.setattr(coordinator_routes.QueueFilterForm, "__init__", counting)
+    again = client.get(url).get_data(as_text=True)
+    assert built == [] and again.count('data-testid="order-link"') == first.count('data-testid="order-link"')
+    client.get("/dispatch/?district_id=2")  # new arguments: validated
+    assert built == [1]

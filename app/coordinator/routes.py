@@ -70,12 +70,24 @@ def _clean(field):
     return field.data if field.data and not field.errors else None
 
 
+# A filter validated once is the same filter for every later request with the same
+# arguments (and the same services and districts): kept, like the filter bar.
+_parsed_filters: dict[tuple, order_service.QueueFilter] = {}
+PARSED_FILTERS_KEPT = 256
+
+
 def _queue_filter(filters: dict) -> tuple[order_service.QueueFilter, QueueFilterForm | None, tuple]:
-    """The queue's filter from the request, the validated form (None when nothing is
-    filtered: the form is then only built to render a filter bar not kept yet), and
-    what the filter bar's rendering depends on besides the language."""
+    """The queue's filter from the request, the validated form (None when it was not
+    needed: nothing filtered, or these arguments seen before; the form is then only
+    built to render a filter bar not kept yet), and what the filter bar's rendering
+    depends on besides the language."""
+    rows, districts = services_by_category(), district_pairs()
     if not filters:
-        return order_service.QueueFilter(), None, ((), services_by_category(), district_pairs())
+        return order_service.QueueFilter(), None, ((), rows, districts)
+    shown = tuple((k, v) for k, v in request.args.items(multi=True) if k not in ("after", "before"))
+    depends_on = (shown, rows, districts)
+    if (kept := _parsed_filters.get(depends_on)) is not None:
+        return kept, None, depends_on
     form, depends_on = _queue_filter_form()
     f = order_service.QueueFilter(
         state=_clean(form.state),
@@ -87,6 +99,9 @@ def _queue_filter(filters: dict) -> tuple[order_service.QueueFilter, QueueFilter
         overdue_only=bool(form.overdue.data),
         q=(form.q.data or "")[:40],
     )
+    if len(_parsed_filters) >= PARSED_FILTERS_KEPT:
+        _parsed_filters.pop(next(iter(_parsed_filters)), None)
+    _parsed_filters[depends_on] = f
     return f, form, depends_on
 
 
