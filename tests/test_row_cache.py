@@ -108,3 +108,16 @@ def test_a_filter_seen_before_is_not_validated_again(app, db, login_as, make_ord
     assert built == [] and again.count('data-testid="order-link"') == first.count('data-testid="order-link"')
     client.get("/dispatch/?district_id=2")  # new arguments: validated
     assert built == [1]
+
+
+def test_my_jobs_shows_the_hours_credited_with_or_without_jobs(db, login_as, make_order, users):
+    import re
+
+    def hours(page: str) -> str:
+        return re.search(r'data-testid="credited-hours">.*?：(\d+(?:\.\d+)?)小时</span>', page, re.S).group(1)
+
+    assert hours(login_as("volunteer").get("/jobs/").get_data(as_text=True)) in ("0", "0.0")  # no jobs yet
+    make_order("rated")
+    expected = str(users["volunteer"].profile.hours_credited)
+    page = login_as("volunteer").get("/jobs/").get_data(as_text=True)
+    assert float(hours(page)) == float(expected) > 0

@@ -458,8 +458,14 @@ def _jobs_query(limit: int, done: int) -> Select:
     # The newest ``limit`` open and ``done`` finished ones, each a short walk of
     # ix_assignments_volunteer_state_id, whatever the length of the history.
     picked = [newest(open_states, limit), newest(JOB_GROUPS["done"], done)]
+    # The hours credited over the volunteer's whole record ride along with each job.
+    hours = (
+        select(VolunteerProfile.hours_credited)
+        .where(VolunteerProfile.user_id == bindparam("volunteer_id"))
+        .scalar_subquery()
+    )
     return (
-        select(Assignment, Service.name, District.name)
+        select(Assignment, Service.name, District.name, hours)
         .join(Order, Order.id == Assignment.order_id)
         .join(Service, Service.id == Order.service_id)
         .join(District, District.id == Order.district_id)
@@ -486,23 +492,29 @@ class VolunteerJob(NamedTuple):
     district_name: str
 
 
-def jobs_of_volunteer(user: User, limit: int = JOBS_SHOWN, done: int = DONE_SHOWN) -> dict[str, list[VolunteerJob]]:
-    """The volunteer's jobs grouped as offers, upcoming and done.
+class VolunteerJobs(NamedTuple):
+    groups: dict[str, list[VolunteerJob]]  # offers, upcoming, done
+    hours: Decimal  # credited over the whole record
+
+
+def jobs_of_volunteer(user: User, limit: int = JOBS_SHOWN, done: int = DONE_SHOWN) -> VolunteerJobs:
+    """The volunteer's jobs grouped as offers, upcoming and done, and the hours credited.
 
     Open ones (offers, upcoming) come first, then the ``done`` most recent
     finished ones, ``limit`` in all: a volunteer with years of service still
     gets a short page (the hours credited over all of them sit on top).
     """
-    rows = db.session.execute(_jobs_query(limit, min(done, limit)), {"volunteer_id": user.id})
+    rows = db.session.execute(_jobs_query(limit, min(done, limit)), {"volunteer_id": user.id}).all()
     grouped: dict[str, list[VolunteerJob]] = {k: [] for k in JOB_GROUPS}
-    for row in rows:
-        job = VolunteerJob(*row)
+    for *fields, _hours in rows:
+        job = VolunteerJob(*fields)
         for key, group in JOB_GROUPS.items():
             if job.assignment.state in group:
                 grouped[key].append(job)
     grouped["offers"].sort(key=lambda j: j.assignment.order.starts_at)
     grouped["upcoming"].sort(key=lambda j: j.assignment.order.starts_at)
-    return grouped
+    hours = Decimal(rows[0][-1] or 0) if rows else credited_hours(user)
+    return VolunteerJobs(grouped, hours)
 
 
 @cache

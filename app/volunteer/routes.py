@@ -63,11 +63,8 @@ def _job_cards(groups: dict[str, list[order_service.VolunteerJob]]) -> dict[str,
 @bp.route("/")
 @role_required("volunteer")
 def jobs():
-    groups = order_service.jobs_of_volunteer(current_user)
-    return render_template(
-        "volunteer/jobs.html", groups=groups, cards=_job_cards(groups),
-        hours=order_service.credited_hours(current_user),
-    )
+    groups, hours = order_service.jobs_of_volunteer(current_user)
+    return render_template("volunteer/jobs.html", groups=groups, cards=_job_cards(groups), hours=hours)
 
 
 @bp.route("/<int:assignment_id>")
