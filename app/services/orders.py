@@ -301,7 +301,8 @@ def _order_page_options(of_requester: bool) -> tuple:
     options = (
         joinedload(Order.district),
         joinedload(Order.rating),
-        selectinload(Order.assignments).joinedload(Assignment.volunteer).lazyload(User.role_rows),
+        # A few assignments at most: joined in the same statement as the order.
+        joinedload(Order.assignments).joinedload(Assignment.volunteer).lazyload(User.role_rows),
         # The timeline is read as plain rows (``timeline``): no events loaded here.
     )
     if of_requester:  # the requester's own page shows neither the category nor the requester
@@ -361,11 +362,12 @@ def timeline(order_id: int) -> tuple[TimelineEvent, ...]:
 
 
 def order_for_requester(order_id: int, user: User) -> Order | None:
-    return db.session.scalar(_order_page_query(True), {"order_id": order_id, "user_id": user.id})
+    params = {"order_id": order_id, "user_id": user.id}
+    return db.session.execute(_order_page_query(True), params).unique().scalar_one_or_none()
 
 
 def order_for_coordinator(order_id: int) -> Order | None:
-    return db.session.scalar(_order_page_query(False), {"order_id": order_id})
+    return db.session.execute(_order_page_query(False), {"order_id": order_id}).unique().scalar_one_or_none()
 
 
 def assignment_for_volunteer(assignment_id: int, user: User) -> Assignment | None:

@@ -26,11 +26,11 @@ PAGES = {
     "my_jobs": ("volunteer", "/jobs/", 3),
     "queue": ("coordinator", "/dispatch/", 4),
     "queue_filtered": ("coordinator", "/dispatch/?state=submitted&district_id=17&overdue=y", 4),
-    "requester_order": ("requester", "/my/orders/{order}", 4),
+    "requester_order": ("requester", "/my/orders/{order}", 3),
     "volunteer_job": ("volunteer", "/jobs/{job}", 3),
     # + the ranking of candidates (services/matching.py): one statement for the
     # eligible shortlist, one for the blocked ones, whatever the number of volunteers
-    "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 6),
+    "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 5),
 }
 
 
