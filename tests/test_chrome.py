@@ -93,3 +93,15 @@ def test_a_reason_box_with_the_users_input_is_rendered_with_it(login_as, make_or
     assert response.status_code == 422
     page = response.get_data(as_text=True)
     assert "我的说明要保留" in page and 'data-testid="error-reason_code"' in page
+
+
+def test_the_order_page_shows_only_the_forms_the_requester_may_use(login_as, make_order):
+    client = login_as("requester")
+    open_page = client.get(f"/my/orders/{make_order().id}").get_data(as_text=True)
+    assert 'id="cancel-form"' in open_page and 'data-testid="rate"' not in open_page
+    done_page = client.get(f"/my/orders/{make_order('completed').id}").get_data(as_text=True)
+    assert 'data-testid="rate"' in done_page and 'id="cancel-form"' not in done_page
+    rated = make_order("rated")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', done_page).group(1)
+    response = client.post(f"/my/orders/{rated.id}/rate", data={"csrf_token": token, "stars": "9"})
+    assert response.status_code in (409, 422) and 'data-testid="rate"' not in response.get_data(as_text=True)

@@ -201,7 +201,7 @@ def _render_order(order, status=200, **forms):
         dispatch_form=dispatch_form,
         top_form=TopDispatchForm(),
         needed_form=forms.pop("needed_form", None) or NeededForm(formdata=None, needed=order.needed),
-        reason_form=forms.pop("reason_form", None) or ReasonForm(),
+        reason_form=forms.pop("reason_form", None),  # None: blank reason boxes, kept
         can_change_crew=order.state in order_service.CREW_STATES,
         **forms,
     ), status

@@ -91,9 +91,12 @@ def new_order(service_id: int):
 
 
 def _render_order(order, cancel_form=None, rating_form=None) -> str:
+    """The order page; a form is built only where it is shown (a blank cancel box is kept)."""
+    me = current_user._get_current_object()
+    rating_form = (rating_form or RatingForm()) if workflow.can(order, "rate", me) else None
     return render_template(
         "requester/order.html", order=order, events=render_timeline(order.id),
-        cancel_form=cancel_form or ReasonForm(), rating_form=rating_form or RatingForm(),
+        may_cancel=workflow.can(order, "cancel", me), cancel_form=cancel_form, rating_form=rating_form,
     )
 
 
