@@ -30,7 +30,6 @@ from __future__ import annotations
 import http.client
 import os
 import re
-import secrets
 import signal
 import subprocess
 import sys
@@ -50,6 +49,8 @@ from run import (  # noqa: E402  (the benchmark's helpers, next to this file)
     free_port,
     log,
     login,
+    migrate_and_seed,
+    production_env,
     request,
     start_postgres,
     wait_http,
@@ -143,12 +144,9 @@ def main() -> int:  # noqa: PLR0914 (one straight script)
                            check=True, stdout=subprocess.DEVNULL)
 
         url = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/app"
-        env = {**os.environ, "APP_CONFIG": "production", "SECRET_KEY": secrets.token_hex(32),
-               "DATABASE_URL": url, "FLASK_APP": "wsgi", "RATELIMIT_STORAGE_URI": "memory://"}
+        env = production_env(url)
+        migrate_and_seed(env, ORDERS)
         flask = str(VENV_BIN / "flask")
-        subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-        subprocess.run([flask, "bench", "seed", "--orders", str(ORDERS)], cwd=ROOT, env=env, check=True,
-                       capture_output=True)
         port = free_port()
         app_log = work / "app.log"
         app = procs.gunicorn(["-w", str(WORKERS), "-k", "sync", "--timeout", "10", "--capture-output",

@@ -37,7 +37,6 @@ from __future__ import annotations
 import csv
 import os
 import re
-import secrets
 import shutil
 import subprocess
 import sys
@@ -55,6 +54,8 @@ from run import (  # noqa: E402  (the benchmark's helpers, next to this file)
     free_port,
     log,
     login,
+    migrate_and_seed,
+    production_env,
     request,
     start_postgres,
     wait_http,
@@ -352,14 +353,8 @@ def main() -> int:
     try:
         pg_port, _ = start_postgres(work, procs)
         url = f"postgresql+psycopg://postgres@127.0.0.1:{pg_port}/app"
-        env = {**os.environ, "APP_CONFIG": "production", "SECRET_KEY": secrets.token_hex(32), "DATABASE_URL": url,
-               "FLASK_APP": "wsgi", "RATELIMIT_STORAGE_URI": f"redis://127.0.0.1:6379/{REDIS_DB}"}
-        flask = str(VENV_BIN / "flask")
-        subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-        t0 = time.perf_counter()
-        seeded = subprocess.run([flask, "bench", "seed", "--orders", str(ORDERS)], cwd=ROOT, env=env, check=True,
-                                capture_output=True, text=True).stdout
-        log(f"seeded {ORDERS:,} orders in {time.perf_counter() - t0:.1f}s: {seeded.splitlines()[0]}")
+        env = production_env(url, f"redis://127.0.0.1:6379/{REDIS_DB}")
+        migrate_and_seed(env, ORDERS)
         port = free_port()
         app_log = work / "app.log"
         app = procs.gunicorn(["-w", str(WORKERS), "-k", "sync", "--timeout", str(TIMEOUT), "--capture-output",

@@ -328,6 +328,22 @@ def table(targets: list[Target]) -> str:
 # --- main ----------------------------------------------------------------------------------
 
 
+
+def production_env(database_url: str, ratelimit_uri: str = "memory://") -> dict[str, str]:
+    """The app's environment in the benchmarks: the production configuration with a fresh secret."""
+    return {**os.environ, "APP_CONFIG": "production", "SECRET_KEY": secrets.token_hex(32),
+            "DATABASE_URL": database_url, "FLASK_APP": "wsgi", "RATELIMIT_STORAGE_URI": ratelimit_uri}
+
+
+def migrate_and_seed(env: dict[str, str], orders: int) -> None:
+    """``flask db upgrade``, then ``flask bench seed --orders N`` (timed and logged)."""
+    flask = str(VENV_BIN / "flask")
+    subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
+    t0 = time.perf_counter()
+    seeded = subprocess.run([flask, "bench", "seed", "--orders", str(orders)], cwd=ROOT, env=env, check=True,
+                            capture_output=True, text=True).stdout
+    log(f"seeded {orders:,} orders in {time.perf_counter() - t0:.1f}s: {seeded.splitlines()[0]}")
+
 def main() -> int:  # noqa: PLR0914 (one straight script)
     if DB not in ("sqlite", "postgres"):
         raise SystemExit("DB must be sqlite or postgres")
@@ -350,14 +366,8 @@ def main() -> int:  # noqa: PLR0914 (one straight script)
         else:
             app_url = f"sqlite:///{work}/app.db"
             base_url = f"sqlite:///{work}/baseline.sqlite3"
-        env = {**os.environ, "APP_CONFIG": "production", "SECRET_KEY": secrets.token_hex(32),
-               "DATABASE_URL": app_url, "FLASK_APP": "wsgi", "RATELIMIT_STORAGE_URI": "memory://"}
-        flask = str(VENV_BIN / "flask")
-        subprocess.run([flask, "db", "upgrade"], cwd=ROOT, env=env, check=True, capture_output=True)
-        t0 = time.perf_counter()
-        seeded = subprocess.run([flask, "bench", "seed", "--orders", str(ORDERS)], cwd=ROOT, env=env, check=True,
-                                capture_output=True, text=True).stdout
-        log(f"seeded {ORDERS:,} orders in {time.perf_counter() - t0:.1f}s: {seeded.splitlines()[0]}")
+        env = production_env(app_url)
+        migrate_and_seed(env, ORDERS)
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, check=False,
                                 text=True).stdout.strip()
         dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT, check=False,
