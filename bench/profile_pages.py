@@ -108,7 +108,7 @@ def main() -> int:
             prof.enable()
             timed(client, path, 50)
             prof.disable()
-            pstats.Stats(prof).sort_stats("cumulative").print_stats(45)
+            pstats.Stats(prof).sort_stats("cumulative").print_stats(os.environ.get("PSTATS_FILTER", ""), 45)
             pstats.Stats(prof).sort_stats("tottime").print_stats(25)
             return 0
         # Interleaved rounds, the fastest of each kept: other work on the machine only adds time.

@@ -203,6 +203,23 @@ def test_ranking_order(db, users, make_order, bda):
     assert found[sibling_only.id].score == WEIGHTS["district"]
 
 
+def test_one_kept_statement_ranks_each_order_by_its_own_values(db, users, make_order, bda):
+    """The statements are built once with the order's values bound: two orders, two answers."""
+    traffic = make_order("submitted")  # 交通安全法规宣讲
+    flowers = make_order("submitted", service="插花艺术体验")
+    for_traffic = volunteer("13922230001", "交", services=[traffic.service], availability=0)
+    for_flowers = volunteer("13922230002", "花", services=[flowers.service], availability=0)
+    db.session.commit()
+    matching._statement.cache_clear()
+
+    def first_of_the_two(order):
+        return next(c.volunteer.id for c in rank(order) if c.volunteer.id in (for_traffic.id, for_flowers.id))
+
+    assert [first_of_the_two(o) for o in (traffic, flowers, traffic)] == [for_traffic.id, for_flowers.id,
+                                                                          for_traffic.id]
+    assert matching._statement.cache_info().currsize == 2  # the eligible part and the blocked part
+
+
 def test_fairness_rating_and_hours_come_from_the_record(db, users, make_order):
     make_order("rated")  # users["volunteer"]: 5 stars, 2 hours this month
     order = make_order("submitted")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
@@ -176,11 +177,30 @@ def _is_queue_url(target: str | None) -> bool:
 SHOWN_ELIGIBLE, SHOWN_BLOCKED = 40, 10
 
 
+class CandidateRow(NamedTuple):
+    """All one suggestion's row shows, hashable: the key it is kept under (words looked up on a miss)."""
+
+    volunteer: matching.Volunteer
+    eligible: bool
+    score: str
+    why: str | None
+    reason_keys: tuple
+    dispatchable: bool
+
+    @property
+    def blocked(self) -> object | None:
+        return matching.BLOCKS[self.why] if self.why else None
+
+    @property
+    def reasons(self) -> list:
+        return [matching.reason_text(key) for key in self.reason_keys]
+
+
 def _candidate_rows(candidates: list[matching.Candidate], dispatchable: bool) -> Markup:
     """Each suggestion rendered once per volunteer and what is shown of them, then kept."""
     return render_each("coordinator/_candidate_row.html", (
-        (c.volunteer, c.eligible, f"{c.score:.0f}" if c.eligible else "—",
-         str(c.blocked) if c.blocked else None, tuple(str(r) for r in c.reasons), dispatchable)
+        CandidateRow(c.volunteer, c.eligible, f"{c.score:.0f}" if c.eligible else "—", c.why,
+                     tuple(c.reason_keys), dispatchable)
         for c in candidates
     ))
 

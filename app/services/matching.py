@@ -11,17 +11,22 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
+from functools import cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
+    BindParameter,
     ColumnElement,
     CompoundSelect,
+    Date,
     Float,
+    Integer,
     Select,
     Subquery,
     and_,
+    bindparam,
     case,
     cast,
     func,
@@ -32,7 +37,7 @@ from sqlalchemy import (
     union_all,
 )
 
-from ..extensions import db
+from ..extensions import db, read_rows
 from ..models import Assignment, Order, User, UserRole, VolunteerProfile
 from ..models.base import utcnow
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, HOLDING_ASSIGNMENT_STATES
@@ -72,15 +77,44 @@ class Volunteer(NamedTuple):
 class Candidate:
     volunteer: Volunteer
     score: float = 0.0
-    reasons: list = field(default_factory=list)
-    blocked: object | None = None  # why not proposed; None when eligible
+    why: str | None = None  # why not proposed, a key of ``BLOCKS``; None when eligible
     open_jobs: int = 0
     average_rating: float | None = None
     hours_this_month: Decimal = Decimal(0)
+    reason_keys: list[tuple] = field(default_factory=list)  # ("service",), ("open_jobs", 2)...
 
     @property
     def eligible(self) -> bool:
-        return self.blocked is None
+        return self.why is None
+
+    @property
+    def blocked(self) -> object | None:
+        """Why not proposed, in words; None when eligible."""
+        return BLOCKS[self.why] if self.why else None
+
+    @property
+    def reasons(self) -> list:
+        return [reason_text(key) for key in self.reason_keys]
+
+
+def reason_text(key: tuple) -> object:
+    """One reason of a score in words; ``key`` as ``score()`` notes it."""
+    what, *value = key
+    if what == "open_jobs":
+        return _l("%(n)s open jobs", n=value[0])
+    if what == "rating":
+        return _l("Rated %(r).1f", r=value[0])
+    if what == "hours":
+        return _l("%(h)s h this month", h=value[0])
+    return REASONS[what]
+
+
+REASONS = {
+    "service": _l("Delivers this service"),
+    "category": _l("Delivers this category"),
+    "district": _l("Serves this district"),
+    "available": _l("Usually free then"),
+}
 
 
 def period_of(moment: datetime) -> tuple[int, int]:
@@ -101,29 +135,59 @@ BLOCKS = {  # why a volunteer is not proposed, in the order the checks apply
 BLOCK_ORDER = ("on_order", "declined", "busy", "requester", "not_approved")
 
 
-def _busy(order: Order) -> Select:
+class ThisOrder:
+    """The order's values as bound parameters: each statement is built once and run for any order.
+
+    ``_params`` gives their values for one order.
+    """
+
+    id = bindparam("order_id", type_=Integer)
+    service_id = bindparam("service_id", type_=Integer)
+    category_id = bindparam("category_id", type_=Integer)
+    district_id = bindparam("district_id", type_=Integer)
+    requester_id = bindparam("requester_id", type_=Integer)
+    starts_at = bindparam("starts_at", type_=Order.__table__.c.starts_at.type)
+    ends_at = bindparam("ends_at", type_=Order.__table__.c.ends_at.type)
+    # An order's window lies within one day (the form takes one date), so an
+    # overlapping one starts less than a day earlier: an index range on starts_at.
+    overlap_from = bindparam("overlap_from", type_=Order.__table__.c.starts_at.type)
+    month = bindparam("month", type_=Date)  # this month, as ``VolunteerProfile.month_of`` gives it
+    slot_bit = bindparam("slot_bit", type_=Integer)  # the order's weekday and period in availability
+    only = bindparam("only", expanding=True)  # the volunteers to rank (``rank(only=...)``)
+
+
+def _params(order: Order, now: datetime, only: list[int] | None) -> dict:
+    weekday, period = period_of(order.starts_at)
+    return {
+        "order_id": order.id, "service_id": order.service_id, "category_id": order.service.category_id,
+        "district_id": order.district_id, "requester_id": order.requester_id,
+        "starts_at": order.starts_at, "ends_at": order.ends_at, "overlap_from": order.starts_at - MAX_ORDER_SPAN,
+        "month": VolunteerProfile.month_of(now), "slot_bit": availability_bit(weekday, period),
+        **({"only": only} if only is not None else {}),
+    }
+
+
+def _busy() -> Select:
     """Volunteers holding a slot on another order overlapping this one's window."""
     return (
         select(Assignment.volunteer_id)
         .join(Order, Order.id == Assignment.order_id)
         .where(
             Assignment.state.in_(HOLDING_ASSIGNMENT_STATES),
-            Order.id != order.id,
-            Order.starts_at < order.ends_at,
-            Order.ends_at > order.starts_at,
-            # An order's window lies within one day (the form takes one date), so an
-            # overlapping one starts less than a day earlier: an index range on starts_at.
-            Order.starts_at > order.starts_at - MAX_ORDER_SPAN,
+            Order.id != ThisOrder.id,
+            Order.starts_at < ThisOrder.ends_at,
+            Order.ends_at > ThisOrder.starts_at,
+            Order.starts_at > ThisOrder.overlap_from,
             Order.state.in_(("accepted", "dispatched", "in_service")),
         )
     )
 
 
-def _on_order(order: Order, *states: str) -> Select:
-    return select(Assignment.volunteer_id).where(Assignment.order_id == order.id, Assignment.state.in_(states))
+def _on_order(*states: str) -> Select:
+    return select(Assignment.volunteer_id).where(Assignment.order_id == ThisOrder.id, Assignment.state.in_(states))
 
 
-def _blocked_ids(order: Order, limit: int | None, busy: Select) -> CompoundSelect:
+def _blocked_ids(limit: int | None, busy: Select) -> CompoundSelect:
     """The ids of blocked volunteers worth listing, found without ranking anyone.
 
     The ones this order concerns (on it, declined it, busy then, placed it)
@@ -138,20 +202,20 @@ def _blocked_ids(order: Order, limit: int | None, busy: Select) -> CompoundSelec
         .subquery()
     )
     return union_all(
-        _on_order(order, *ACTIVE_ASSIGNMENT_STATES, "declined"),
+        _on_order(*ACTIVE_ASSIGNMENT_STATES, "declined"),
         busy,
-        select(literal(order.requester_id)),
+        select(ThisOrder.requester_id),
         select(unapproved.c.user_id),
     )
 
 
-def _links(order: Order, strong_only: bool = False) -> Subquery:
+def _links(strong_only: bool = False) -> Subquery:
     """(profile_id, s, c, d): one row per profile linked to the order's service, category or district.
 
     Joined once (a hash join), not probed per volunteer. ``strong_only``: only
     the profiles linked to the service or the district (see ``_shortlisted``).
     """
-    service, category, district = _link_queries(order)
+    service, category, district = _link_queries()
     if strong_only:
         category = category.where(volunteer_categories.c.profile_id.in_(union_all(service, district)))
     every_link = union_all(*(
@@ -165,32 +229,30 @@ def _links(order: Order, strong_only: bool = False) -> Subquery:
     )
 
 
-def _link_queries(order: Order) -> tuple[Select, Select, Select]:
+def _link_queries() -> tuple[Select, Select, Select]:
     """The profiles linked to the order's service, to its category and to its district."""
     return (
-        select(volunteer_services.c.profile_id).where(volunteer_services.c.service_id == order.service_id),
-        select(volunteer_categories.c.profile_id)
-        .where(volunteer_categories.c.category_id == order.service.category_id),
-        select(volunteer_districts.c.profile_id).where(volunteer_districts.c.district_id == order.district_id),
+        select(volunteer_services.c.profile_id).where(volunteer_services.c.service_id == ThisOrder.service_id),
+        select(volunteer_categories.c.profile_id).where(volunteer_categories.c.category_id == ThisOrder.category_id),
+        select(volunteer_districts.c.profile_id).where(volunteer_districts.c.district_id == ThisOrder.district_id),
     )
 
 
-def _link_flags(order: Order) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
+def _link_flags() -> tuple[ColumnElement, ColumnElement, ColumnElement]:
     """Whether the profile delivers the service, the category, serves the district.
 
     Looked up one by one in the link tables' indexes: for a few volunteers;
     everyone is joined to the links at once (``_links``).
     """
     service, category, district = (query.where(query.selected_columns[0] == VolunteerProfile.id).exists()
-                                   for query in _link_queries(order))
+                                   for query in _link_queries())
     return service, category, district
 
 
 FACTS = ("team", "approved", "availability", "s", "c", "d", "open_jobs", "rating_sum", "rating_count", "hours")
 
 
-def _facts(order: Order, now: datetime, flags: tuple[ColumnElement, ColumnElement, ColumnElement]
-           ) -> tuple[list[ColumnElement], ColumnElement]:
+def _facts(flags: tuple[ColumnElement, ColumnElement, ColumnElement]) -> tuple[list[ColumnElement], ColumnElement]:
     """What ranking reads of each profile (``FACTS``, labelled) and the score, as SQL.
 
     The score repeats ``score()`` below; the figures are the ones the workflow
@@ -198,17 +260,16 @@ def _facts(order: Order, now: datetime, flags: tuple[ColumnElement, ColumnElemen
     rating totals).
     """
     profile = VolunteerProfile
-    weekday, period = period_of(order.starts_at)
     delivers_service, delivers_category, serves_district = flags
     availability = func.coalesce(profile.availability, 0)
     n_open = func.coalesce(profile.open_jobs, 0)
-    n_hours = func.coalesce(profile.hours_in(profile.month_of(now)), 0)
+    n_hours = func.coalesce(profile.hours_in(ThisOrder.month), 0)
     rating_sum, rating_count = func.coalesce(profile.rating_sum, 0), func.coalesce(profile.rating_count, 0)
     w = {k: literal(v, Float) for k, v in WEIGHTS.items()}
     score_sql = (
         case((delivers_service, w["service"]), (delivers_category, w["category"]), else_=0.0)
         + case((serves_district, w["district"]), else_=0.0)
-        + case((availability.op("&")(availability_bit(weekday, period)) != 0, w["available"]), else_=0.0)
+        + case((availability.op("&")(ThisOrder.slot_bit) != 0, w["available"]), else_=0.0)
         + w["per_open_job"] * n_open
         + case((rating_count > 0, w["per_star"] * (cast(rating_sum, Float) / rating_count - 3)), else_=0.0)
         + w["per_hour_this_month"] * cast(n_hours, Float)
@@ -218,24 +279,24 @@ def _facts(order: Order, now: datetime, flags: tuple[ColumnElement, ColumnElemen
     return [value.label(name) for value, name in zip(values, FACTS, strict=True)], score_sql
 
 
-def _ranking(order: Order, now: datetime, among: Select | CompoundSelect | list[int], busy: Select | None = None
+def _ranking(among: Select | CompoundSelect | BindParameter, busy: Select | None = None
              ) -> tuple[Select, ColumnElement]:
-    """A few volunteers (``among``: ids, or a statement of ids) with their facts, block and score.
+    """A few volunteers (``among``: a statement of ids, or ``ThisOrder.only``) with their facts, block and score.
 
     ``busy``: the busy volunteers' ids when the caller has them as a CTE.
     Returns the statement (its last columns are the block and the score) and
     the block: why not (NULL when eligible), in ``BLOCKS``.
     """
     profile = VolunteerProfile
-    facts, score_sql = _facts(order, now, _link_flags(order))
-    on_order, declined, all_busy = _blocking(order)
+    facts, score_sql = _facts(_link_flags())
+    on_order, declined, all_busy = _blocking()
     busy = all_busy if busy is None else busy
     block = case(
         (func.coalesce(profile.status, "") != "approved", "not_approved"),
         (User.id.in_(on_order), "on_order"),
         (User.id.in_(declined), "declined"),
         (User.id.in_(busy), "busy"),
-        (User.id == order.requester_id, "requester"),
+        (User.id == ThisOrder.requester_id, "requester"),
         else_=None,
     )
     query = (
@@ -247,12 +308,12 @@ def _ranking(order: Order, now: datetime, among: Select | CompoundSelect | list[
     return query, block
 
 
-def _blocking(order: Order) -> tuple[Select, Select, Select]:
+def _blocking() -> tuple[Select, Select, Select]:
     """The volunteers on the order, the ones who declined it, and the ones busy then."""
-    return _on_order(order, *ACTIVE_ASSIGNMENT_STATES), _on_order(order, "declined"), _busy(order)
+    return _on_order(*ACTIVE_ASSIGNMENT_STATES), _on_order("declined"), _busy()
 
 
-def _best(order: Order, now: datetime, limit: int | None, strong_only: bool = False) -> Select:
+def _best(limit: int | None, strong_only: bool = False) -> Select:
     """The ``limit`` best eligible volunteers (``strong_only``: of the ones linked strongly).
 
     The approved profiles are scored and sorted first, from their own row and the
@@ -260,8 +321,8 @@ def _best(order: Order, now: datetime, limit: int | None, strong_only: bool = Fa
     until ``limit`` pass, so they are read for a few volunteers, not for all.
     """
     profile = VolunteerProfile
-    links = _links(order, strong_only)
-    facts, score_sql = _facts(order, now, tuple(func.coalesce(links.c[name], 0) == 1 for name in "scd"))
+    links = _links(strong_only)
+    facts, score_sql = _facts(tuple(func.coalesce(links.c[name], 0) == 1 for name in "scd"))
     scored = (
         select(profile.user_id.label("id"), *facts, score_sql.label("score"))
         .join(links, links.c.profile_id == profile.id, isouter=not strong_only)
@@ -270,13 +331,13 @@ def _best(order: Order, now: datetime, limit: int | None, strong_only: bool = Fa
         .offset(0)  # keeps the order: the checks below walk it and stop at ``limit``
         .subquery()
     )
-    on_order, declined, busy = _blocking(order)
+    on_order, declined, busy = _blocking()
     return (
         select(scored.c.id, User.name, *(scored.c[name] for name in FACTS), null().label("block"), scored.c.score)
         .join(User, User.id == scored.c.id)
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "volunteer"))
         .where(User.active.is_(True), scored.c.id.not_in(on_order), scored.c.id.not_in(declined),
-               scored.c.id.not_in(busy), scored.c.id != order.requester_id)
+               scored.c.id.not_in(busy), scored.c.id != ThisOrder.requester_id)
         .order_by(scored.c.score.desc(), scored.c.id)
         .limit(limit)
     )
@@ -292,7 +353,7 @@ UNLINKED_CEILING = (
 FLOAT_SLACK = 1e-6  # the database adds the score in floating point
 
 
-def _shortlisted(order: Order, now: datetime, limit: int) -> CompoundSelect | Select:
+def _shortlisted(limit: int) -> CompoundSelect | Select:
     """The ``limit`` best eligible volunteers, usually found among the few linked strongly.
 
     One statement: the best ``limit`` of the volunteers linked to the order's
@@ -301,10 +362,10 @@ def _shortlisted(order: Order, now: datetime, limit: int) -> CompoundSelect | Se
     the answer. Otherwise (and only then: a one-time filter) every volunteer
     is ranked.
     """
-    everyone = _best(order, now, limit)
+    everyone = _best(limit)
     if UNLINKED_CEILING is None:
         return everyone
-    best = _best(order, now, limit, strong_only=True).cte("strongly_linked")
+    best = _best(limit, strong_only=True).cte("strongly_linked")
     settled = (
         select(and_(func.count() == limit, func.min(best.c.score) > UNLINKED_CEILING + FLOAT_SLACK))
         .select_from(best)
@@ -312,6 +373,23 @@ def _shortlisted(order: Order, now: datetime, limit: int) -> CompoundSelect | Se
     )
     ranked = everyone.subquery()
     return union_all(select(best).where(settled), select(ranked).where(not_(settled)))
+
+
+@cache
+def _statement(eligible: bool, limit: int | None, only: bool) -> Select | CompoundSelect:
+    """The eligible (or the blocked) volunteers, ``limit`` at most, for any order: built once.
+
+    ``only``: among the ids bound as ``only``.
+    """
+    if only:
+        query, block = _ranking(ThisOrder.only)
+        return query.where(block.is_(None) if eligible else block.is_not(None))
+    if eligible:
+        return _best(None) if limit is None else _shortlisted(limit)
+    busy = select(_busy().cte("busy"))  # read once, for the ids and for the blocks
+    query, block = _ranking(_blocked_ids(limit, busy), busy)
+    listed_first = case({why: i for i, why in enumerate(BLOCK_ORDER)}, value=block)
+    return query.where(block.is_not(None)).order_by(listed_first, User.id).limit(limit)
 
 
 def rank(
@@ -327,67 +405,56 @@ def rank(
     ranking to these volunteer ids (to check a coordinator's picks). Blocked
     volunteers are listed by why (``BLOCK_ORDER``), then by id.
     """
-    now = now or utcnow()
     only = list(only) if only is not None else None
+    params = _params(order, now or utcnow(), only)
     weekday, period = period_of(order.starts_at)
     parts = []
     for is_eligible, limit in ((True, eligible), (False, blocked)):
         if limit == 0:
             continue
-        if only is not None:
-            query, block = _ranking(order, now, only)
-            part = query.where(block.is_(None) if is_eligible else block.is_not(None))
-        elif is_eligible:
-            part = _best(order, now, None) if limit is None else _shortlisted(order, now, limit)
-        else:
-            busy = select(_busy(order).cte("busy"))  # read once, for the ids and for the blocks
-            query, block = _ranking(order, now, _blocked_ids(order, limit, busy), busy)
-            listed_first = case({why: i for i, why in enumerate(BLOCK_ORDER)}, value=block)
-            part = query.where(block.is_not(None)).order_by(listed_first, User.id).limit(limit)
         found = []
-        why_of: dict[int, str] = {}
-        for (vid, name, team, approved, availability, s, c, d,
-             n_open, rating_sum, rating_count, n_hours, why, _score) in db.session.execute(part):
-            why_of[vid] = why
+        for (vid, name, team, approved, availability, s, c, d, n_open, rating_sum, rating_count, n_hours,
+             why, _score) in read_rows(_statement(is_eligible, limit, only is not None), params):
             candidate = Candidate(
                 Volunteer(vid, name, team, bool(approved), availability, bool(s), bool(c), bool(d)),
                 open_jobs=n_open,
                 average_rating=rating_sum / rating_count if rating_count else None,
                 hours_this_month=Decimal(n_hours or 0),
-                blocked=BLOCKS[why] if why else None,
+                why=why,
             )
             score(candidate, order, weekday, period)
             found.append(candidate)
         if is_eligible:  # the database chose the rows; Python's exact score orders them
             found.sort(key=lambda c: (-c.score, c.volunteer.id))
         else:
-            found.sort(key=lambda c: (BLOCK_ORDER.index(why_of[c.volunteer.id]), c.volunteer.id))
+            found.sort(key=lambda c: (BLOCK_ORDER.index(c.why), c.volunteer.id))
         parts += found[:limit] if limit is not None else found
     return parts
 
 
 def score(c: Candidate, order: Order, weekday: int, period: int) -> None:
-    """Fill ``c.score`` and ``c.reasons`` from the weights."""
+    """Fill ``c.score`` and ``c.reason_keys`` from the weights."""
     v = c.volunteer
+    reasons = c.reason_keys
     if v.delivers_service:
         c.score += WEIGHTS["service"]
-        c.reasons.append(_l("Delivers this service"))
+        reasons.append(("service",))
     elif v.delivers_category:
         c.score += WEIGHTS["category"]
-        c.reasons.append(_l("Delivers this category"))
+        reasons.append(("category",))
     if v.serves_district:
         c.score += WEIGHTS["district"]
-        c.reasons.append(_l("Serves this district"))
+        reasons.append(("district",))
     if v.available_at(weekday, period):
         c.score += WEIGHTS["available"]
-        c.reasons.append(_l("Usually free then"))
+        reasons.append(("available",))
     c.score += WEIGHTS["per_open_job"] * c.open_jobs
-    c.reasons.append(_l("%(n)s open jobs", n=c.open_jobs))
+    reasons.append(("open_jobs", c.open_jobs))
     if c.average_rating is not None:
         c.score += WEIGHTS["per_star"] * (c.average_rating - 3)
-        c.reasons.append(_l("Rated %(r).1f", r=c.average_rating))
+        reasons.append(("rating", c.average_rating))
     c.score += WEIGHTS["per_hour_this_month"] * float(c.hours_this_month)
-    c.reasons.append(_l("%(h)s h this month", h=c.hours_this_month))
+    reasons.append(("hours", c.hours_this_month))
 
 
 def users_of(volunteers: list[Volunteer]) -> list[User]:
