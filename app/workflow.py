@@ -190,7 +190,7 @@ def _owns(rule: str | None, target: Target, actor: User) -> bool:
         return True
     if rule == OWNS_ORDER:
         return _order_of(target).requester_id == actor.id
-    return isinstance(target, Assignment) and target.volunteer_id == actor.id
+    return not isinstance(target, Order) and target.volunteer_id == actor.id
 
 
 def may_act(transition: Transition, target: Target, actor: User | None) -> bool:
@@ -225,7 +225,12 @@ def _entity_matches(transition: Transition, target: Target) -> bool:
 
 
 def can(target: Target, action: str, actor: User | None) -> bool:
-    """Whether ``apply(target, action, actor)`` would pass its checks now."""
+    """Whether ``apply(target, action, actor)`` would pass its checks now.
+
+    The checks only read attributes, so a list may pass a plain view of an
+    assignment (``services.orders.VolunteerJob``: state, volunteer, deadline
+    and ``order`` with its state and requester) instead of loading models.
+    """
     t = BY_ACTION.get(action)
     return bool(
         t and _entity_matches(t, target) and state_allows(t, target) and may_act(t, target, actor)

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, and_, bindparam, case, func, or_, select, tuple_, union_all, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import aliased, contains_eager, joinedload, load_only, selectinload
+from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from .. import workflow
 from ..extensions import db, read_rows
@@ -467,29 +467,38 @@ def _jobs_query(limit: int, done: int) -> Select:
         .scalar_subquery()
     )
     return (
-        select(Assignment, Service.name, District.name, hours)
+        select(
+            Assignment.id, Assignment.state, Assignment.volunteer_id, Assignment.expires_at,
+            Order.id, Order.state, Order.requester_id, Order.starts_at, Order.ends_at,
+            Service.name, District.name, hours,
+        )
         .join(Order, Order.id == Assignment.order_id)
         .join(Service, Service.id == Order.service_id)
         .join(District, District.id == Order.district_id)
         .where(Assignment.id.in_(union_all(*(select(p.c.id) for p in picked))))
-        .options(
-            load_only(Assignment.id, Assignment.order_id, Assignment.volunteer_id, Assignment.state,
-                      Assignment.offered_at, Assignment.expires_at),
-            # The order as the workflow's checks read it; the names come as plain columns.
-            contains_eager(Assignment.order).load_only(
-                Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at,
-                Order.needed, Order.accepted_count, Order.service_id, Order.district_id, Order.requester_id,
-            ),
-        )
         .order_by(done_last, Assignment.id.desc())
         .limit(limit)
     )
 
 
-class VolunteerJob(NamedTuple):
-    """A job on 我的任务: the assignment (with its order, for the workflow's checks) and the names shown."""
+class JobOrder(NamedTuple):
+    """What a job's card and the workflow's checks read of its order."""
 
-    assignment: Assignment
+    id: int
+    state: str
+    requester_id: int
+    starts_at: datetime
+    ends_at: datetime
+
+
+class VolunteerJob(NamedTuple):
+    """A job on 我的任务 as plain values: what its card shows and what ``workflow.can`` reads."""
+
+    id: int
+    state: str
+    volunteer_id: int
+    expires_at: datetime | None
+    order: JobOrder
     service_name: str
     district_name: str
 
@@ -506,15 +515,15 @@ def jobs_of_volunteer(user: User, limit: int = JOBS_SHOWN, done: int = DONE_SHOW
     finished ones, ``limit`` in all: a volunteer with years of service still
     gets a short page (the hours credited over all of them sit on top).
     """
-    rows = db.session.execute(_jobs_query(limit, min(done, limit)), {"volunteer_id": user.id}).all()
+    rows = read_rows(_jobs_query(limit, min(done, limit)), {"volunteer_id": user.id}).all()
     grouped: dict[str, list[VolunteerJob]] = {k: [] for k in JOB_GROUPS}
-    for *fields, _hours in rows:
-        job = VolunteerJob(*fields)
-        for key, group in JOB_GROUPS.items():
-            if job.assignment.state in group:
-                grouped[key].append(job)
-    grouped["offers"].sort(key=lambda j: j.assignment.order.starts_at)
-    grouped["upcoming"].sort(key=lambda j: j.assignment.order.starts_at)
+    group_of = {state: key for key, states in JOB_GROUPS.items() for state in states}
+    for a_id, a_state, volunteer_id, expires_at, *order, service_name, district_name, _hours in rows:
+        job = VolunteerJob(a_id, a_state, volunteer_id, expires_at, JobOrder(*order), service_name, district_name)
+        if a_state in group_of:
+            grouped[group_of[a_state]].append(job)
+    grouped["offers"].sort(key=lambda j: j.order.starts_at)
+    grouped["upcoming"].sort(key=lambda j: j.order.starts_at)
     hours = Decimal(rows[0][-1] or 0) if rows else credited_hours(user)
     return VolunteerJobs(grouped, hours)
 

@@ -52,9 +52,9 @@ def _job_cards(groups: dict[str, list[order_service.VolunteerJob]]) -> dict[str,
     cards = {}
     for key, jobs in groups.items():
         html = render_each("volunteer/_job_card.html", (
-            JobCard(a.id, a.state, service, a.order.starts_at, a.order.ends_at, district,
-                    key == "offers" and workflow.can(a, "accept", me))
-            for a, service, district in jobs
+            JobCard(j.id, j.state, j.service_name, j.order.starts_at, j.order.ends_at, j.district_name,
+                    key == "offers" and workflow.can(j, "accept", me))
+            for j in jobs
         ))
         cards[key] = with_csrf(html)
     return cards
