@@ -16,7 +16,7 @@ from .models.users import mask_phone
 
 def lang() -> str:
     """The user's language as "zh" or "en"."""
-    return str(get_locale()).split("_")[0]
+    return get_locale().language
 
 
 def template_lang(env: Environment) -> str:
