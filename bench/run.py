@@ -219,6 +219,21 @@ def login(port: int, phone: str) -> str:
     return "; ".join(f"{k}={v}" for k, v in jar.items())
 
 
+def browser_cookie(port: int, path: str, cookie: str) -> str:
+    """The Cookie header a browser would send next: ``cookie`` updated by what a request with it sets.
+
+    wrk replays one header for a whole run. The app records activity in the
+    session at most once a minute (``SEEN_AT_STEP``) and a browser keeps the
+    re-signed cookie; a header replayed for longer would make every request
+    re-sign a cookie that no browser would send again. Refreshed before each
+    run (10 s), the header is as fresh as a browser's.
+    """
+    response, _ = request(port, "GET", path, cookie)
+    jar = dict(part.split("=", 1) for part in cookie.split("; ") if part)
+    jar.update(_cookies(response))
+    return "; ".join(f"{k}={v}" for k, v in jar.items())
+
+
 def next_page(port: int, path: str, cookie: str) -> str | None:
     """The queue's "next page" link, whatever the paging scheme (cursor or page number)."""
     response, text = request(port, "GET", path, cookie)
@@ -418,6 +433,8 @@ def main() -> int:  # noqa: PLR0914 (one straight script)
             f"--latency; repeats={REPEATS}; interleaved")
         for run in range(1, REPEATS + 1):
             for t in targets:
+                if t.cookie:
+                    t.cookie = browser_cookie(app_port, t.url[len(a):], t.cookie)
                 bg = quiet()
                 row = wrk(t, lua, WRK["duration"], raw_dir, db_pid if t.label != "hello" else None)
                 row["bg"] = bg

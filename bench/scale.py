@@ -55,6 +55,7 @@ from run import (  # noqa: E402  (the benchmark's helpers, next to this file)
     ROOT,
     VENV_BIN,
     Processes,
+    browser_cookie,
     free_port,
     log,
     login,
@@ -389,7 +390,8 @@ def measure(sizes: list[dict], lua: Path) -> None:
         for label in labels:
             for size in sizes:
                 r = size["pages"][label]
-                cookie = size["cookies"][r["role"]]
+                cookie = size["cookies"][r["role"]] = browser_cookie(size["port"], r["path"],
+                                                                      size["cookies"][r["role"]])
                 if r["slow"]:
                     row = sequential(r["path"], size["port"], cookie)
                 else:
