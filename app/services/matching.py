@@ -157,6 +157,7 @@ class ThisOrder:
 
 
 def _params(order: Order, now: datetime, only: list[int] | None) -> dict:
+    """The values of ``ThisOrder``'s parameters for ``order``, this month as of ``now``."""
     weekday, period = period_of(order.starts_at)
     return {
         "order_id": order.id, "service_id": order.service_id, "category_id": order.service.category_id,
