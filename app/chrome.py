@@ -37,12 +37,16 @@ def unread_count() -> int:
 
 
 def _section() -> dict:
-    signed_in = current_user.is_authenticated
-    return {
-        "signed_in": signed_in,
-        "roles": frozenset(current_user.roles) if signed_in else frozenset(),
-        "here": request.blueprint,
-    }
+    """Who reads which section: the navigation and the tab bar both read it, once a request."""
+    section = g.get("chrome_section")
+    if section is None:
+        signed_in = current_user.is_authenticated
+        section = g.chrome_section = {
+            "signed_in": signed_in,
+            "roles": frozenset(current_user.roles) if signed_in else frozenset(),
+            "here": request.blueprint,
+        }
+    return section
 
 
 def _fill(html: str, values: dict[str, str]) -> Markup:
