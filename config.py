@@ -68,6 +68,9 @@ class TestConfig(Config):
     SECRET_KEY = "test-secret"
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
+    # No test depends on the clock: a kept copy lasts until a commit through the ORM
+    # or a test's plain-SQL change drops it (a test of the expiry sets 0 itself).
+    MENU_CACHE_SECONDS = 3600.0
     SERVER_NAME = None
 
 

@@ -42,6 +42,7 @@ from app.models import (
 from app.models.users import volunteer_categories, volunteer_districts, volunteer_services
 from app.seed import DEMO_PASSWORD, seed_all
 from app.services import orders as order_service
+from app.services import reference
 
 PG_URL = os.environ.get("TEST_DATABASE_URL", "")
 IS_PG = PG_URL.startswith("postgresql")
@@ -156,6 +157,7 @@ def _clean(app) -> None:
     ):
         _db.session.execute(stmt)
     _db.session.commit()
+    reference.forget()  # services were reset with plain SQL: the kept copies are not told
 
 
 @pytest.fixture

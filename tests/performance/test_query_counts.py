@@ -42,23 +42,6 @@ def _load(n: int) -> None:
     reference.forget()  # the generator writes with plain SQL, as another process would
 
 
-@pytest.fixture
-def kept_reference(app):
-    """Reference data, once read, stays kept for the whole test.
-
-    A page's count must not depend on whether a kept copy (``MENU_CACHE_SECONDS``)
-    happened to expire between the warm request and the counted one.
-    """
-    from app.services import reference
-
-    seconds = app.config["MENU_CACHE_SECONDS"]
-    app.config["MENU_CACHE_SECONDS"] = 3600
-    reference.forget()
-    yield
-    app.config["MENU_CACHE_SECONDS"] = seconds
-    reference.forget()
-
-
 def _ids() -> dict[str, int]:
     from app.extensions import db
 
@@ -100,7 +83,7 @@ def _measure(app, count_queries) -> dict[str, tuple[int, list[str]]]:
 
 
 @pytest.fixture
-def counts_by_size(app, db, count_queries, kept_reference):
+def counts_by_size(app, db, count_queries):
     from tests.conftest import _clean
 
     result = {}
@@ -125,7 +108,7 @@ def test_queries_per_page_are_within_budget_and_constant(counts_by_size):
         assert large[name][0] <= budget, _explain(name, large[name][1])
 
 
-def test_anonymous_menu_reads_nothing_once_the_menu_is_kept(client, count_queries, kept_reference):
+def test_anonymous_menu_reads_nothing_once_the_menu_is_kept(client, count_queries):
     client.get("/")
     with count_queries() as q:
         assert client.get("/").status_code == 200
