@@ -440,6 +440,8 @@ JOB_GROUPS = {
 }
 
 
+GROUP_OF_STATE = {state: key for key, states in JOB_GROUPS.items() for state in states}
+
 JOBS_SHOWN, DONE_SHOWN = 20, 10  # cards on 我的任务 in all, and of them finished ones at most
 
 
@@ -517,11 +519,10 @@ def jobs_of_volunteer(user: User, limit: int = JOBS_SHOWN, done: int = DONE_SHOW
     """
     rows = read_rows(_jobs_query(limit, min(done, limit)), {"volunteer_id": user.id}).all()
     grouped: dict[str, list[VolunteerJob]] = {k: [] for k in JOB_GROUPS}
-    group_of = {state: key for key, states in JOB_GROUPS.items() for state in states}
     for a_id, a_state, volunteer_id, expires_at, *order, service_name, district_name, _hours in rows:
         job = VolunteerJob(a_id, a_state, volunteer_id, expires_at, JobOrder(*order), service_name, district_name)
-        if a_state in group_of:
-            grouped[group_of[a_state]].append(job)
+        if a_state in GROUP_OF_STATE:
+            grouped[GROUP_OF_STATE[a_state]].append(job)
     grouped["offers"].sort(key=lambda j: j.order.starts_at)
     grouped["upcoming"].sort(key=lambda j: j.order.starts_at)
     hours = Decimal(rows[0][-1] or 0) if rows else credited_hours(user)

@@ -35,11 +35,8 @@ PAGES = {
 
 
 def _load(n: int) -> None:
-    from app.services import reference
-
     sizes = Sizes(orders=n, requesters=2, volunteers=8, coordinators=1, units=2)
     Generator(sizes, seed=n, echo=lambda *_: None).run()
-    reference.forget()  # the generator writes with plain SQL, as another process would
 
 
 def _ids() -> dict[str, int]:
