@@ -52,8 +52,9 @@ def register_extensions(app: Flask) -> None:
         skip_limiter_middleware,
     )
     from .i18n import select_locale
-    from .sqlite import enable_sqlite_pragmas
+    from .sqlite import enable_sqlite_pragmas, engine_options
 
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)
     app.teardown_appcontext(remove_session_quietly)  # after db.init_app: runs before its session.remove()
     migrate.init_app(app, db, render_as_batch=True)
@@ -102,8 +103,11 @@ def register_commands(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from .auth.sessions import enforce_session_timeouts
     from .security import set_security_headers
+    from .signing import KeptSerializerSessionInterface, reuse_signed_csrf_token
     from .templating import register as register_templating
 
+    app.session_interface = KeptSerializerSessionInterface()
     app.before_request(enforce_session_timeouts)
+    app.before_request(reuse_signed_csrf_token)  # after a timeout may have dropped the session
     app.after_request(set_security_headers)
     register_templating(app)

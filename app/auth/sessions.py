@@ -25,6 +25,8 @@ from sqlalchemy import Select, bindparam, func, literal, select
 
 from ..extensions import db
 from ..models import Notification, Role, User, UserRole
+from ..models.expressions import comma_joined
+from ..signing import CSRF_FIELD
 from .audit import record
 
 # Session keys kept across login, logout and timeouts.
@@ -111,7 +113,7 @@ def _user_by_token() -> Select:
     )
     unread = select(func.count()).select_from(first_unread).scalar_subquery()
     roles = (
-        select(func.aggregate_strings(UserRole.role, ","))
+        select(comma_joined(UserRole.role))
         .where(UserRole.user_id == User.id)
         .correlate(User)
         .scalar_subquery()
@@ -151,6 +153,7 @@ def _clear_session(keep_remember_op: bool = True) -> None:
     remember_op = session.get("_remember") if keep_remember_op else None
     session.clear()
     session.update(kept)
+    g.pop(CSRF_FIELD, None)  # signed from the raw token just dropped: a form here gets a new one
     if remember_op:
         session["_remember"] = remember_op
 

@@ -40,6 +40,7 @@ from sqlalchemy import (
 from ..extensions import db, read_rows
 from ..models import Assignment, Order, User, UserRole, VolunteerProfile
 from ..models.base import utcnow
+from ..models.expressions import in_constants
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, HOLDING_ASSIGNMENT_STATES
 from ..models.users import availability_bit, volunteer_categories, volunteer_districts, volunteer_services
 
@@ -174,18 +175,19 @@ def _busy() -> Select:
         select(Assignment.volunteer_id)
         .join(Order, Order.id == Assignment.order_id)
         .where(
-            Assignment.state.in_(HOLDING_ASSIGNMENT_STATES),
+            in_constants(Assignment.state, HOLDING_ASSIGNMENT_STATES),
             Order.id != ThisOrder.id,
             Order.starts_at < ThisOrder.ends_at,
             Order.ends_at > ThisOrder.starts_at,
             Order.starts_at > ThisOrder.overlap_from,
-            Order.state.in_(("accepted", "dispatched", "in_service")),
+            in_constants(Order.state, ("accepted", "dispatched", "in_service")),
         )
     )
 
 
 def _on_order(*states: str) -> Select:
-    return select(Assignment.volunteer_id).where(Assignment.order_id == ThisOrder.id, Assignment.state.in_(states))
+    return select(Assignment.volunteer_id).where(
+        Assignment.order_id == ThisOrder.id, in_constants(Assignment.state, states))
 
 
 def _blocked_ids(limit: int | None, busy: Select) -> CompoundSelect:

@@ -1,0 +1,51 @@
+"""SQL expressions the hot queries share, written so their compiled form is used as it is.
+
+SQLAlchemy keeps each statement's compiled SQL, but a few constructs leave a
+placeholder to be rewritten into the SQL text on every execution ("post
+compile"): an ``IN`` over a Python tuple (an expanding parameter), a
+``literal_execute`` parameter, and the separator of ``aggregate_strings``.
+Each rewrite costs about as much as running a small query on SQLite. For the
+code's own constants (states, roles) the values are written into the SQL
+once instead.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, String, literal_column
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+_WORD = re.compile(r"[a-z_]+")
+
+
+def in_constants(column: ColumnElement, values: Iterable[str]) -> ColumnElement[bool]:
+    """``column IN ('a', 'b')`` with the values written into the SQL.
+
+    Only for the code's own words (lower-case letters and underscores), which
+    need no escaping; anything else is refused.
+    """
+    words = tuple(values)
+    if not words or not all(_WORD.fullmatch(word) for word in words):
+        raise ValueError(f"not a list of code constants: {words!r}")
+    return column.in_([literal_column(f"'{word}'", String) for word in words])
+
+
+class comma_joined(FunctionElement):
+    """The strings of a group joined with commas: ``group_concat`` on SQLite, ``string_agg`` on PostgreSQL."""
+
+    type = String()
+    inherit_cache = True
+    name = "comma_joined"
+
+
+@compiles(comma_joined)
+def _comma_joined_sqlite(element, compiler, **kw) -> str:
+    return f"group_concat({compiler.process(element.clauses, **kw)}, ',')"
+
+
+@compiles(comma_joined, "postgresql")
+def _comma_joined_postgresql(element, compiler, **kw) -> str:
+    return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"

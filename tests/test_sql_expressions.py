@@ -1,0 +1,55 @@
+"""The hot pages' statements are used as compiled: nothing rewritten into their SQL per execution."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from sqlalchemy import select
+
+from app.auth.sessions import _user_by_token
+from app.models import UserRole
+from app.models.expressions import comma_joined, in_constants
+from app.services import matching
+from app.services import orders as order_service
+
+
+def _rewritten_per_execution(statement, dialect) -> list[str]:
+    compiled = statement.compile(dialect=dialect)
+    expanding = [name for name, bind in compiled.binds.items() if bind.expanding or bind.literal_execute]
+    return expanding + (["POSTCOMPILE"] if "POSTCOMPILE" in compiled.string else [])
+
+
+def _hot_statements():
+    yield "user lookup", _user_by_token()
+    yield "我的任务", order_service._jobs_query(order_service.JOBS_SHOWN, order_service.DONE_SHOWN)
+    yield "requester's order page", order_service._requester_order_page_query()
+    yield "timeline", order_service._timeline_query()
+    for after_mark in (False, True):
+        yield "我的订单", order_service._my_orders_query(after_mark)
+    for state, direction in itertools.product((None, "submitted"), (None, "after", "before")):
+        shape = order_service.QueueShape(state, True, True, True, True, True, True, True, True, direction)
+        yield f"queue {shape}", order_service._queue_statement(shape, 26)
+    for eligible, limit in itertools.product((True, False), (None, 10)):
+        yield f"ranking eligible={eligible} limit={limit}", matching._statement(eligible, limit, False)
+
+
+@pytest.mark.parametrize("label_statement", list(_hot_statements()), ids=lambda ls: ls[0])
+def test_no_hot_statement_is_rewritten_per_execution(db, label_statement):
+    label, statement = label_statement
+    assert _rewritten_per_execution(statement, db.engine.dialect) == [], label
+
+
+def test_in_constants_writes_the_words_in_and_refuses_anything_else(db):
+    sql = str(in_constants(UserRole.role, ("volunteer", "requester")).compile(dialect=db.engine.dialect))
+    assert sql == "user_roles.role IN ('volunteer', 'requester')"
+    for bad in ((), ("it's",), ("a') OR ('1",), ("Volunteer",)):
+        with pytest.raises(ValueError):
+            in_constants(UserRole.role, bad)
+
+
+def test_comma_joined_joins_a_groups_strings_on_this_database(db, users):
+    roles = db.session.scalar(
+        select(comma_joined(UserRole.role)).where(UserRole.user_id == users["volunteer2"].id))
+    assert sorted(roles.split(",")) == ["requester", "volunteer"]
+    assert db.session.scalar(select(comma_joined(UserRole.role)).where(UserRole.user_id == -1)) is None
