@@ -177,8 +177,13 @@ ASSIGNMENT_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "assignm
 # --- checks -------------------------------------------------------------------
 
 
+def _is_order(target: Target) -> bool:
+    """An order, or a plain view of one (``services.orders.RequesterOrderPage`` says ``entity = "order"``)."""
+    return isinstance(target, Order) or getattr(target, "entity", None) == "order"
+
+
 def _order_of(target: Target) -> Order:
-    return target if isinstance(target, Order) else target.order
+    return target if _is_order(target) else target.order
 
 
 def _state_of(target: Target) -> str:
@@ -190,7 +195,7 @@ def _owns(rule: str | None, target: Target, actor: User) -> bool:
         return True
     if rule == OWNS_ORDER:
         return _order_of(target).requester_id == actor.id
-    return not isinstance(target, Order) and target.volunteer_id == actor.id
+    return not _is_order(target) and target.volunteer_id == actor.id
 
 
 def may_act(transition: Transition, target: Target, actor: User | None) -> bool:
@@ -221,15 +226,16 @@ def _offer_lapsed(assignment: Assignment) -> bool:
 
 
 def _entity_matches(transition: Transition, target: Target) -> bool:
-    return transition.entity == ("order" if isinstance(target, Order) else "assignment")
+    return transition.entity == ("order" if _is_order(target) else "assignment")
 
 
 def can(target: Target, action: str, actor: User | None) -> bool:
     """Whether ``apply(target, action, actor)`` would pass its checks now.
 
-    The checks only read attributes, so a list may pass a plain view of an
-    assignment (``services.orders.VolunteerJob``: state, volunteer, deadline
-    and ``order`` with its state and requester) instead of loading models.
+    The checks only read attributes, so a page may pass a plain view instead
+    of loading models: of an assignment (``services.orders.VolunteerJob``:
+    state, volunteer, deadline and ``order`` with its state and requester) or
+    of an order (``services.orders.RequesterOrderPage``: state and requester).
     """
     t = BY_ACTION.get(action)
     return bool(

@@ -90,9 +90,12 @@ def new_order(service_id: int):
     return render_template("requester/new_order.html", form=form, service=service, earliest=earliest), status
 
 
-def _render_order(order, cancel_form=None, rating_form=None) -> str:
-    """The order page; a form is built only where it is shown (a blank cancel box is kept)."""
+def _render_order(order_id: int, cancel_form=None, rating_form=None) -> str:
+    """The order page, read as plain values; a form is built only where it is shown (a blank cancel box is kept)."""
     me = current_user._get_current_object()
+    order = order_service.order_page_of_requester(order_id, me)
+    if order is None:
+        abort(404)
     rating_form = (rating_form or RatingForm()) if workflow.can(order, "rate", me) else None
     return render_template(
         "requester/order.html", order=order, events=render_timeline(order.id),
@@ -103,8 +106,7 @@ def _render_order(order, cancel_form=None, rating_form=None) -> str:
 @bp.route("/orders/<int:order_id>")
 @role_required("requester")
 def order(order_id: int):
-    order = _my_order_or_404(order_id)
-    return _render_order(order)
+    return _render_order(order_id)
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
@@ -117,7 +119,7 @@ def cancel(order_id: int):
         db.session.commit()
         flash(_("The order was cancelled."), "info")
         return redirect(url_for("requester.order", order_id=order_id), 303)
-    return _render_order(order, cancel_form=form), 422
+    return _render_order(order_id, cancel_form=form), 422
 
 
 @bp.route("/orders/<int:order_id>/rate", methods=["POST"])
@@ -130,4 +132,4 @@ def rate(order_id: int):
         db.session.commit()
         flash(_("Thank you for your rating."), "success")
         return redirect(url_for("requester.order", order_id=order_id), 303)
-    return _render_order(order, rating_form=form), 422
+    return _render_order(order_id, rating_form=form), 422

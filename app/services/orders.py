@@ -32,7 +32,14 @@ from ..models import (
     VolunteerProfile,
 )
 from ..models.base import utcnow
-from ..models.orders import ACTIVE_ASSIGNMENT_STATES, AssignmentState, OrderState, order_number
+from ..models.expressions import in_constants
+from ..models.orders import (
+    ACTIVE_ASSIGNMENT_STATES,
+    HOLDING_ASSIGNMENT_STATES,
+    AssignmentState,
+    OrderState,
+    order_number,
+)
 from .errors import ValidationFailed
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -362,8 +369,91 @@ def timeline(order_id: int) -> tuple[TimelineEvent, ...]:
 
 
 def order_for_requester(order_id: int, user: User) -> Order | None:
+    """The requester's own order as a model, to act on (cancel, rate)."""
     params = {"order_id": order_id, "user_id": user.id}
     return db.session.execute(_order_page_query(True), params).unique().scalar_one_or_none()
+
+
+class Named(NamedTuple):
+    name: str
+
+
+class RatingShown(NamedTuple):
+    stars: int
+    comment: str
+
+
+class CrewMember(NamedTuple):
+    """A volunteer holding a slot, as the requester sees them: name, phone and state."""
+
+    name: str
+    phone: str
+    state: str
+
+
+class RequesterOrderPage(NamedTuple):
+    """The requester's order page as plain values.
+
+    Named like the order's attributes, so the shared macros read it as they
+    read an ``Order``, and ``workflow.can`` checks it as the order (``entity``).
+    """
+
+    id: int
+    state: str
+    requester_id: int
+    submitted_at: datetime
+    starts_at: datetime
+    ends_at: datetime
+    unit: str
+    address: str
+    contact_name: str
+    contact_phone: str
+    audience_size: int
+    needed: int
+    accepted_count: int
+    note: str
+    service: Named
+    district: Named
+    rating: RatingShown | None
+    crew: tuple[CrewMember, ...]  # the volunteers holding a slot, in the order they were offered it
+
+    entity = "order"
+
+    @property
+    def number(self) -> str:
+        return order_number(self.submitted_at, self.id)
+
+
+@cache
+def _requester_order_page_query() -> Select:
+    volunteer = aliased(User)
+    holds_slot = and_(Assignment.order_id == Order.id, in_constants(Assignment.state, HOLDING_ASSIGNMENT_STATES))
+    return (
+        select(
+            Order.id, Order.state, Order.requester_id, Order.submitted_at, Order.starts_at, Order.ends_at,
+            Order.unit, Order.address, Order.contact_name, Order.contact_phone, Order.audience_size,
+            Order.needed, Order.accepted_count, Order.note, Service.name, District.name,
+            Rating.stars, Rating.comment, volunteer.name, volunteer.phone, Assignment.state,
+        )
+        .join(Service, Service.id == Order.service_id)
+        .join(District, District.id == Order.district_id)
+        .outerjoin(Rating, Rating.order_id == Order.id)
+        .outerjoin(Assignment, holds_slot)
+        .outerjoin(volunteer, volunteer.id == Assignment.volunteer_id)
+        .where(Order.id == bindparam("order_id"), Order.requester_id == bindparam("user_id"))
+        .order_by(Assignment.id)
+    )
+
+
+def order_page_of_requester(order_id: int, user: User) -> RequesterOrderPage | None:
+    """The requester's own order, to show: one statement, a row per volunteer holding a slot."""
+    rows = read_rows(_requester_order_page_query(), {"order_id": order_id, "user_id": user.id}).all()
+    if not rows:
+        return None
+    *order, service, district, stars, comment, _name, _phone, _state = rows[0]
+    crew = tuple(CrewMember(name, phone, state) for *_, name, phone, state in rows if state is not None)
+    rating = RatingShown(stars, comment) if stars is not None else None
+    return RequesterOrderPage(*order, Named(service), Named(district), rating, crew)
 
 
 def order_for_coordinator(order_id: int) -> Order | None:
@@ -453,7 +543,7 @@ def _jobs_query(limit: int, done: int) -> Select:
     def newest(states, n: int):
         return (
             select(Assignment.id)
-            .where(Assignment.volunteer_id == bindparam("volunteer_id"), Assignment.state.in_(states))
+            .where(Assignment.volunteer_id == bindparam("volunteer_id"), in_constants(Assignment.state, states))
             .order_by(Assignment.id.desc())
             .limit(n)
             .subquery()
@@ -628,12 +718,11 @@ def _queue_statement(shape: QueueShape, limit: int) -> Select:
     # The redundant state list, written into the SQL as literals, lets SQLite see
     # that the partial indexes on open orders apply (it cannot from bound
     # parameters; PostgreSQL proves it either way).
-    open_states = bindparam("queue_states", QUEUE_STATES, expanding=True, literal_execute=True)
     picked = select(
         Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at, Order.overdue_at,
         Order.unit, Order.audience_size, Order.needed, Order.accepted_count,
         Order.service_id, Order.district_id, Order.requester_id, offered.label("offered"),
-    ).where(Order.state.in_(open_states), needs_hand)
+    ).where(in_constants(Order.state, QUEUE_STATES), needs_hand)
     if shape.state:
         picked = picked.where(Order.state == shape.state)
     if shape.service:
