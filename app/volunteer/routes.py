@@ -56,7 +56,7 @@ def _job_cards(groups: dict[str, list[order_service.VolunteerJob]]) -> dict[str,
                     key == "offers" and workflow.can(j, "accept", me))
             for j in jobs
         ))
-        cards[key] = with_csrf(html)
+        cards[key] = with_csrf(html) if key == "offers" else html  # only offers carry a button
     return cards
 
 
