@@ -1,10 +1,12 @@
-"""Signing that would otherwise be redone on every request.
+"""Signing and checking that would otherwise be redone on every request.
 
 The session cookie's serializer depends only on the secret keys, yet Flask
-builds a new one for each request; and the CSRF token a page embeds is a
+builds a new one for each request, and checks and decodes the same cookie
+again on every request of a browser; the CSRF token a page embeds is a
 signature of the session's raw token and a timestamp, recomputed for every
-page. Both are kept here: the serializer per key set, the signed token per
-raw token for ``CSRF_TOKEN_REUSE_SECONDS`` (it stays valid for
+page. Kept here: the serializer per key set, each opened session's data
+per cookie (``KeptSerializerSessionInterface``), the signed token per raw
+token for ``CSRF_TOKEN_REUSE_SECONDS`` (it stays valid for
 ``WTF_CSRF_TIME_LIMIT``, an hour, from the time it was signed).
 """
 
@@ -12,28 +14,66 @@ from __future__ import annotations
 
 import time
 
-from flask import Flask, current_app, g, session
-from flask.sessions import SecureCookieSessionInterface
-from itsdangerous import URLSafeTimedSerializer
+from flask import Flask, Request, current_app, g, session
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 CSRF_FIELD = "csrf_token"
 CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's, so its validation reads these tokens
 CSRF_TOKEN_REUSE_SECONDS = 60
 _KEPT_TOKENS_MAX = 4096
+_KEPT_SESSIONS_MAX = 4096  # about a worker's signed-in browsers; beyond, all are checked afresh
+_PLAIN = (str, int, float, bool, type(None))
 
 
 class KeptSerializerSessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session with its serializer built once per set of keys."""
+    """Flask's signed-cookie session, with what it would redo on every request kept.
+
+    - The serializer, built once per set of keys.
+    - The sessions opened: a browser sends the same cookie until the session
+      changes, and checking its signature and decoding it again gives the same
+      data. A cookie is checked in full the first time a worker sees it; after
+      that its data is copied from memory as long as its age (from the time it
+      was signed) is within the session lifetime, as the full check would
+      require. Only sessions holding plain values (text, numbers, booleans)
+      are kept, so no request can change another's copy.
+    """
 
     def __init__(self) -> None:
         self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
+        self._opened: dict[tuple[tuple, str], tuple[dict, float]] = {}
+
+    def _keys(self, app: Flask) -> tuple:
+        return (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        keys = self._keys(app)
         serializer = self._serializers.get(keys)
         if serializer is None:
             serializer = self._serializers[keys] = super().get_signing_serializer(app)
         return serializer
+
+    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
+        serializer = self.get_signing_serializer(app)
+        if serializer is None:
+            return None
+        cookie = request.cookies.get(self.get_cookie_name(app))
+        if not cookie:
+            return self.session_class()
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        key = (self._keys(app), cookie)
+        kept = self._opened.get(key)
+        if kept is not None and 0 <= time.time() - kept[1] <= max_age:
+            return self.session_class(kept[0])
+        try:
+            data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
+        except BadSignature:
+            return self.session_class()
+        if isinstance(data, dict) and all(type(v) in _PLAIN for v in data.values()):
+            if len(self._opened) >= _KEPT_SESSIONS_MAX:
+                self._opened.clear()
+            self._opened[key] = (dict(data), signed_at.timestamp())
+        return self.session_class(data)
 
 
 _signed_tokens: dict[tuple[str, str], tuple[str, float]] = {}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from app import signing
@@ -64,3 +66,57 @@ def _forget_tokens():
     signing._signed_tokens.clear()
     yield
     signing._signed_tokens.clear()
+
+
+def _cookie_for(app, data: dict) -> str:
+    return app.session_interface.get_signing_serializer(app).dumps(data)
+
+
+def _open(app, cookie: str):
+    name = app.session_interface.get_cookie_name(app)
+    with app.test_request_context("/", headers={"Cookie": f"{name}={cookie}"}) as ctx:
+        return app.session_interface.open_session(app, ctx.request)
+
+
+def test_a_cookie_is_checked_once_then_its_data_copied(app, monkeypatch):
+    interface = app.session_interface
+    cookie = _cookie_for(app, {"_user_id": "tok", "seen_at": 1, "remember": False})
+    checks = []
+    serializer = interface.get_signing_serializer(app)
+    real_loads = serializer.loads
+    monkeypatch.setattr(serializer, "loads", lambda *a, **k: checks.append(1) or real_loads(*a, **k))
+    first = _open(app, cookie)
+    first["_user_id"] = "changed by this request"
+    second = _open(app, cookie)
+    assert len(checks) == 1
+    assert dict(second) == {"_user_id": "tok", "seen_at": 1, "remember": False}  # not the other request's change
+    assert second is not first and not second.modified
+
+
+def test_a_kept_cookie_past_the_session_lifetime_opens_empty(app, monkeypatch):
+    cookie = _cookie_for(app, {"_user_id": "tok"})
+    assert dict(_open(app, cookie)) == {"_user_id": "tok"}
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 5
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: later)
+    assert dict(_open(app, cookie)) == {}
+
+
+def test_a_forged_cookie_opens_empty_and_is_not_kept(app):
+    cookie = _cookie_for(app, {"_user_id": "tok"})
+    payload, _dot, _signature = cookie.rpartition(".")
+    forged = payload + ".AAAAAAAAAAAAAAAAAAAAAAAAAAA"
+    assert dict(_open(app, forged)) == {}
+    assert not any(key[1] == forged for key in app.session_interface._opened)
+
+
+def test_a_session_holding_a_list_is_checked_every_time(app, monkeypatch):
+    cookie = _cookie_for(app, {"_flashes": [["info", "hi"]]})
+    serializer = app.session_interface.get_signing_serializer(app)
+    checks = []
+    real_loads = serializer.loads
+    monkeypatch.setattr(serializer, "loads", lambda *a, **k: checks.append(1) or real_loads(*a, **k))
+    _open(app, cookie)["_flashes"].append(("danger", "mutated"))
+    checked_first = len(checks)
+    assert _open(app, cookie)["_flashes"] == [["info", "hi"]]
+    assert checked_first > 0 and len(checks) > checked_first  # checked again, not copied
