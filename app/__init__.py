@@ -39,7 +39,7 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table known to migrations)
-    from .auth.sessions import load_user
+    from .auth.sessions import browser_identifier, load_user
     from .extensions import (
         babel,
         bootstrap,
@@ -63,6 +63,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    login_manager._session_identifier_generator = browser_identifier  # Flask-Login's, hashed once per browser
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from flask_login import current_user
 
 from app.auth.sessions import SessionUser, account_of
@@ -41,3 +42,18 @@ def test_a_renamed_user_sees_the_new_name_at_once(db, login_as, users):
     finally:
         users["requester"].name = name
         db.session.commit()
+
+
+@pytest.mark.parametrize("headers", [
+    {"User-Agent": "Mozilla/5.0 (iPhone) 微信"},
+    {"User-Agent": "curl/8", "X-Forwarded-For": "10.0.0.7, 172.16.0.1"},
+    {},
+])
+def test_the_browser_identifier_is_flask_logins_own(app, headers):
+    from flask_login.utils import _create_identifier
+
+    from app.auth.sessions import browser_identifier
+
+    with app.test_request_context("/", headers=headers, environ_base={"REMOTE_ADDR": "192.0.2.9"}):
+        assert browser_identifier() == _create_identifier()
+        assert app.login_manager._session_identifier_generator is browser_identifier

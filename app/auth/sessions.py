@@ -16,7 +16,8 @@ cookie's 30 days end, not 30 days after the restore.
 from __future__ import annotations
 
 import time
-from functools import cache
+from functools import cache, lru_cache
+from hashlib import sha512
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
@@ -139,6 +140,20 @@ def load_user(user_id: str) -> SessionUser | None:
         return None
     *fields, roles, g.unread_notifications = row
     return SessionUser(*fields, frozenset(roles.split(",")) if roles else frozenset())
+
+
+@lru_cache(maxsize=256)
+def _browser_identifier(address: str | None, user_agent: str | None) -> str:
+    """Flask-Login's ``_create_identifier`` of these header values: the same text, the same hash."""
+    addr = address.encode("utf-8").split(b",")[0].strip() if address is not None else None
+    agent = user_agent.encode("utf-8") if user_agent is not None else None
+    return sha512(f"{addr}|{agent}".encode()).hexdigest()
+
+
+def browser_identifier() -> str:
+    """What session protection compares on every request (address and browser), hashed once per pair."""
+    headers = request.headers
+    return _browser_identifier(headers.get("X-Forwarded-For", request.remote_addr), headers.get("User-Agent"))
 
 
 def start_session(remember: bool = False) -> None:
