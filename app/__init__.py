@@ -104,10 +104,10 @@ def register_commands(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from .auth.sessions import enforce_session_timeouts
     from .security import set_security_headers
-    from .signing import KeptSerializerSessionInterface, reuse_signed_csrf_token
+    from .signing import KeptCookieSessionInterface, reuse_signed_csrf_token
     from .templating import register as register_templating
 
-    app.session_interface = KeptSerializerSessionInterface()
+    app.session_interface = KeptCookieSessionInterface()
     app.before_request(enforce_session_timeouts)
     app.before_request(reuse_signed_csrf_token)  # after a timeout may have dropped the session
     app.after_request(set_security_headers)

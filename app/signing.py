@@ -5,7 +5,7 @@ builds a new one for each request, and checks and decodes the same cookie
 again on every request of a browser; the CSRF token a page embeds is a
 signature of the session's raw token and a timestamp, recomputed for every
 page. Kept here: the serializer per key set, each opened session's data
-per cookie (``KeptSerializerSessionInterface``), the signed token per raw
+per cookie (``KeptCookieSessionInterface``), the signed token per raw
 token for ``CSRF_TOKEN_REUSE_SECONDS`` (it stays valid for
 ``WTF_CSRF_TIME_LIMIT``, an hour, from the time it was signed).
 """
@@ -26,7 +26,7 @@ _KEPT_SESSIONS_MAX = 4096  # about a worker's signed-in browsers; beyond, all ar
 _PLAIN = (str, int, float, bool, type(None))
 
 
-class KeptSerializerSessionInterface(SecureCookieSessionInterface):
+class KeptCookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with what it would redo on every request kept.
 
     - The serializer, built once per set of keys.
@@ -46,22 +46,23 @@ class KeptSerializerSessionInterface(SecureCookieSessionInterface):
     def _keys(self, app: Flask) -> tuple:
         return (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
 
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        keys = self._keys(app)
+    def get_signing_serializer(self, app: Flask, keys: tuple | None = None) -> URLSafeTimedSerializer | None:
+        keys = keys or self._keys(app)
         serializer = self._serializers.get(keys)
         if serializer is None:
             serializer = self._serializers[keys] = super().get_signing_serializer(app)
         return serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        serializer = self.get_signing_serializer(app)
+        keys = self._keys(app)
+        serializer = self.get_signing_serializer(app, keys)
         if serializer is None:
             return None
         cookie = request.cookies.get(self.get_cookie_name(app))
         if not cookie:
             return self.session_class()
         max_age = int(app.permanent_session_lifetime.total_seconds())
-        key = (self._keys(app), cookie)
+        key = (keys, cookie)
         kept = self._opened.get(key)
         if kept is not None and 0 <= time.time() - kept[1] <= max_age:
             return self.session_class(kept[0])

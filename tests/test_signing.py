@@ -12,7 +12,7 @@ from tests.conftest import csrf_token, login
 
 def test_the_session_serializer_is_built_once_per_key_set(app):
     interface = app.session_interface
-    assert isinstance(interface, signing.KeptSerializerSessionInterface)
+    assert isinstance(interface, signing.KeptCookieSessionInterface)
     first = interface.get_signing_serializer(app)
     assert interface.get_signing_serializer(app) is first
     old_key = app.secret_key
