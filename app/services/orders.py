@@ -312,7 +312,7 @@ def _order_page_options(of_requester: bool) -> tuple:
         joinedload(Order.assignments).joinedload(Assignment.volunteer).lazyload(User.role_rows),
         # The timeline is read as plain rows (``timeline``): no events loaded here.
     )
-    if of_requester:  # the requester's own page shows neither the category nor the requester
+    if of_requester:  # acting as the requester (cancel, rate) needs neither the category nor the requester
         return (service, *options)
     # Other people's roles are not shown: do not load them with each person.
     return (service.joinedload(Service.category), joinedload(Order.requester).lazyload(User.role_rows), *options)
