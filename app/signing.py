@@ -5,9 +5,10 @@ builds a new one for each request, and checks and decodes the same cookie
 again on every request of a browser; the CSRF token a page embeds is a
 signature of the session's raw token and a timestamp, recomputed for every
 page. Kept here: the serializer per key set, each opened session's data
-per cookie (``KeptCookieSessionInterface``), the signed token per raw
-token for ``CSRF_TOKEN_REUSE_SECONDS`` (it stays valid for
-``WTF_CSRF_TIME_LIMIT``, an hour, from the time it was signed).
+per cookie (``KeptCookieSessionInterface``), each saved session's cookie
+for the rest of the second it was signed in (``SameSecondSerializer``), the
+signed token per raw token for ``CSRF_TOKEN_REUSE_SECONDS`` (it stays valid
+for ``WTF_CSRF_TIME_LIMIT``, an hour, from the time it was signed).
 """
 
 from __future__ import annotations
@@ -26,10 +27,44 @@ _KEPT_SESSIONS_MAX = 4096  # about a worker's signed-in browsers; beyond, all ar
 _PLAIN = (str, int, float, bool, type(None))
 
 
+def _plain(data: object) -> bool:
+    return isinstance(data, dict) and all(type(v) in _PLAIN for v in data.values())
+
+
+class SameSecondSerializer(URLSafeTimedSerializer):
+    """Signs the same session values once per second.
+
+    A signature's timestamp counts whole seconds, so the same values signed
+    again within that second give the same cookie; the last second's cookies
+    are kept and handed out again. This matters for a client that keeps
+    sending its first cookie (a script, a monitor, a load generator): its
+    session notes each request's time (``seen_at``) and is saved on every
+    request. Only sessions of plain values are kept, as for opening.
+    """
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._second = 0
+        self._signed: dict[tuple, str] = {}
+
+    def dumps(self, obj: object, salt: str | bytes | None = None) -> str:
+        if salt is not None or not _plain(obj):
+            return super().dumps(obj, salt)
+        now = int(time.time())
+        if now != self._second:
+            self._second, self._signed = now, {}
+        key = tuple(obj.items())
+        signed = self._signed.get(key)
+        if signed is None:
+            signed = self._signed[key] = super().dumps(obj)
+        return signed
+
+
 class KeptCookieSessionInterface(SecureCookieSessionInterface):
     """Flask's signed-cookie session, with what it would redo on every request kept.
 
-    - The serializer, built once per set of keys.
+    - The serializer, built once per set of keys; it signs the same values
+      once per second (``SameSecondSerializer``).
     - The sessions opened: a browser sends the same cookie until the session
       changes, and checking its signature and decoding it again gives the same
       data. A cookie is checked in full the first time a worker sees it; after
@@ -50,8 +85,19 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         keys = keys or self._keys(app)
         serializer = self._serializers.get(keys)
         if serializer is None:
-            serializer = self._serializers[keys] = super().get_signing_serializer(app)
+            serializer = self._serializers[keys] = self._serializer(app)
         return serializer
+
+    def _serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
+        """Flask's serializer (same keys, salt, format and signer), signing once per second."""
+        if not app.secret_key:
+            return None
+        return SameSecondSerializer(
+            [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key],  # the current key last
+            salt=self.salt,
+            serializer=self.serializer,
+            signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},
+        )
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
         keys = self._keys(app)
@@ -70,7 +116,7 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
             data, signed_at = serializer.loads(cookie, max_age=max_age, return_timestamp=True)
         except BadSignature:
             return self.session_class()
-        if isinstance(data, dict) and all(type(v) in _PLAIN for v in data.values()):
+        if _plain(data):
             if len(self._opened) >= _KEPT_SESSIONS_MAX:
                 self._opened.clear()
             self._opened[key] = (dict(data), signed_at.timestamp())

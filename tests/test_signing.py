@@ -120,3 +120,55 @@ def test_a_session_holding_a_list_is_checked_every_time(app, monkeypatch):
     checked_first = len(checks)
     assert _open(app, cookie)["_flashes"] == [["info", "hi"]]
     assert checked_first > 0 and len(checks) > checked_first  # checked again, not copied
+
+
+def test_the_same_session_values_are_signed_once_a_second(app, monkeypatch):
+    serializer = app.session_interface.get_signing_serializer(app)
+    assert isinstance(serializer, signing.SameSecondSerializer)
+    signed = []
+    real_dumps = signing.URLSafeTimedSerializer.dumps
+    monkeypatch.setattr(signing.URLSafeTimedSerializer, "dumps",
+                        lambda self, obj, salt=None: signed.append(obj) or real_dumps(self, obj, salt))
+    clock = [1_800_000_000.2]
+    monkeypatch.setattr(signing.time, "time", lambda: clock[0])
+    monkeypatch.setattr("itsdangerous.timed.time.time", lambda: clock[0])
+    values = {"_user_id": "abc", "seen_at": 1_800_000_000, "remember": False}
+
+    first = serializer.dumps(dict(values))
+    clock[0] += 0.5
+    assert serializer.dumps(dict(values)) == first  # the same second: the same cookie
+    assert len(signed) == 1
+    changed = serializer.dumps({**values, "seen_at": 1_800_000_001})
+    assert changed != first and len(signed) == 2  # other values: signed
+    assert serializer.loads(changed)["seen_at"] == 1_800_000_001
+
+    clock[0] += 1  # the next second: signed again, with the new time
+    again = serializer.dumps(dict(values))
+    assert len(signed) == 3 and again != first
+    assert serializer.loads(again, return_timestamp=True)[1].timestamp() == 1_800_000_001
+
+    flashed = {**values, "_flashes": [["info", "x"]]}  # not plain values: never kept
+    serializer.dumps(flashed)
+    serializer.dumps(flashed)
+    assert len(signed) == 5
+    assert serializer.loads(serializer.dumps(flashed)) == flashed
+
+
+def test_a_client_that_keeps_its_first_cookie_is_still_signed_in_and_seen(app, users, monkeypatch):
+    client = app.test_client()
+    login(client, users["requester"].phone)
+    name = app.config["SESSION_COOKIE_NAME"]
+    first = client.get_cookie(name).value
+    serializer = app.session_interface.get_signing_serializer(app)
+    assert serializer.loads(first)["csrf_token"]  # made at sign-in: no page needs to add it
+    later = time.time() + 120  # past the step at which the last visit is noted
+    monkeypatch.setattr(signing.time, "time", lambda: later)
+    monkeypatch.setattr("app.auth.sessions.time.time", lambda: later)
+    cookies = set()
+    for _ in range(3):
+        client.set_cookie(name, first)  # the first cookie, every time
+        assert client.get("/my/orders").status_code == 200
+        cookies.add(client.get_cookie(name).value)
+    assert len(cookies) == 1 and first not in cookies  # saved with the new time, signed once
+    session = serializer.loads(cookies.pop())
+    assert session["seen_at"] == int(later)

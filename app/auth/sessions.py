@@ -22,6 +22,7 @@ from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
 from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
 from sqlalchemy import Select, bindparam, func, literal, select
 
 from ..extensions import db
@@ -178,6 +179,7 @@ def begin_session(user: User, remember: bool = False) -> None:
     _clear_session(keep_remember_op=False)
     login_user(user, remember=remember, fresh=True)
     start_session(remember)
+    generate_csrf()  # every signed-in page has a form (signing out): the session's token from the start
     if remember:
         # Flask-Login writes session["_user_id"] into the signed remember cookie
         # at the end of this request: stamp it with the issue time.
