@@ -211,12 +211,14 @@ def test_one_kept_statement_ranks_each_order_by_its_own_values(db, users, make_o
     for_flowers = volunteer("13922230002", "花", services=[flowers.service], availability=0)
     db.session.commit()
     matching._statement.cache_clear()
+    matching._ranking_statement.cache_clear()
 
     def first_of_the_two(order):
         return next(c.volunteer.id for c in rank(order) if c.volunteer.id in (for_traffic.id, for_flowers.id))
 
     assert [first_of_the_two(o) for o in (traffic, flowers, traffic)] == [for_traffic.id, for_flowers.id,
                                                                           for_traffic.id]
+    assert matching._ranking_statement.cache_info().currsize == 1  # one statement for both parts:
     assert matching._statement.cache_info().currsize == 2  # the eligible part and the blocked part
 
 

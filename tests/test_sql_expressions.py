@@ -32,6 +32,7 @@ def _hot_statements():
         yield f"queue {shape}", order_service._queue_statement(shape, 26)
     for eligible, limit in itertools.product((True, False), (None, 10)):
         yield f"ranking eligible={eligible} limit={limit}", matching._statement(eligible, limit, False)
+    yield "ranking of the order page", matching._ranking_statement(40, 10, False)
 
 
 @pytest.mark.parametrize("label_statement", list(_hot_statements()), ids=lambda ls: ls[0])

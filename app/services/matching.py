@@ -31,7 +31,6 @@ from sqlalchemy import (
     cast,
     func,
     literal,
-    not_,
     null,
     select,
     union_all,
@@ -316,21 +315,29 @@ def _blocking() -> tuple[Select, Select, Select]:
     return _on_order(*ACTIVE_ASSIGNMENT_STATES), _on_order("declined"), _busy()
 
 
-def _best(limit: int | None, strong_only: bool = False) -> Select:
+NO_CAP = 2**62  # a LIMIT that both databases read as none
+
+
+def _best(limit: int | None, strong_only: bool = False, unless: ColumnElement | None = None) -> Select:
     """The ``limit`` best eligible volunteers (``strong_only``: of the ones linked strongly).
 
     The approved profiles are scored and sorted first, from their own row and the
     links alone; the accounts and the blocks are then checked down that order
     until ``limit`` pass, so they are read for a few volunteers, not for all.
+    ``unless``: a condition on the order alone that, when true, makes it none at
+    all; it caps the scan at 0 rows, a cap both databases apply before reading
+    any profile (a condition in the WHERE clause would be tested on each).
     """
     profile = VolunteerProfile
     links = _links(strong_only)
     facts, score_sql = _facts(tuple(func.coalesce(links.c[name], 0) == 1 for name in "scd"))
+    score = score_sql.label("score")  # sorted by its name: computed once a profile, not again to sort
     scored = (
-        select(profile.user_id.label("id"), *facts, score_sql.label("score"))
+        select(profile.user_id.label("id"), *facts, score)
         .join(links, links.c.profile_id == profile.id, isouter=not strong_only)
         .where(profile.status == "approved")
-        .order_by(score_sql.desc(), profile.user_id)
+        .order_by(score.desc(), profile.user_id)
+        .limit(None if unless is None else case((unless, 0), else_=NO_CAP))
         .offset(0)  # keeps the order: the checks below walk it and stop at ``limit``
         .subquery()
     )
@@ -362,20 +369,20 @@ def _shortlisted(limit: int) -> CompoundSelect | Select:
     One statement: the best ``limit`` of the volunteers linked to the order's
     service or district first; when there are that many and the last of them
     scores above ``UNLINKED_CEILING``, nobody else can reach them and they are
-    the answer. Otherwise (and only then: a one-time filter) every volunteer
-    is ranked.
+    the answer. Otherwise (and only then: the condition sits where the
+    profiles are scanned, so both databases test it once before reading any)
+    every volunteer is ranked.
     """
-    everyone = _best(limit)
     if UNLINKED_CEILING is None:
-        return everyone
+        return _best(limit)
     best = _best(limit, strong_only=True).cte("strongly_linked")
     settled = (
         select(and_(func.count() == limit, func.min(best.c.score) > UNLINKED_CEILING + FLOAT_SLACK))
         .select_from(best)
         .scalar_subquery()
     )
-    ranked = everyone.subquery()
-    return union_all(select(best).where(settled), select(ranked).where(not_(settled)))
+    everyone = _best(limit, unless=settled).subquery()
+    return union_all(select(best).where(settled), select(everyone))
 
 
 @cache
@@ -395,6 +402,22 @@ def _statement(eligible: bool, limit: int | None, only: bool) -> Select | Compou
     return query.where(block.is_not(None)).order_by(listed_first, User.id).limit(limit)
 
 
+@cache
+def _ranking_statement(eligible: int | None, blocked: int | None, only: bool) -> Select | CompoundSelect | None:
+    """One statement for both parts ``rank`` lists: the eligible (``eligible`` at most) and the blocked.
+
+    A part capped at 0 is left out; None when both are. Rows of the two parts
+    are told apart by their block (NULL for the eligible).
+    """
+    parts = [_statement(is_eligible, limit, only) for is_eligible, limit in ((True, eligible), (False, blocked))
+             if limit != 0]
+    if len(parts) < 2:
+        return parts[0] if parts else None
+    if only:  # the same few volunteers either way: all of them, each with its block
+        return _ranking(ThisOrder.only)[0]
+    return union_all(*(select(part.subquery()) for part in parts))
+
+
 def rank(
     order: Order,
     now: datetime | None = None,
@@ -409,30 +432,26 @@ def rank(
     volunteers are listed by why (``BLOCK_ORDER``), then by id.
     """
     only = list(only) if only is not None else None
-    params = _params(order, now or utcnow(), only)
+    statement = _ranking_statement(eligible, blocked, only is not None)
+    if statement is None:
+        return []
     weekday, period = period_of(order.starts_at)
-    parts = []
-    for is_eligible, limit in ((True, eligible), (False, blocked)):
-        if limit == 0:
-            continue
-        found = []
-        for (vid, name, team, approved, availability, s, c, d, n_open, rating_sum, rating_count, n_hours,
-             why, _score) in read_rows(_statement(is_eligible, limit, only is not None), params):
-            candidate = Candidate(
-                Volunteer(vid, name, team, bool(approved), availability, bool(s), bool(c), bool(d)),
-                open_jobs=n_open,
-                average_rating=rating_sum / rating_count if rating_count else None,
-                hours_this_month=Decimal(n_hours or 0),
-                why=why,
-            )
-            score(candidate, order, weekday, period)
-            found.append(candidate)
-        if is_eligible:  # the database chose the rows; Python's exact score orders them
-            found.sort(key=lambda c: (-c.score, c.volunteer.id))
-        else:
-            found.sort(key=lambda c: (BLOCK_ORDER.index(c.why), c.volunteer.id))
-        parts += found[:limit] if limit is not None else found
-    return parts
+    found: dict[bool, list[Candidate]] = {True: [], False: []}
+    for (vid, name, team, approved, availability, s, c, d, n_open, rating_sum, rating_count, n_hours,
+         why, _score) in read_rows(statement, _params(order, now or utcnow(), only)):
+        candidate = Candidate(
+            Volunteer(vid, name, team, bool(approved), availability, bool(s), bool(c), bool(d)),
+            open_jobs=n_open,
+            average_rating=rating_sum / rating_count if rating_count else None,
+            hours_this_month=Decimal(n_hours or 0),
+            why=why,
+        )
+        score(candidate, order, weekday, period)
+        found[candidate.eligible].append(candidate)
+    # The database chose the rows; Python's exact score orders them.
+    best = sorted(found[True], key=lambda c: (-c.score, c.volunteer.id))
+    blocked_ones = sorted(found[False], key=lambda c: (BLOCK_ORDER.index(c.why), c.volunteer.id))
+    return best[:eligible] + blocked_ones[:blocked]
 
 
 def score(c: Candidate, order: Order, weekday: int, period: int) -> None:

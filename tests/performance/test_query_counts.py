@@ -3,8 +3,9 @@
 The data comes from the benchmark generator (``app.benchdata``), so the pages
 show orders in every state with their assignments, events and notifications.
 Budgets include the user lookup of the logged-in account: menu <= 2,
-我的订单 <= 3, 我的任务 <= 3, dispatch queue <= 4; order pages are held to a
-fixed number that must not grow with the data.
+我的订单 <= 3, 我的任务 <= 3, dispatch queue <= 4, the order page a
+coordinator dispatches from <= 4; the other order pages are held to a fixed
+number that must not grow with the data.
 """
 
 from __future__ import annotations
@@ -28,9 +29,9 @@ PAGES = {
     "queue_filtered": ("coordinator", "/dispatch/?state=submitted&district_id=17&overdue=y", 4),
     "requester_order": ("requester", "/my/orders/{order}", 3),
     "volunteer_job": ("volunteer", "/jobs/{job}", 3),
-    # + the ranking of candidates (services/matching.py): one statement for the
-    # eligible shortlist, one for the blocked ones, whatever the number of volunteers
-    "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 5),
+    # the user, the order, its timeline, and the ranking of candidates (services/matching.py):
+    # one statement for the eligible shortlist and the blocked ones, whatever the number of volunteers
+    "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 4),
 }
 
 
