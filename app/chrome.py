@@ -5,13 +5,18 @@ same language, so each part is rendered once per such key (``fragments``) and
 only what is the user's own is filled in per request: the name, the CSRF
 token, the current path and the unread count. The slots are filled in one
 pass over the cached text, so a value can never be read as another slot.
+
+A page whose content is the same for all its readers can be kept whole the
+same way (``render_page``): rendered once with the chrome's slots left in
+it, then filled per request.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Hashable
 
-from flask import g, request
+from flask import g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import generate_csrf
 from markupsafe import Markup, escape
@@ -71,12 +76,28 @@ def blank_reason_box(url: str, label: str, cls: str, id: str) -> Markup:
         "_chrome/reason_box.html", key=(label, cls), build=lambda: {"form": ReasonForm(formdata=None)},
         label=label, cls=cls, slots=SLOTS, slot_form=SLOT_FORM,
     )
-    return _fill(html, {"csrf": generate_csrf(), "url": escape(url), "id": escape(id)})
+    values = {"url": escape(url), "id": escape(id)}
+    return _fill(html, values if _keeping_slots() else {**values, "csrf": generate_csrf()})
 
 
-def with_csrf(html: str) -> Markup:
+def with_csrf(html: Markup) -> Markup:
     """Kept HTML with this request's CSRF token in its slots."""
-    return _fill(html, {"csrf": generate_csrf()})
+    return html if _keeping_slots() else _fill(html, {"csrf": generate_csrf()})
+
+
+def _keeping_slots() -> bool:
+    """Whether a whole page is being rendered to be kept: the request's own values are left as slots."""
+    return g.get("keep_slots", False)
+
+
+def _request_values(section: dict, unread: int) -> dict[str, str]:
+    """What the chrome's slots hold for this request."""
+    return {
+        "csrf": generate_csrf(),
+        "path": escape(request.full_path),
+        "name": escape(current_user.name) if section["signed_in"] else "",
+        "unread": _badge(unread),
+    }
 
 
 def navigation() -> Markup:
@@ -88,12 +109,7 @@ def navigation() -> Markup:
         key=(*section.values(), on_login, bool(unread)),
         **section, on_login=on_login, unread=bool(unread), lang=lang(), slots=SLOTS,
     )
-    return _fill(html, {
-        "csrf": generate_csrf(),
-        "path": escape(request.full_path),
-        "name": escape(current_user.name) if section["signed_in"] else "",
-        "unread": _badge(unread),
-    })
+    return html if _keeping_slots() else _fill(html, _request_values(section, unread))
 
 
 def tabbar() -> Markup:
@@ -104,7 +120,27 @@ def tabbar() -> Markup:
         key=(*section.values(), bool(unread)),
         **section, unread=bool(unread), slots=SLOTS,
     )
-    return _fill(html, {"unread": _badge(unread)}) if unread else html
+    return _fill(html, {"unread": _badge(unread)}) if unread and not _keeping_slots() else html
+
+
+def render_page(template: str, key: Hashable, **context) -> str:
+    """``template`` kept whole: rendered once per ``key`` and chrome, its slots filled per request.
+
+    For pages that show every reader the same content (``key`` holds all of
+    it) apart from the chrome's per-request values. A page with a flashed
+    message waiting is rendered afresh: the message is the reader's own and
+    is shown once.
+    """
+    if "_flashes" in session:
+        return render_template(template, **context)
+    section = _section()
+    unread = unread_count()
+    g.keep_slots = True
+    try:
+        html = render_cached(template, key=(key, *section.values(), bool(unread)), **context)
+    finally:
+        g.keep_slots = False
+    return _fill(html, _request_values(section, unread))
 
 
 def styles() -> Markup:

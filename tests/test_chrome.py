@@ -105,3 +105,45 @@ def test_the_order_page_shows_only_the_forms_the_requester_may_use(login_as, mak
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', done_page).group(1)
     response = client.post(f"/my/orders/{rated.id}/rate", data={"csrf_token": token, "stars": "9"})
     assert response.status_code in (409, 422) and 'data-testid="rate"' not in response.get_data(as_text=True)
+
+
+def test_the_menu_page_is_rendered_once_and_each_reader_gets_their_own_values(app, db, users):
+    clear_fragments()
+    make_user("13700000078", f"<b>y</b>{SLOTS['name']}", ["requester"])
+    db.session.commit()
+    readers = [(users["requester"].phone, users["requester"].name), ("13700000078", "&lt;b&gt;y&lt;/b&gt;")]
+    pages, tokens = [], []
+    with templates_rendered(app) as rendered:
+        for phone, shown_name in readers:
+            client = app.test_client()
+            login(client, phone, DEMO_PASSWORD)
+            page = client.get("/").get_data(as_text=True)
+            assert shown_name in _nav(page)
+            token = re.search(r'name="csrf_token" value="([^"]+)"', _nav(page)).group(1)
+            assert client.post("/logout", data={"csrf_token": token}).status_code == 302  # their own token
+            pages.append(page)
+            tokens.append(token)
+        assert rendered.count("menu/index.html") == 1  # kept whole after the first reader
+    assert tokens[0] != tokens[1]
+    assert users["requester"].name not in pages[1]
+    assert f"&lt;b&gt;y&lt;/b&gt;{SLOTS['name']}" in pages[1]  # a value is never read as a slot
+    assert "\ue000" not in pages[0] + pages[1].replace(SLOTS["name"], "")  # every slot filled
+    assert pages[0].count("交通安全法规宣讲") == pages[1].count("交通安全法规宣讲") > 0
+
+
+def test_a_flashed_message_shows_on_the_kept_menu_once(login_as):
+    client = login_as("requester")
+    client.get("/")  # the page is kept
+    with client.session_transaction() as session:
+        session["_flashes"] = [("success", "订单已提交：测试")]
+    assert "订单已提交：测试" in client.get("/").get_data(as_text=True)
+    assert "订单已提交：测试" not in client.get("/").get_data(as_text=True)
+
+
+def test_the_kept_menu_follows_the_language(login_as):
+    client = login_as("requester")
+    assert "志愿服务" in client.get("/").get_data(as_text=True)
+    with client.session_transaction() as session:
+        session["locale"] = "en"
+    english = client.get("/").get_data(as_text=True)
+    assert 'lang="en"' in english and "Service menu" in english

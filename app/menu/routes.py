@@ -6,6 +6,7 @@ from flask import abort, render_template, request
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
+from ..chrome import render_page
 from ..extensions import db
 from ..fragments import render_cached
 from ..models import Service, ServiceStatus
@@ -19,7 +20,9 @@ def home():
     rows = published_menu(q)
     # The grid is the same for everyone reading the same menu in the same language.
     grid = render_cached("menu/_grid.html", key=(bool(q), rows), build=lambda: {"grouped": grouped(rows)}, q=q)
-    return render_template("menu/index.html", grid=grid, q=q, count=len(rows))
+    if q:
+        return render_template("menu/index.html", grid=grid, q=q, count=len(rows))
+    return render_page("menu/index.html", key=rows, grid=grid, q=q, count=len(rows))  # the whole menu
 
 
 @bp.route("/services/<int:service_id>")
