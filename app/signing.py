@@ -53,7 +53,7 @@ class SameSecondSerializer(URLSafeTimedSerializer):
         now = int(time.time())
         if now != self._second:
             self._second, self._signed = now, {}
-        key = tuple(obj.items())
+        key = tuple((name, type(value), value) for name, value in obj.items())  # True and 1 sign apart
         signed = self._signed.get(key)
         if signed is None:
             signed = self._signed[key] = super().dumps(obj)

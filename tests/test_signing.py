@@ -147,10 +147,13 @@ def test_the_same_session_values_are_signed_once_a_second(app, monkeypatch):
     assert len(signed) == 3 and again != first
     assert serializer.loads(again, return_timestamp=True)[1].timestamp() == 1_800_000_001
 
+    as_number = serializer.dumps({**values, "remember": 0})  # equal to False, but not the same value
+    assert type(serializer.loads(as_number)["remember"]) is int and as_number != again and len(signed) == 4
+
     flashed = {**values, "_flashes": [["info", "x"]]}  # not plain values: never kept
     serializer.dumps(flashed)
     serializer.dumps(flashed)
-    assert len(signed) == 5
+    assert len(signed) == 6
     assert serializer.loads(serializer.dumps(flashed)) == flashed
 
 
