@@ -99,6 +99,32 @@ def test_an_overlapping_accepted_job_blocks_the_volunteer(db, users, make_order,
     assert users["volunteer"].id not in {u.id for u in top(order, 50)}
 
 
+def test_a_capped_list_of_blocked_volunteers_is_the_head_of_the_full_one(db, users, make_order):
+    """Many busy at once: only the first few busy ones are ranked, and the list is still exact."""
+    elsewhere = make_order("submitted")
+    busy = [volunteer(f"1393333{i:04d}", f"忙{i}") for i in range(8)]
+    crew = [*busy, users["volunteer2"]]  # the requester of the order below is busy too
+    db.session.execute(update(Order).where(Order.id == elsewhere.id).values(needed=len(crew)))
+    db.session.refresh(elsewhere)
+    for a in order_service.dispatch_order(elsewhere, crew, users["coordinator"]):
+        workflow.apply(a, "accept", a.volunteer)
+    order = make_order("submitted", requester="volunteer2")
+    db.session.execute(update(Order).where(Order.id == order.id).values(
+        starts_at=elsewhere.starts_at, ends_at=elsewhere.ends_at))
+    db.session.refresh(order)
+    order_service.dispatch_order(order, [busy[2]], users["coordinator"])  # busy, and on this order
+    busy[0].profile.status = busy[1].profile.status = "suspended"  # busy, but not approved
+    db.session.commit()
+
+    full = rank(order, eligible=0)
+    why = {c.volunteer.id: c.why for c in full}
+    assert why[busy[2].id] == "on_order" and why[busy[0].id] == why[busy[1].id] == "not_approved"
+    assert why[users["volunteer2"].id] == "busy" and why[busy[3].id] == "busy"
+    assert [c.why for c in full] == sorted((c.why for c in full), key=matching.BLOCK_ORDER.index)
+    for k in range(1, len(full) + 1):
+        assert [c.volunteer.id for c in rank(order, eligible=0, blocked=k)] == [c.volunteer.id for c in full[:k]]
+
+
 def test_a_job_that_ends_when_the_order_starts_does_not_block(db, users, make_order):
     earlier = make_order("accepted")
     order = make_order("submitted")

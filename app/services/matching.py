@@ -184,18 +184,38 @@ def _busy() -> Select:
     )
 
 
+@cache
+def _busy_ids() -> Select:
+    """``_busy`` as a CTE: a statement that asks in several places reads the busy volunteers once."""
+    return select(_busy().cte("busy"))
+
+
 def _on_order(*states: str) -> Select:
     return select(Assignment.volunteer_id).where(
         Assignment.order_id == ThisOrder.id, in_constants(Assignment.state, states))
 
 
-def _blocked_ids(limit: int | None, busy: Select) -> CompoundSelect:
+def _blocked_ids(limit: int | None) -> CompoundSelect:
     """The ids of blocked volunteers worth listing, found without ranking anyone.
 
-    The ones this order concerns (on it, declined it, busy then, placed it)
-    are few and come from short index ranges; the not approved ones follow,
-    ``limit`` of them at most.
+    Listed by why (``BLOCK_ORDER``), then by id, ``limit`` at most: everyone on
+    the order or who declined it (a few), the requester, and of the busy and
+    of the not approved volunteers the first ``limit`` by id that the list
+    would show as such. A busy volunteer shows as busy when approved and not
+    on the order; in a city, hundreds are busy at any time, so only those
+    few are ranked.
     """
+    concerned = _on_order(*ACTIVE_ASSIGNMENT_STATES, "declined")
+    busy = _busy_ids().selected_columns[0]
+    shown_busy = (
+        select(busy)
+        .join(VolunteerProfile, VolunteerProfile.user_id == busy)
+        .where(VolunteerProfile.status == "approved", busy.not_in(concerned))
+        .group_by(busy)
+        .order_by(busy)
+        .limit(limit)
+        .subquery()
+    )
     unapproved = (
         select(VolunteerProfile.user_id)
         .where(VolunteerProfile.status != "approved")
@@ -204,8 +224,8 @@ def _blocked_ids(limit: int | None, busy: Select) -> CompoundSelect:
         .subquery()
     )
     return union_all(
-        _on_order(*ACTIVE_ASSIGNMENT_STATES, "declined"),
-        busy,
+        concerned,
+        select(shown_busy.c[0]),
         select(ThisOrder.requester_id),
         select(unapproved.c.user_id),
     )
@@ -281,18 +301,15 @@ def _facts(flags: tuple[ColumnElement, ColumnElement, ColumnElement]) -> tuple[l
     return [value.label(name) for value, name in zip(values, FACTS, strict=True)], score_sql
 
 
-def _ranking(among: Select | CompoundSelect | BindParameter, busy: Select | None = None
-             ) -> tuple[Select, ColumnElement]:
+def _ranking(among: Select | CompoundSelect | BindParameter) -> tuple[Select, ColumnElement]:
     """A few volunteers (``among``: a statement of ids, or ``ThisOrder.only``) with their facts, block and score.
 
-    ``busy``: the busy volunteers' ids when the caller has them as a CTE.
     Returns the statement (its last columns are the block and the score) and
     the block: why not (NULL when eligible), in ``BLOCKS``.
     """
     profile = VolunteerProfile
     facts, score_sql = _facts(_link_flags())
-    on_order, declined, all_busy = _blocking()
-    busy = all_busy if busy is None else busy
+    on_order, declined, busy = _blocking()
     block = case(
         (func.coalesce(profile.status, "") != "approved", "not_approved"),
         (User.id.in_(on_order), "on_order"),
@@ -312,7 +329,7 @@ def _ranking(among: Select | CompoundSelect | BindParameter, busy: Select | None
 
 def _blocking() -> tuple[Select, Select, Select]:
     """The volunteers on the order, the ones who declined it, and the ones busy then."""
-    return _on_order(*ACTIVE_ASSIGNMENT_STATES), _on_order("declined"), _busy()
+    return _on_order(*ACTIVE_ASSIGNMENT_STATES), _on_order("declined"), _busy_ids()
 
 
 NO_CAP = 2**62  # a LIMIT that both databases read as none
@@ -396,8 +413,7 @@ def _statement(eligible: bool, limit: int | None, only: bool) -> Select | Compou
         return query.where(block.is_(None) if eligible else block.is_not(None))
     if eligible:
         return _best(None) if limit is None else _shortlisted(limit)
-    busy = select(_busy().cte("busy"))  # read once, for the ids and for the blocks
-    query, block = _ranking(_blocked_ids(limit, busy), busy)
+    query, block = _ranking(_blocked_ids(limit))
     listed_first = case({why: i for i, why in enumerate(BLOCK_ORDER)}, value=block)
     return query.where(block.is_not(None)).order_by(listed_first, User.id).limit(limit)
 
