@@ -85,15 +85,16 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         keys = keys or self._keys(app)
         serializer = self._serializers.get(keys)
         if serializer is None:
-            serializer = self._serializers[keys] = self._serializer(app)
+            serializer = self._serializers[keys] = self._serializer(keys)
         return serializer
 
-    def _serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        """Flask's serializer (same keys, salt, format and signer), signing once per second."""
-        if not app.secret_key:
+    def _serializer(self, keys: tuple) -> URLSafeTimedSerializer | None:
+        """Flask's serializer for these keys (same salt, format and signer), signing once per second."""
+        secret, *fallbacks = keys
+        if not secret:
             return None
         return SameSecondSerializer(
-            [*(app.config.get("SECRET_KEY_FALLBACKS") or ()), app.secret_key],  # the current key last
+            [*fallbacks, secret],  # the current key last, as itsdangerous expects
             salt=self.salt,
             serializer=self.serializer,
             signer_kwargs={"key_derivation": self.key_derivation, "digest_method": self.digest_method},

@@ -386,9 +386,8 @@ def _shortlisted(limit: int) -> CompoundSelect | Select:
     One statement: the best ``limit`` of the volunteers linked to the order's
     service or district first; when there are that many and the last of them
     scores above ``UNLINKED_CEILING``, nobody else can reach them and they are
-    the answer. Otherwise (and only then: the condition sits where the
-    profiles are scanned, so both databases test it once before reading any)
-    every volunteer is ranked.
+    the answer. Otherwise (and only then: the condition caps the profiles'
+    scan at 0 rows, see ``_best``) every volunteer is ranked.
     """
     if UNLINKED_CEILING is None:
         return _best(limit)
