@@ -418,6 +418,8 @@ def main() -> int:  # noqa: PLR0914 (one straight script)
             Target("queue_deep", f"{a}{deep}", cookies["coordinator"]),
             Target("order_requester", f"{a}/my/orders/{ids['order']}", cookies["requester"]),
             Target("order_coordinator", f"{a}/dispatch/orders/{ids['open_order']}", cookies["coordinator"]),
+            Target("order_coordinator_elsewhere", f"{a}/dispatch/orders/{ids['open_order_elsewhere']}",
+                   cookies["coordinator"]),
         ]
         pages = [p for p in pages if not ONLY or p.label in ONLY]
         for p in pages:
@@ -476,9 +478,14 @@ def lookup_ids(url: str) -> dict[str, int]:
             "order": one("SELECT id FROM orders WHERE requester_id = :r AND state = 'accepted' "
                          "ORDER BY id DESC LIMIT 1", r=requester)
             or one("SELECT max(id) FROM orders WHERE requester_id = :r", r=requester),
-            "open_order": one("SELECT id FROM orders WHERE state = 'submitted' ORDER BY id DESC LIMIT 1"),
             "district": one("SELECT id FROM districts WHERE code = 'bda'"),
         }
+        # The newest order waiting for dispatch in the center's own district (every volunteer
+        # serves it, and most orders are placed there) and the newest elsewhere: the same kind
+        # of order at every size.
+        newest_open = "SELECT id FROM orders WHERE state = 'submitted' AND district_id {} :d ORDER BY id DESC LIMIT 1"
+        ids["open_order"] = one(newest_open.format("="), d=ids["district"])
+        ids["open_order_elsewhere"] = one(newest_open.format("<>"), d=ids["district"])
     engine.dispose()
     return ids
 

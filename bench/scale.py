@@ -190,6 +190,7 @@ def pages_for(port: int, url: str, cookies: dict[str, str]) -> list[tuple[str, s
         ("queue_deep", deep, "coordinator"),
         ("order_requester", f"/my/orders/{ids['order']}", "requester"),
         ("order_coordinator", f"/dispatch/orders/{ids['open_order']}", "coordinator"),
+        ("order_coordinator_elsewhere", f"/dispatch/orders/{ids['open_order_elsewhere']}", "coordinator"),
     ]
     return [p for p in pages if not ONLY or p[0] in ONLY]
 

@@ -7,11 +7,12 @@ live in ``WEIGHTS`` and nowhere else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from decimal import Decimal
 from functools import cache
+from itertools import product
 from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
@@ -32,6 +33,7 @@ from sqlalchemy import (
     func,
     literal,
     null,
+    or_,
     select,
     union_all,
 )
@@ -231,14 +233,25 @@ def _blocked_ids(limit: int | None) -> CompoundSelect:
     )
 
 
-def _links(strong_only: bool = False) -> Subquery:
+def _links(among: str | None = None) -> Subquery:
     """(profile_id, s, c, d): one row per profile linked to the order's service, category or district.
 
-    Joined once (a hash join), not probed per volunteer. ``strong_only``: only
-    the profiles linked to the service or the district (see ``_shortlisted``).
+    Joined once (a hash join), not probed per volunteer. ``among``: only the
+    profiles linked to the service or the district (``"either"``), or to both
+    (``"both"``); see ``_shortlisted``.
     """
     service, category, district = _link_queries()
-    if strong_only:
+    if among == "both":  # one row a profile: a profile has one link to a service, one to a district
+        linked = volunteer_services.c.profile_id
+        return (
+            select(linked, literal(1).label("s"), case((linked.in_(category), 1), else_=0).label("c"),
+                   literal(1).label("d"))
+            .join(volunteer_districts, and_(volunteer_districts.c.profile_id == linked,
+                                            volunteer_districts.c.district_id == ThisOrder.district_id))
+            .where(volunteer_services.c.service_id == ThisOrder.service_id)
+            .subquery()
+        )
+    if among == "either":
         category = category.where(volunteer_categories.c.profile_id.in_(union_all(service, district)))
     every_link = union_all(*(
         query.add_columns(*(literal(int(flag == name)).label(name) for name in "scd"))
@@ -335,8 +348,8 @@ def _blocking() -> tuple[Select, Select, Select]:
 NO_CAP = 2**62  # a LIMIT that both databases read as none
 
 
-def _best(limit: int | None, strong_only: bool = False, unless: ColumnElement | None = None) -> Select:
-    """The ``limit`` best eligible volunteers (``strong_only``: of the ones linked strongly).
+def _best(limit: int | None, among: str | None = None, unless: ColumnElement | None = None) -> Select:
+    """The ``limit`` best eligible volunteers (``among``: of the ones linked so, see ``_links``).
 
     The approved profiles are scored and sorted first, from their own row and the
     links alone; the accounts and the blocks are then checked down that order
@@ -346,12 +359,12 @@ def _best(limit: int | None, strong_only: bool = False, unless: ColumnElement | 
     any profile (a condition in the WHERE clause would be tested on each).
     """
     profile = VolunteerProfile
-    links = _links(strong_only)
+    links = _links(among)
     facts, score_sql = _facts(tuple(func.coalesce(links.c[name], 0) == 1 for name in "scd"))
     score = score_sql.label("score")  # sorted by its name: computed once a profile, not again to sort
     scored = (
         select(profile.user_id.label("id"), *facts, score)
-        .join(links, links.c.profile_id == profile.id, isouter=not strong_only)
+        .join(links, links.c.profile_id == profile.id, isouter=among is None)
         .where(profile.status == "approved")
         .order_by(score.desc(), profile.user_id)
         .limit(None if unless is None else case((unless, 0), else_=NO_CAP))
@@ -370,13 +383,32 @@ def _best(limit: int | None, strong_only: bool = False, unless: ColumnElement | 
     )
 
 
-# The most a volunteer without a link to the order's service or district can score:
-# the category, free then, the best average (1 to 5 stars); open jobs and this month's
-# hours only lower a score (None if a weight ever makes them raise it).
-UNLINKED_CEILING = (
-    max(WEIGHTS["category"], 0.0) + max(WEIGHTS["available"], 0.0) + 2 * abs(WEIGHTS["per_star"])
-    if WEIGHTS["per_open_job"] <= 0 and WEIGHTS["per_hour_this_month"] <= 0 else None
+def _link_score(s: bool, c: bool, d: bool) -> float:
+    """What a volunteer's links add to the score: as ``score()`` counts them."""
+    return (WEIGHTS["service"] if s else WEIGHTS["category"] if c else 0.0) + (WEIGHTS["district"] if d else 0.0)
+
+
+def _ceiling_outside(tier: Callable[[bool, bool, bool], bool]) -> float | None:
+    """The most a volunteer outside ``tier`` (a test of the service, category and district links) can score.
+
+    Their best links, free then, the best average (1 to 5 stars); open jobs and
+    this month's hours only lower a score (None if a weight ever makes them
+    raise it, and then nobody is left out).
+    """
+    if WEIGHTS["per_open_job"] > 0 or WEIGHTS["per_hour_this_month"] > 0:
+        return None
+    links = max(_link_score(*flags) for flags in product((False, True), repeat=3) if not tier(*flags))
+    return links + max(WEIGHTS["available"], 0.0) + 2 * abs(WEIGHTS["per_star"])
+
+
+# The shortlists tried before everybody is ranked, narrowest first, with the most a
+# volunteer outside each can score. In a city most volunteers serve the center's own
+# district: for an order there, "either" is nearly everybody and "both" a few hundred.
+TIERS = (
+    ("both", _ceiling_outside(lambda s, c, d: s and d)),
+    ("either", _ceiling_outside(lambda s, c, d: s or d)),
 )
+UNLINKED_CEILING = TIERS[-1][1]  # without a link to the order's service or district
 FLOAT_SLACK = 1e-6  # the database adds the score in floating point
 
 
@@ -384,21 +416,28 @@ def _shortlisted(limit: int) -> CompoundSelect | Select:
     """The ``limit`` best eligible volunteers, usually found among the few linked strongly.
 
     One statement: the best ``limit`` of the volunteers linked to the order's
-    service or district first; when there are that many and the last of them
-    scores above ``UNLINKED_CEILING``, nobody else can reach them and they are
-    the answer. Otherwise (and only then: the condition caps the profiles'
-    scan at 0 rows, see ``_best``) every volunteer is ranked.
+    service and district first; when there are that many and the last of them
+    scores above the most anybody else can (``TIERS``), nobody else can reach
+    them and they are the answer. Otherwise the same with the volunteers linked
+    to the service or the district; otherwise every volunteer is ranked. A
+    shortlist settled caps the scan of every wider one at 0 rows (see ``_best``),
+    so only the first that settles is read.
     """
-    if UNLINKED_CEILING is None:
+    if any(ceiling is None for _, ceiling in TIERS):
         return _best(limit)
-    best = _best(limit, strong_only=True).cte("strongly_linked")
-    settled = (
-        select(and_(func.count() == limit, func.min(best.c.score) > UNLINKED_CEILING + FLOAT_SLACK))
-        .select_from(best)
-        .scalar_subquery()
-    )
-    everyone = _best(limit, unless=settled).subquery()
-    return union_all(select(best).where(settled), select(everyone))
+    parts: list[Select] = []
+    settled_before: ColumnElement | None = None
+    for among, ceiling in TIERS:
+        best = _best(limit, among=among, unless=settled_before).cte(f"linked_{among}")
+        settled = (
+            select(and_(func.count() == limit, func.min(best.c.score) > ceiling + FLOAT_SLACK))
+            .select_from(best)
+            .scalar_subquery()
+        )
+        parts.append(select(best).where(settled))  # empty when a narrower one settled: capped at 0 rows
+        settled_before = settled if settled_before is None else or_(settled_before, settled)
+    everyone = _best(limit, unless=settled_before).subquery()
+    return union_all(*parts, select(everyone))
 
 
 @cache
