@@ -52,7 +52,7 @@ lint: $(BIN)/activate
 
 ## Re-extract messages after changing user-visible strings.
 messages: $(BIN)/activate
-	$(BIN)/pybabel extract -F babel.cfg -k _l -o messages.pot . >/dev/null
+	$(BIN)/pybabel extract -F babel.cfg -k _l --ignore-dirs '.*' -o messages.pot . >/dev/null  # templates/_chrome too
 	$(BIN)/pybabel update -i messages.pot -d translations --no-fuzzy-matching
 
 clean:

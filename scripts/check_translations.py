@@ -21,8 +21,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as tmp:
         pot = Path(tmp) / "messages.pot"
         subprocess.run(
+            # Babel skips directories starting with "_" unless told which to ignore: templates/_chrome.
             [sys.executable, "-m", "babel.messages.frontend", "-q", "extract", "-F", "babel.cfg",
-             "-k", "_l", "-o", str(pot), "."],
+             "-k", "_l", "--ignore-dirs", ".*", "-o", str(pot), "."],
             cwd=ROOT, check=True,
         )
         with pot.open("rb") as f:
