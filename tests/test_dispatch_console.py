@@ -280,6 +280,44 @@ def test_change_crew_and_slots_over_http(db, users, login_as, make_order):
     assert order.id in queue_ids()
 
 
+def _suggested(page: str) -> list[int]:
+    """The volunteers the page offers to dispatch to, in order."""
+    return [int(v) for v in re.findall(r'name="volunteer_ids" value="(\d+)"', page)]
+
+
+def test_the_order_page_suggests_the_best_ten_and_more_on_request_or_for_a_larger_crew(
+        db, users, login_as, make_order):
+    for i in range(12):
+        make_user(f"1396666{i:04d}", f"候选{i}", ["volunteer"])
+    db.session.commit()
+    order, crew_of_six = make_order("submitted"), make_order("submitted", needed=6)
+    coordinator = login_as("coordinator")
+    url = f"/dispatch/orders/{order.id}"
+    first = coordinator.get(url).get_data(as_text=True)
+    more = coordinator.get(f"{url}?more=1").get_data(as_text=True)
+    assert len(_suggested(first)) == 10 and 'data-testid="more-suggestions"' in first
+    assert len(_suggested(more)) > 10 and _suggested(more)[:10] == _suggested(first)
+    assert 'data-testid="more-suggestions"' not in more
+    larger = coordinator.get(f"/dispatch/orders/{crew_of_six.id}").get_data(as_text=True)
+    assert len(_suggested(larger)) == len(_suggested(more)) and 'data-testid="more-suggestions"' not in larger
+
+
+def test_a_refused_pick_shows_every_suggestion_with_the_picks_kept(db, users, login_as, make_order):
+    for i in range(12):
+        make_user(f"1396667{i:04d}", f"候选{i}", ["volunteer"])
+    db.session.commit()
+    order = make_order("submitted")
+    coordinator = login_as("coordinator")
+    url = f"/dispatch/orders/{order.id}"
+    last = _suggested(coordinator.get(f"{url}?more=1").get_data(as_text=True))[-1]
+    refused = coordinator.post(f"{url}/dispatch", data={
+        "csrf_token": csrf_token(coordinator, url), "volunteer_ids": [str(last), str(users["requester"].id)]})
+    page = refused.get_data(as_text=True)
+    assert refused.status_code == 422 and len(_suggested(page)) > 10
+    assert re.search(rf'value="{last}" id="v{last}"[^>]*checked>', page), "the pick is kept"
+    assert len(re.findall(r'name="volunteer_ids"[^>]*checked>', page)) == 1
+
+
 @pytest.mark.pg
 def test_five_volunteers_race_for_two_places(app, db, users, make_order):
     order = make_order("submitted", needed=2)

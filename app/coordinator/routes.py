@@ -173,8 +173,14 @@ def _is_queue_url(target: str | None) -> bool:
     return not parts.scheme and not parts.netloc and parts.path == url_for("coordinator.queue")
 
 
-# The order page lists the best suggestions, not every volunteer of the city.
-SHOWN_ELIGIBLE, SHOWN_BLOCKED = 40, 10
+# The order page lists the best suggestions, not every volunteer of the city: the best
+# ten (a crew of up to five with as many to spare), forty on request or for a larger crew.
+SHOWN_FIRST, SHOWN_MORE, SHOWN_BLOCKED = 10, 40, 10
+
+
+def shown_eligible(order, more: bool) -> int:
+    """How many eligible volunteers the order page suggests."""
+    return SHOWN_MORE if more or 2 * order.needed > SHOWN_FIRST else SHOWN_FIRST
 
 
 class CandidateRow(NamedTuple):
@@ -186,6 +192,7 @@ class CandidateRow(NamedTuple):
     why: str | None
     reason_keys: tuple
     dispatchable: bool
+    picked: bool  # ticked: the coordinator's pick, shown again when the offer was refused
 
     @property
     def blocked(self) -> object | None:
@@ -196,17 +203,18 @@ class CandidateRow(NamedTuple):
         return [matching.reason_text(key) for key in self.reason_keys]
 
 
-def _candidate_rows(candidates: list[matching.Candidate], dispatchable: bool) -> Markup:
+def _candidate_rows(candidates: list[matching.Candidate], dispatchable: bool, picked: frozenset[int]) -> Markup:
     """Each suggestion rendered once per volunteer and what is shown of them, then kept."""
     return render_each("coordinator/_candidate_row.html", (
         CandidateRow(c.volunteer, c.eligible, f"{c.score:.0f}" if c.eligible else "—", c.why,
-                     tuple(c.reason_keys), dispatchable)
+                     tuple(c.reason_keys), dispatchable, c.volunteer.id in picked)
         for c in candidates
     ))
 
 
-def _render_order(order, status=200, **forms):
-    candidates = matching.rank(order, eligible=SHOWN_ELIGIBLE, blocked=SHOWN_BLOCKED)
+def _render_order(order, status=200, more: bool = False, **forms):
+    shown = shown_eligible(order, more)
+    candidates = matching.rank(order, eligible=shown, blocked=SHOWN_BLOCKED)
     dispatch_form = forms.pop("dispatch_form", None) or DispatchForm()
     dispatch_form.volunteer_ids.choices = choices(
         (c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible
@@ -216,7 +224,10 @@ def _render_order(order, status=200, **forms):
         order=order,
         events=render_timeline(order.id),
         candidates=candidates,
-        candidate_rows=_candidate_rows(candidates, order.state in order_service.QUEUE_STATES),
+        candidate_rows=_candidate_rows(candidates, order.state in order_service.QUEUE_STATES,
+                                       frozenset(dispatch_form.volunteer_ids.data or ())),
+        # As many eligible as asked for: there may be more.
+        can_show_more=shown < SHOWN_MORE and sum(1 for c in candidates if c.eligible) == shown,
         slots=crew_slots(order),
         dispatch_form=dispatch_form,
         top_form=TopDispatchForm(),
@@ -243,7 +254,7 @@ def crew_slots(order) -> list[Assignment | None]:
 @bp.route("/orders/<int:order_id>")
 @role_required("coordinator")
 def order(order_id: int):
-    return _render_order(_order_or_404(order_id))
+    return _render_order(_order_or_404(order_id), more=request.args.get("more") == "1")
 
 
 def _dispatch(order, volunteers):
@@ -273,7 +284,7 @@ def dispatch(order_id: int):
         except ValidationFailed as err:
             db.session.rollback()
             form.volunteer_ids.errors.append(err.message)
-    return _render_order(_order_or_404(order_id), 422, dispatch_form=form)
+    return _render_order(_order_or_404(order_id), 422, more=True, dispatch_form=form)  # the picks among them
 
 
 @bp.route("/orders/<int:order_id>/dispatch-top", methods=["POST"])
