@@ -314,32 +314,34 @@ def make_order(db, users) -> Callable[..., Order]:
 class QueryCounter:
     def __init__(self) -> None:
         self.statements: list[str] = []
+        self.parameters: list[object] = []
 
     @property
     def count(self) -> int:
         return len(self.statements)
 
 
+@contextmanager
+def recording_statements() -> Iterator[QueryCounter]:
+    """The SQL statements sent while in the block, with their parameters (transaction bookkeeping left out)."""
+    counter = QueryCounter()
+
+    def _listener(conn, cursor, statement, parameters, *args):
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
+            counter.statements.append(statement)
+            counter.parameters.append(parameters)
+
+    event.listen(_db.engine, "before_cursor_execute", _listener)
+    try:
+        yield counter
+    finally:
+        event.remove(_db.engine, "before_cursor_execute", _listener)
+
+
 @pytest.fixture
 def count_queries(db):
     """``with count_queries() as q: ...`` then ``q.count`` SQL statements."""
-    from contextlib import contextmanager
-
-    @contextmanager
-    def _counting():
-        counter = QueryCounter()
-
-        def _listener(conn, cursor, statement, *args):
-            if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "PRAGMA")):
-                counter.statements.append(statement)
-
-        event.listen(_db.engine, "before_cursor_execute", _listener)
-        try:
-            yield counter
-        finally:
-            event.remove(_db.engine, "before_cursor_execute", _listener)
-
-    return _counting
+    return recording_statements
 
 
 def run_concurrently(app, n: int, fn: Callable[[int], object]) -> list[object]:

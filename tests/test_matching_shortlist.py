@@ -11,13 +11,14 @@ from __future__ import annotations
 import json
 
 import pytest
-from sqlalchemy import event, select
+from sqlalchemy import select
 
 from app.extensions import db as _db
 from app.models import District, Service
 from app.models.users import ALL_WEEK
 from app.services import matching
 from app.services.matching import TIERS, UNLINKED_CEILING, WEIGHTS, Candidate, Volunteer, rank, score
+from tests.conftest import recording_statements
 from tests.test_matching import volunteer
 
 
@@ -98,17 +99,9 @@ def test_every_cap_gives_the_head_of_the_full_ranking_whichever_shortlist_settle
 
 def _profile_scans_run(order, limit: int) -> int:
     """How many of the capped ranking's scans of the profiles ran (PostgreSQL's EXPLAIN ANALYZE)."""
-    seen: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
+    with recording_statements() as sent:
         matching.rank(order, eligible=limit, blocked=0)
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
-    statement, parameters = seen[-1]
+    statement, parameters = sent.statements[-1], sent.parameters[-1]
     raw = _db.session.connection().connection.driver_connection
     (plan,), = raw.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + statement, parameters).fetchall()
     plan = plan if isinstance(plan, list) else json.loads(plan)

@@ -6,25 +6,16 @@ Only the page picked (26 rows) is then joined to its names and sorted.
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event
 
 from app.extensions import db as _db
 from app.services import orders as order_service
-from tests.conftest import IS_PG
+from tests.conftest import IS_PG, recording_statements
 
 
 def _plan_of_queue(app, f: order_service.QueueFilter) -> str:
-    seen: list[tuple[str, object]] = []
-
-    def record(conn, cursor, statement, parameters, context, executemany):
-        seen.append((statement, parameters))
-
-    event.listen(_db.engine, "before_cursor_execute", record)
-    try:
+    with recording_statements() as sent:
         order_service.dispatch_queue(f, per_page=25)
-    finally:
-        event.remove(_db.engine, "before_cursor_execute", record)
-    statement, parameters = seen[-1]
+    statement, parameters = sent.statements[-1], sent.parameters[-1]
     raw = _db.session.connection().connection.driver_connection
     return " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
 
