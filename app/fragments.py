@@ -7,7 +7,10 @@ most ``MAX_ENTRIES`` fragments and drops the oldest first.
 Lists keep each row's HTML (``render_each``): a row is rendered once per
 language and content, so a page of 20 cards costs 20 lookups, not 20
 renderings. The row's key is everything the row shows; at most
-``ROW_ENTRIES`` rows are kept (~1 KB each), the oldest dropped first.
+``ROW_ENTRIES`` rows are kept, the oldest dropped first. A row costs about
+1.5 KB with its key (its HTML as a Python string, the values it was
+rendered from): 2 000 rows are ~3 MB a process, some 100 pages of rows;
+the bound is what keeps a long-running worker's memory level.
 """
 
 from __future__ import annotations
@@ -19,12 +22,13 @@ from threading import Lock
 from flask import render_template
 from markupsafe import Markup
 
+from .bounded import BoundedDict
 from .templating import lang
 
 MAX_ENTRIES = 256
-ROW_ENTRIES = 20_000
+ROW_ENTRIES = 2_000
 _cache: OrderedDict[Hashable, Markup] = OrderedDict()
-_rows: dict[Hashable, str] = {}
+_rows: BoundedDict[Hashable, str] = BoundedDict(ROW_ENTRIES)
 _lock = Lock()
 
 
@@ -55,11 +59,7 @@ def render_each(template: str, items: Iterable[Hashable]) -> Markup:
         key = (template, language, item)
         html = _rows.get(key)
         if html is None:
-            html = render_template(template, item=item)
-            with _lock:
-                _rows[key] = html
-                if len(_rows) > ROW_ENTRIES:
-                    del _rows[next(iter(_rows))]
+            html = _rows.keep(key, render_template(template, item=item))
         parts.append(html)
     return Markup("".join(parts))
 

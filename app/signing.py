@@ -19,11 +19,15 @@ from flask import Flask, Request, current_app, g, session
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from .bounded import BoundedDict
+
 CSRF_FIELD = "csrf_token"
 CSRF_SALT = "wtf-csrf-token"  # Flask-WTF's, so its validation reads these tokens
 CSRF_TOKEN_REUSE_SECONDS = 60
-_KEPT_TOKENS_MAX = 4096
-_KEPT_SESSIONS_MAX = 4096  # about a worker's signed-in browsers; beyond, all are checked afresh
+_KEPT_TOKENS_MAX = 4096  # one a session
+# The cookies a worker opened last, ~1.6 KB each: a browser's cookie changes whenever
+# its session is saved, so most entries soon belong to no browser; the oldest go first.
+_KEPT_SESSIONS_MAX = 1024
 _PLAIN = (str, int, float, bool, type(None))
 
 
@@ -76,7 +80,7 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
 
     def __init__(self) -> None:
         self._serializers: dict[tuple, URLSafeTimedSerializer | None] = {}
-        self._opened: dict[tuple[tuple, str], tuple[dict, float]] = {}
+        self._opened: BoundedDict[tuple[tuple, str], tuple[dict, float]] = BoundedDict(_KEPT_SESSIONS_MAX)
 
     def _keys(self, app: Flask) -> tuple:
         return (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
@@ -118,13 +122,11 @@ class KeptCookieSessionInterface(SecureCookieSessionInterface):
         except BadSignature:
             return self.session_class()
         if _plain(data):
-            if len(self._opened) >= _KEPT_SESSIONS_MAX:
-                self._opened.clear()
-            self._opened[key] = (dict(data), signed_at.timestamp())
+            self._opened.keep(key, (dict(data), signed_at.timestamp()))
         return self.session_class(data)
 
 
-_signed_tokens: dict[tuple[str, str], tuple[str, float]] = {}
+_signed_tokens: BoundedDict[tuple[str, str], tuple[str, float]] = BoundedDict(_KEPT_TOKENS_MAX)
 
 
 def reuse_signed_csrf_token() -> None:
@@ -142,7 +144,5 @@ def reuse_signed_csrf_token() -> None:
     now = time.monotonic()
     kept = _signed_tokens.get(key)
     if kept is None or now - kept[1] > CSRF_TOKEN_REUSE_SECONDS:
-        if len(_signed_tokens) >= _KEPT_TOKENS_MAX:
-            _signed_tokens.clear()
-        kept = _signed_tokens[key] = (URLSafeTimedSerializer(secret, salt=CSRF_SALT).dumps(raw), now)
+        kept = _signed_tokens.keep(key, (URLSafeTimedSerializer(secret, salt=CSRF_SALT).dumps(raw), now))
     setattr(g, CSRF_FIELD, kept[0])

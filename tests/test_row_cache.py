@@ -121,3 +121,22 @@ def test_my_jobs_shows_the_hours_credited_with_or_without_jobs(db, login_as, mak
     expected = str(users["volunteer"].profile.hours_credited)
     page = login_as("volunteer").get("/jobs/").get_data(as_text=True)
     assert float(hours(page)) == float(expected) > 0
+
+
+def test_kept_rows_are_bounded_and_the_oldest_go_first(app, monkeypatch):
+    from app import fragments
+
+    clear_fragments()
+    monkeypatch.setattr(fragments._rows, "limit", 3)
+    rendered: list[str] = []
+
+    def render(template: str, item: str) -> str:
+        rendered.append(item)
+        return f"<p>{item}</p>"
+
+    monkeypatch.setattr(fragments, "render_template", render)
+    with app.test_request_context("/"):
+        html = [str(fragments.render_each("row.html", [f"row {i}"])) for i in (0, 1, 2, 3, 4, 4, 0)]
+    assert html == [f"<p>row {i}</p>" for i in (0, 1, 2, 3, 4, 4, 0)]
+    assert rendered == ["row 0", "row 1", "row 2", "row 3", "row 4", "row 0"]  # row 4 kept; row 0 dropped
+    assert [key[-1] for key in fragments._rows] == ["row 3", "row 4", "row 0"]

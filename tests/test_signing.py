@@ -175,3 +175,15 @@ def test_a_client_that_keeps_its_first_cookie_is_still_signed_in_and_seen(app, u
     assert len(cookies) == 1 and first not in cookies  # saved with the new time, signed once
     session = serializer.loads(cookies.pop())
     assert session["seen_at"] == int(later)
+
+
+def test_the_opened_cookies_kept_are_bounded_and_the_oldest_go_first(app, monkeypatch):
+    kept = app.session_interface._opened
+    monkeypatch.setattr(kept, "limit", 3)
+    kept.clear()
+    cookies = [_cookie_for(app, {"_user_id": f"user-{i}"}) for i in range(5)]
+    for cookie in cookies:
+        _open(app, cookie)
+    assert [key[1] for key in kept] == cookies[2:]
+    assert dict(_open(app, cookies[0])) == {"_user_id": "user-0"}  # dropped, so checked afresh: still valid
+    assert [key[1] for key in kept] == [*cookies[3:], cookies[0]]
