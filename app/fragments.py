@@ -15,9 +15,7 @@ the bound is what keeps a long-running worker's memory level.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
-from threading import Lock
 
 from flask import render_template
 from markupsafe import Markup
@@ -27,9 +25,8 @@ from .templating import lang
 
 MAX_ENTRIES = 256
 ROW_ENTRIES = 2_000
-_cache: OrderedDict[Hashable, Markup] = OrderedDict()
+_cache: BoundedDict[Hashable, Markup] = BoundedDict(MAX_ENTRIES)
 _rows: BoundedDict[Hashable, str] = BoundedDict(ROW_ENTRIES)
-_lock = Lock()
 
 
 def render_cached(template: str, key: Hashable, build: Callable[[], dict] | None = None, **context) -> Markup:
@@ -39,11 +36,7 @@ def render_cached(template: str, key: Hashable, build: Callable[[], dict] | None
     if html is None:
         if build is not None:
             context = {**context, **build()}
-        html = Markup(render_template(template, **context))
-        with _lock:
-            _cache[full_key] = html
-            while len(_cache) > MAX_ENTRIES:
-                _cache.popitem(last=False)
+        html = _cache.keep(full_key, Markup(render_template(template, **context)))
     return html
 
 
@@ -65,6 +58,5 @@ def render_each(template: str, items: Iterable[Hashable]) -> Markup:
 
 
 def clear() -> None:
-    with _lock:
-        _cache.clear()
-        _rows.clear()
+    _cache.clear()
+    _rows.clear()

@@ -220,20 +220,22 @@ def soak(port: int, master: int, work: Path, app_log: Path) -> tuple[bool, list[
     verdict = [x for x in tail if x.startswith("L2 ")]
     lines += ["", f"fail_ratio {fail_ratio:.4%} ({fails} of {n})", *(verdict[-1:] or [])]
 
-    # RSS: at the start of the soak proper (after warm-up), at the end, growth
-    lines += ["", f"| worker | RSS at boot MB | RSS at {warm:.0f} s MB | RSS at end MB | growth % |",
-              "|---|---:|---:|---:|---:|"]
+    # RSS: at the start of the soak proper (after warm-up), half-way, at the end, growth; a worker
+    # whose kept data has filled its bounds grows in the first half, not in the second
+    half = (warm + elapsed) / 2
+    lines += ["", f"| worker | RSS at boot MB | RSS at {warm:.0f} s MB | RSS at {half:.0f} s MB | RSS at end MB "
+              "| growth % | of it in the second half % |", "|---|---:|---:|---:|---:|---:|---:|"]
     growths = []
     for pid, series in sorted(sampler.samples.items()):
-        start, end = sampler.at(pid, warm), series[-1][1]
-        if start is None:
+        start, middle, end = sampler.at(pid, warm), sampler.at(pid, half), series[-1][1]
+        if start is None or middle is None:
             continue
         growth = 100 * (end - start) / start
         if series[0][0] <= warm:  # only workers that lived through the whole soak
             growths.append(growth)
         b = boot.get(pid)
-        lines.append(f"| {pid} | {b / 1024 if b else float('nan'):.1f} | {start / 1024:.1f} | {end / 1024:.1f} "
-                     f"| {growth:+.1f} |")
+        lines.append(f"| {pid} | {b / 1024 if b else float('nan'):.1f} | {start / 1024:.1f} | {middle / 1024:.1f} "
+                     f"| {end / 1024:.1f} | {growth:+.1f} | {100 * (end - middle) / start:+.1f} |")
     max_growth = max(growths) if growths else float("nan")
     counts = gunicorn_log_counts(app_log)
     lines += ["", f"max RSS growth of a worker from {warm:.0f} s to the end: {max_growth:+.1f} % (goal < 10 %)"]
