@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """CPU per request of the hot pages, in process, beside the shared fortunes page.
 
-usage: .venv/bin/python bench/profile_pages.py [DATABASE_URL] [--profile PAGE]
+usage: .venv/bin/python bench/profile_pages.py [DATABASE_URL] [--profile PAGE] [--without-suggestions]
 
 A quick loop for development, not the benchmark (that is bench/run.sh, under
 gunicorn and wrk): the production configuration on a seeded database (make one
@@ -10,6 +10,8 @@ requests per page timed with ``time.process_time`` in ``ROUNDS`` interleaved
 rounds (the fastest round counts), and the shared baseline app's /fortunes
 measured the same way for the ratio. ``--profile
 PAGE`` prints the top functions of that page by cumulative time.
+``--without-suggestions`` makes the coordinator's order page list no
+volunteers: what the rest of that page costs, the floor under its ranking.
 """
 
 from __future__ import annotations
@@ -62,6 +64,13 @@ def app_clients(url: str):
     return app, clients
 
 
+def without_suggestions() -> None:
+    """Every ranking finds nobody: the coordinator's order page shows its order, crew, timeline and forms only."""
+    from app.services import matching
+
+    matching.rank = lambda *args, **kwargs: []
+
+
 def timed(client, path: str, n: int = N) -> float:
     client.get(path)
     start = time.process_time()
@@ -76,6 +85,8 @@ def main() -> int:
 
     url = next((a for a in sys.argv[1:] if "://" in a), os.environ.get("DATABASE_URL", ""))
     profile = sys.argv[sys.argv.index("--profile") + 1] if "--profile" in sys.argv else None
+    if "--without-suggestions" in sys.argv:
+        without_suggestions()
     with tempfile.TemporaryDirectory() as tmp:
         fortunes = baseline_client(Path(tmp))
         app, c = app_clients(url)
