@@ -29,3 +29,7 @@ class BoundedDict(dict[K, V]):
             while len(self) > self.limit:
                 del self[next(iter(self))]
         return value
+
+    def clear(self) -> None:
+        with self._lock:
+            super().clear()
