@@ -7,13 +7,26 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-pg lint translations seed clean
+.PHONY: run test test-sqlite test-pg lint translations seed clean lock upgrade
 
+# Installs exactly the pinned files (every transitive package pinned by `make lock`).
 $(BIN)/activate: requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $(BIN)/activate
+
+PIP_COMPILE = $(BIN)/pip-compile --quiet --strip-extras --no-emit-index-url --no-emit-find-links --annotation-style=line
+
+## Pin the direct dependencies (*.in) and everything they pull in (*.txt).
+lock: $(BIN)/activate
+	$(BIN)/pip install --quiet pip-tools==7.6.2
+	$(PIP_COMPILE) -o requirements.txt requirements.in
+	$(PIP_COMPILE) -o requirements-dev.txt requirements-dev.in
+	$(PIP_COMPILE) -o requirements-bench.txt requirements-bench.in
+
+## Move every pin to the newest release the *.in files allow; then run `make test`.
+upgrade: PIP_COMPILE += --upgrade
+upgrade: lock
 
 translations: $(BIN)/activate
 	$(BIN)/pybabel compile --use-fuzzy -d translations -f >/dev/null

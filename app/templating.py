@@ -33,7 +33,7 @@ def beijing(env: Environment, value: date | datetime | None, kind: str = "dateti
     """
     if value is None:
         return ""
-    return format_moment(value, template_lang(env), kind)
+    return format_moment(value, kind)
 
 
 def install_fast_gettext(app: Flask) -> None:
@@ -75,7 +75,7 @@ def waited(env: Environment, since: datetime) -> str:
     """How long ago: "3天" / "3 days"."""
     from .models.base import utcnow
 
-    return format_elapsed((utcnow() - since).total_seconds(), template_lang(env))
+    return format_elapsed(utcnow() - since)
 
 
 def notification_text(n) -> str:

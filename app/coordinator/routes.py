@@ -26,7 +26,6 @@ from ..services import matching
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
-from ..templating import lang, template_lang
 from ..timeline import render_timeline
 from . import bp
 from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm
@@ -36,7 +35,7 @@ from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispa
 @pass_environment
 def service_window(env, order) -> str:
     """"11月28日周六 09:00–11:00": the service's day and hours, short enough for a table cell."""
-    return format_window(order.starts_at, order.ends_at, template_lang(env))
+    return format_window(order.starts_at, order.ends_at)
 
 
 def _order_or_404(order_id: int):
@@ -132,9 +131,9 @@ def queue():
 
 def _queue_rows(page: order_service.QueuePage) -> Markup:
     """Each row rendered once per content and waiting time as shown ("3天"), then kept."""
-    now, language = utcnow(), lang()
+    now = utcnow()
     return render_each("coordinator/_queue_row.html", (
-        (row.order, row.offered, format_elapsed((now - row.order.submitted_at).total_seconds(), language))
+        (row.order, row.offered, format_elapsed(now - row.order.submitted_at))
         for row in page.rows
     ))
 
