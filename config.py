@@ -50,9 +50,12 @@ class Config:
     DISPATCH_DEADLINE_HOURS = int(os.environ.get("DISPATCH_DEADLINE_HOURS", "24"))
     OFFER_DEADLINE_HOURS = int(os.environ.get("OFFER_DEADLINE_HOURS", "24"))
     AUTO_CONFIRM_DAYS = int(os.environ.get("AUTO_CONFIRM_DAYS", "7"))
-    # The published menu is kept this long in each worker; a change made through
-    # the app shows at once in the worker that made it, in the others within this.
-    MENU_CACHE_SECONDS = float(os.environ.get("MENU_CACHE_SECONDS", "10"))
+    # Flask-Caching: reference data (the published menu, services, districts).
+    # A change committed through the app deletes the kept copies; the timeout
+    # only bounds a change made in the database by hand.
+    CACHE_TYPE = "SimpleCache"
+    CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "300"))
+    CACHE_KEY_PREFIX = "vs:"
     QUEUE_PAGE_SIZE = 25  # about what a 1366×768 screen shows; "Next" pages on by keyset
     # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none).
     # Set to the exact number of hops, or clients could forge their address.
@@ -69,8 +72,8 @@ class TestConfig(Config):
     SQLALCHEMY_DATABASE_URI = os.environ.get("TEST_DATABASE_URL", "sqlite://")
     RATELIMIT_STORAGE_URI = "memory://"
     # No test depends on the clock: a kept copy lasts until a commit through the ORM
-    # or a test's plain-SQL change drops it (a test of the expiry sets 0 itself).
-    MENU_CACHE_SECONDS = 3600.0
+    # or a test's plain-SQL change drops it.
+    CACHE_DEFAULT_TIMEOUT = 0
     SERVER_NAME = None
 
 
@@ -84,6 +87,9 @@ class ProductionConfig(Config):
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "redis://127.0.0.1:6379/0")
     RATELIMIT_SWALLOW_ERRORS = True
     RATELIMIT_IN_MEMORY_FALLBACK_ENABLED = True
+    # One cache that every app server sees, so an edit invalidates it everywhere.
+    CACHE_TYPE = os.environ.get("CACHE_TYPE", "RedisCache")
+    CACHE_REDIS_URL = os.environ.get("CACHE_REDIS_URL", "redis://127.0.0.1:6379/1")
 
     @staticmethod
     def check(app_config: dict) -> None:

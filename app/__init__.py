@@ -8,8 +8,6 @@ from flask import Flask
 
 from config import BASE_DIR, CONFIGS, ProductionConfig
 
-from .translated_templates import LocalizedEnvironment
-
 
 def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:
     app = Flask(
@@ -18,7 +16,6 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
         static_folder=os.path.join(BASE_DIR, "static"),
         instance_path=os.path.join(BASE_DIR, "instance"),
     )
-    app.jinja_environment = LocalizedEnvironment  # before anything touches app.jinja_env
     app.config.from_object(CONFIGS[config_name])
     if overrides:
         app.config.update(overrides)
@@ -39,18 +36,8 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table known to migrations)
-    from .auth.sessions import browser_identifier, load_user
-    from .extensions import (
-        babel,
-        bootstrap,
-        csrf,
-        db,
-        limiter,
-        login_manager,
-        migrate,
-        remove_session_quietly,
-        skip_limiter_middleware,
-    )
+    from .auth.sessions import Visitor, load_user
+    from .extensions import babel, bootstrap, cache, csrf, db, limiter, login_manager, migrate, remove_session_quietly
     from .i18n import select_locale
     from .sqlite import enable_sqlite_pragmas, engine_options
 
@@ -60,15 +47,15 @@ def register_extensions(app: Flask) -> None:
     migrate.init_app(app, db, render_as_batch=True)
     login_manager.init_app(app)
     login_manager.user_loader(load_user)
+    login_manager.anonymous_user = Visitor
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
-    login_manager._session_identifier_generator = browser_identifier  # Flask-Login's, hashed once per browser
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     bootstrap.init_app(app)
     limiter.init_app(app)
-    skip_limiter_middleware(app)
+    cache.init_app(app)
     with app.app_context():
         enable_sqlite_pragmas(db.engine)
 
@@ -104,11 +91,8 @@ def register_commands(app: Flask) -> None:
 def register_request_hooks(app: Flask) -> None:
     from .auth.sessions import enforce_session_timeouts
     from .security import set_security_headers
-    from .signing import KeptCookieSessionInterface, reuse_signed_csrf_token
     from .templating import register as register_templating
 
-    app.session_interface = KeptCookieSessionInterface()
     app.before_request(enforce_session_timeouts)
-    app.before_request(reuse_signed_csrf_token)  # after a timeout may have dropped the session
     app.after_request(set_security_headers)
     register_templating(app)

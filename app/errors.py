@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import logging
 
-from flask import Flask, g, render_template, request
+from flask import Flask, render_template, request
 from flask_babel import gettext as _
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
-from werkzeug.datastructures import ImmutableMultiDict
 
 from .auth.audit import record
-from .extensions import db, discard_session, login_manager
+from .extensions import db, discard_session
+from .templating import show_as_anonymous
 from .workflow import WorkflowError
 
 log = logging.getLogger(__name__)
@@ -27,7 +27,7 @@ def _page(code: int, title: str, message: str):
         # database: render it again for an anonymous visitor, and if even
         # that fails, a page without the layout. Never an unhandled error.
         _rollback_quietly()
-        g._login_user = login_manager.anonymous_user()
+        show_as_anonymous()
         try:
             return render_template("errors/error.html", code=code, title=title, message=message), code
         except SQLAlchemyError:
@@ -52,15 +52,9 @@ def _rollback_quietly() -> None:
         discard_session()
 
 
-def _forget_user_if_unloadable() -> None:
-    """The error page needs ``current_user``; with the database gone, show it as anonymous."""
-    if "_login_user" not in g:
-        g._login_user = login_manager.anonymous_user()
-
-
 def _unavailable_page(err: BaseException):
     """503 without touching the database: the user is shown as anonymous, the page is not cached."""
-    g._login_user = login_manager.anonymous_user()
+    show_as_anonymous()
     _rollback_quietly()
     cause = getattr(err, "orig", None) or err
     reason = (str(cause).strip().splitlines() or [""])[0][:160]
@@ -112,9 +106,6 @@ def register(app: Flask) -> None:
 
     @app.errorhandler(413)
     def too_large(err):
-        # The page's own forms must not try to read the refused body again.
-        request.__dict__["form"] = ImmutableMultiDict()
-        request.__dict__["files"] = ImmutableMultiDict()
         return _page(413, _("Too much data"), _("What you sent is too large."))
 
     @app.errorhandler(429)
@@ -140,6 +131,5 @@ def register(app: Flask) -> None:
         original = getattr(err, "original_exception", None)
         if isinstance(original, DBAPIError) and original.connection_invalidated:
             return _unavailable_page(original)
-        _forget_user_if_unloadable()
         _rollback_quietly()
         return _page(500, _("Something went wrong"), _("The error was recorded. Try again shortly."))

@@ -4,6 +4,7 @@ import logging
 
 from flask_babel import Babel
 from flask_bootstrap import Bootstrap5
+from flask_caching import Cache
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,6 +34,7 @@ login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
 bootstrap = Bootstrap5()
+cache = Cache()  # the one cache: SimpleCache in development and tests, Redis in production
 limiter = Limiter(key_func=get_remote_address)
 
 
@@ -80,17 +82,3 @@ def read_rows(statement, params: dict | None = None):
         session.flush()
     return session.connection().execute(statement, params or {})
 
-
-def skip_limiter_middleware(app) -> None:
-    """Drop Flask-Limiter's check before every request when no limit applies to every route.
-
-    The only limits are the ones decorating the sign-in view, and a decorated
-    view checks its own limits when it is called; the check before every
-    request would only look for default, application and blueprint limits,
-    of which there are none, on every page.
-    """
-    manager = limiter.limit_manager
-    if manager._default_limits or manager._application_limits or manager._blueprint_limits or limiter._meta_limits:
-        return
-    hooks = app.before_request_funcs.get(None, [])
-    app.before_request_funcs[None] = [f for f in hooks if f != limiter._check_request_limit]

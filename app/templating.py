@@ -1,17 +1,22 @@
-"""Template globals and filters: labels, colours, Beijing-time dates."""
+"""Template globals and filters: labels, colours, Beijing-time dates, the page's chrome."""
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask import Flask, url_for
-from flask_babel import get_locale, get_translations
-from jinja2 import Environment, pass_environment
+from flask import Flask, g, url_for
+from flask_babel import get_locale
+from flask_login import current_user
 from markupsafe import Markup
 
 from . import labels, workflow
+from .auth.sessions import Visitor, unread_count
 from .dates import format_elapsed, format_moment
+from .models.base import utcnow
 from .models.users import mask_phone
+
+_BADGE = Markup('<span class="badge text-bg-{} state-badge" data-state="{}"{}>{}</span>')
+_TESTID = Markup(' data-testid="{}"')
 
 
 def lang() -> str:
@@ -19,13 +24,7 @@ def lang() -> str:
     return get_locale().language
 
 
-def template_lang(env: Environment) -> str:
-    """The language a template was compiled for (its environment's), else the request's."""
-    return getattr(env, "lang", None) or lang()
-
-
-@pass_environment
-def beijing(env: Environment, value: date | datetime | None, kind: str = "datetime") -> str:
+def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
     """A date or a UTC time in Beijing time, written the user's way.
 
     ``kind``: date, weekday (date with the day of the week), time, datetime,
@@ -36,46 +35,20 @@ def beijing(env: Environment, value: date | datetime | None, kind: str = "dateti
     return format_moment(value, kind)
 
 
-def install_fast_gettext(app: Flask) -> None:
-    """Runtime lookups (``_(variable)``) go straight to the catalog; literals are
-    translated when templates compile (``app.translated_templates``)."""
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: get_translations().ugettext(s),
-        ngettext=lambda s, p, n: get_translations().ungettext(s, p, n),
-        newstyle=True,
-        pgettext=lambda c, s: get_translations().upgettext(c, s),
-        npgettext=lambda c, s, p, n: get_translations().unpgettext(c, s, p, n),
-    )
+def state_badge(state: str, kind: str = "order", testid: str | None = None) -> Markup:
+    """The coloured badge of an order or assignment state; every part escaped by ``Markup.format``."""
+    words = (labels.ORDER_STATES if kind == "order" else labels.ASSIGNMENT_STATES).get(state, state)
+    extra = _TESTID.format(testid) if testid else ""
+    return _BADGE.format(labels.STATE_COLOURS.get(state, "secondary"), state, extra, str(words))
 
 
-_badges: dict[tuple[str, str, str, str | None], Markup] = {}
-_BADGE = Markup('<span class="badge text-bg-{} state-badge" data-state="{}"{}>{}</span>')
-_TESTID = Markup(' data-testid="{}"')
-
-
-@pass_environment
-def state_badge(env: Environment, state: str, kind: str = "order", testid: str | None = None) -> Markup:
-    """The coloured badge of an order or assignment state, built once per language.
-
-    Every part is escaped by ``Markup.format``; the words come from the catalog.
-    """
-    key = (template_lang(env), kind, state, testid)
-    badge = _badges.get(key)
-    if badge is None:
-        words = (labels.ORDER_STATES if kind == "order" else labels.ASSIGNMENT_STATES).get(state, state)
-        extra = _TESTID.format(testid) if testid else ""
-        badge = _BADGE.format(labels.STATE_COLOURS.get(state, "secondary"), state, extra, str(words))
-        if len(_badges) < 1000:  # states × kinds × languages × test ids: a few dozen
-            _badges[key] = badge
-    return badge
-
-
-@pass_environment
-def waited(env: Environment, since: datetime) -> str:
+def waited(since: datetime) -> str:
     """How long ago: "3天" / "3 days"."""
-    from .models.base import utcnow
-
     return format_elapsed(utcnow() - since)
+
+
+def unread_badge(unread: int) -> str:
+    return str(unread) if unread < 100 else "99+"
 
 
 def notification_text(n) -> str:
@@ -93,9 +66,24 @@ def notification_link(n) -> str:
     return url_for("coordinator.order", order_id=n.order_id)
 
 
-def register(app: Flask) -> None:
-    from . import chrome  # it renders through fragments, which imports this module
+def blank_reason_form():
+    """An empty reason form for a page that shows the reason box before any answer."""
+    from .forms import ReasonForm
 
+    return ReasonForm(formdata=None)
+
+
+def show_as_anonymous() -> None:
+    """The page being rendered shows nobody signed in (the database is gone: nothing to load)."""
+    g.show_as_anonymous = True
+
+
+def chrome_context() -> dict:
+    """Who the chrome shows as signed in: the current user, unless the page must not load them."""
+    return {"viewer": Visitor() if g.get("show_as_anonymous") else current_user}
+
+
+def register(app: Flask) -> None:
     app.jinja_env.globals.update(
         get_locale=get_locale,
         labels=labels,
@@ -104,9 +92,14 @@ def register(app: Flask) -> None:
         mask=mask_phone,
         state_badge=state_badge,
         waited=waited,
+        unread_count=unread_count,
+        unread_badge=unread_badge,
         notification_text=notification_text,
         notification_link=notification_link,
-        chrome=chrome,
+        blank_reason_form=blank_reason_form,
     )
+    from . import chrome  # TEMPORARY until the job cards stop using it
+
+    app.jinja_env.globals["chrome"] = chrome
     app.jinja_env.filters["bj"] = beijing
-    install_fast_gettext(app)
+    app.context_processor(chrome_context)

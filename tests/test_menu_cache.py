@@ -1,11 +1,18 @@
-"""The published menu kept in each process: a change through the app shows at once, others on expiry."""
+"""Reference data in the one cache: a change through the app shows at once, everywhere; never per-user data."""
 
 from __future__ import annotations
 
+import uuid
+
+import pytest
 from sqlalchemy import select, text
 
+from app import create_app
+from app.extensions import cache
 from app.models import Service, ServiceStatus
+from app.services import reference
 from app.services.reference import forget as forget_menu
+from tests.conftest import login
 
 
 def _shows(client, name: str) -> bool:
@@ -26,20 +33,19 @@ def test_a_retired_service_leaves_the_menu_at_once(client, db):
     assert _shows(client, "生物多样性科普")
 
 
-def test_a_change_made_elsewhere_shows_when_the_kept_menu_expires(app, client, db):
-    """Another process (or plain SQL) changes the menu: this one reads it after MENU_CACHE_SECONDS."""
+def test_a_change_made_by_hand_shows_when_the_kept_copy_is_gone(app, client, db):
+    """Plain SQL changes the menu: the app is not told, and shows it once the cached copy times out."""
     forget_menu()
     assert _shows(client, "交通安全法规宣讲")
     rename = "UPDATE services SET name = :new WHERE name = :old"
     db.session.execute(text(rename), {"new": "交通安全宣讲（改）", "old": "交通安全法规宣讲"})
-    db.session.commit()  # no ORM objects changed: this process is not told
-    seconds = app.config["MENU_CACHE_SECONDS"]
+    db.session.commit()  # no ORM objects changed: nothing is deleted from the cache
     try:
         assert not _shows(client, "交通安全宣讲（改）")  # the kept copy
-        app.config["MENU_CACHE_SECONDS"] = 0  # as if the kept copy's time were up
+        with app.app_context():
+            cache.delete("reference:menu")  # as CACHE_DEFAULT_TIMEOUT would
         assert _shows(client, "交通安全宣讲（改）")
     finally:
-        app.config["MENU_CACHE_SECONDS"] = seconds
         db.session.execute(text(rename), {"new": "交通安全法规宣讲", "old": "交通安全宣讲（改）"})
         db.session.commit()
         forget_menu()
@@ -79,3 +85,63 @@ def test_a_new_district_shows_in_the_forms_at_once(login_as, db):
         db.session.delete(district)
         db.session.commit()
     assert "新测试区" not in client.get("/dispatch/").get_data(as_text=True)
+
+
+def test_the_cache_holds_the_same_reference_data_whoever_reads(app, db, users):
+    """What is cached is data every reader shares: equal after readers of every role, with nothing of theirs."""
+    forget_menu()
+    seen = []
+    for role in ("coordinator", "requester", "volunteer"):
+        client = app.test_client()
+        login(client, users[role].phone)
+        for path in ("/", "/dispatch/", "/account"):
+            client.get(path)
+        with app.app_context():
+            kept = {name: cache.get(f"reference:{name}") for name in reference.KEYS}
+        seen.append(kept)
+    assert all(value is not None for value in seen[0].values()), seen[0]
+    assert seen[0] == seen[1] == seen[2]
+    text_kept = repr(seen[0])
+    for user in users.values():
+        assert user.phone not in text_kept and user.name not in text_kept
+
+
+def _redis_app(database_url: str, prefix: str):
+    return create_app("test", {
+        "SQLALCHEMY_DATABASE_URI": database_url, "CACHE_TYPE": "RedisCache",
+        "CACHE_REDIS_URL": "redis://127.0.0.1:6379/15", "CACHE_KEY_PREFIX": prefix,
+    })
+
+
+def test_an_edit_on_one_app_server_shows_on_another_at_once(app, db, database_url):
+    """Production: every server reads one Redis cache, and an edit through any of them deletes the copy."""
+    redis = pytest.importorskip("redis")
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/15", socket_connect_timeout=1).ping()
+    except redis.exceptions.ConnectionError:
+        pytest.skip("no Redis at 127.0.0.1:6379: this test needs one")
+    prefix = f"test-{uuid.uuid4().hex[:8]}:"
+    one, two = _redis_app(database_url, prefix), _redis_app(database_url, prefix)
+    try:
+        assert _shows(two.test_client(), "生物多样性科普")  # kept in Redis by the second server
+        with one.app_context():
+            from app.extensions import db as one_db
+
+            service = one_db.session.scalar(select(Service).where(Service.name == "生物多样性科普"))
+            service.status = ServiceStatus.RETIRED.value
+            one_db.session.commit()
+        assert not _shows(two.test_client(), "生物多样性科普")
+    finally:
+        with one.app_context():
+            from app.extensions import db as one_db
+
+            service = one_db.session.scalar(select(Service).where(Service.name == "生物多样性科普"))
+            service.status = ServiceStatus.PUBLISHED.value
+            one_db.session.commit()
+            cache.clear()
+            one_db.engine.dispose()
+        with two.app_context():
+            from app.extensions import db as two_db
+
+            two_db.engine.dispose()
+        forget_menu()

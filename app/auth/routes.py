@@ -9,10 +9,10 @@ from sqlalchemy import select
 
 from ..choices import choices
 from ..extensions import db, limiter
-from ..models import District, User
+from ..models import User
 from ..services.accounts import register_user
 from ..services.errors import ValidationFailed
-from ..services.reference import kept
+from ..services.places import district_pairs
 from . import bp
 from .audit import record
 from .forms import (
@@ -23,7 +23,7 @@ from .forms import (
     RegisterForm,
     SignOutEverywhereForm,
 )
-from .sessions import account_of, begin_session, end_session, is_safe_next, revoke_sessions
+from .sessions import begin_session, end_session, is_safe_next, revoke_sessions
 
 
 def _login_key() -> str:
@@ -33,12 +33,6 @@ def _login_key() -> str:
 def _failed(response) -> bool:
     """Only failed attempts count: a failure re-renders the form (200), success redirects."""
     return response.status_code == 200
-
-
-def district_pairs() -> tuple[tuple[int, str], ...]:
-    return kept("districts", lambda: tuple(
-        (i, n) for i, n in db.session.execute(select(District.id, District.name).order_by(District.position))
-    ))
 
 
 def district_choices():
@@ -74,7 +68,7 @@ def login():
 def logout():
     if LogoutForm().validate_on_submit():
         user_id = current_user.id
-        account_of(current_user).rotate_session()
+        current_user.rotate_session()
         db.session.commit()
         end_session()
         record("logout", "ok", user_id=user_id)
@@ -126,7 +120,7 @@ def account():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        user = account_of(current_user)
+        user = db.session.get(User, current_user.id)  # the account itself, not the proxy
         if not user.check_password(form.current.data):
             form.current.errors.append(_("This is not your current password."))
             record("password_change", "failed", user_id=current_user.id)
@@ -145,7 +139,7 @@ def change_password():
 def sign_out_everywhere():
     if not SignOutEverywhereForm().validate_on_submit():
         return _render_account(status=400)
-    user = account_of(current_user)
+    user = db.session.get(User, current_user.id)
     revoke_sessions(user)
     db.session.commit()
     # This device stays signed in, on the new token, but no longer remembered.

@@ -16,19 +16,16 @@ cookie's 30 days end, not 30 days after the restore.
 from __future__ import annotations
 
 import time
-from functools import cache, lru_cache
-from hashlib import sha512
+from functools import cache
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app, g, redirect, request, session, url_for
-from flask_login import current_user, login_user, logout_user
-from flask_wtf.csrf import generate_csrf
+from flask_login import AnonymousUserMixin, current_user, login_user, logout_user
 from sqlalchemy import Select, bindparam, func, literal, select
+from sqlalchemy.orm import joinedload
 
 from ..extensions import db
-from ..models import Notification, Role, User, UserRole
-from ..models.expressions import comma_joined
-from ..signing import CSRF_FIELD
+from ..models import Notification, User
 from .audit import record
 
 # Session keys kept across login, logout and timeouts.
@@ -59,51 +56,19 @@ def _remember_valid(issued: int) -> bool:
     return -_CLOCK_SKEW <= age <= current_app.config["REMEMBER_COOKIE_DURATION"].total_seconds()
 
 
-class SessionUser:
-    """The signed-in user as a request sees them, read with one plain statement.
+class Visitor(AnonymousUserMixin):
+    """Nobody signed in: no roles (Flask-Login's ``anonymous_user``)."""
 
-    Pages only read who is signed in (name, roles, unit, district); building a
-    mapped ``User`` with its role rows for that cost more than the rest of a
-    small page. What writes to the account takes ``account_of(current_user)``.
-    Services take either: they read ``id``, ``is_active`` and ``has_role``.
-    """
+    roles: frozenset[str] = frozenset()
 
-    __slots__ = ("id", "phone", "name", "unit", "district_id", "active", "session_token", "roles")
-    is_authenticated = True
-    is_anonymous = False
-
-    def __init__(self, id: int, phone: str, name: str, unit: str, district_id: int | None,
-                 active: bool, session_token: str, roles: frozenset[str]) -> None:
-        self.id, self.phone, self.name, self.unit = id, phone, name, unit
-        self.district_id, self.active, self.session_token, self.roles = district_id, active, session_token, roles
-
-    @property
-    def is_active(self) -> bool:
-        return self.active
-
-    def get_id(self) -> str:
-        return self.session_token
-
-    def has_role(self, *roles: str | Role) -> bool:
-        return any((r.value if isinstance(r, Role) else r) in self.roles for r in roles)
-
-    def __repr__(self) -> str:
-        return f"<SessionUser {self.id}>"
-
-
-def account_of(user: SessionUser | User) -> User:
-    """The mapped ``User`` behind ``user``, for changes to the account."""
-    return user if isinstance(user, User) else db.session.get(User, user.id)
+    def has_role(self, *roles: str) -> bool:
+        return False
 
 
 @cache
 def _user_by_token() -> Select:
-    """One statement for what every page needs: the user, their roles (the
-    navigation) and their unread count (the badge).
-
-    Built once: SQLAlchemy then reuses its compiled form without re-deriving
-    the statement's cache key on every request.
-    """
+    """One statement for what every page needs: the user with their roles (the
+    navigation) and their unread count (the badge). Built once."""
     # Counted up to UNREAD_SHOWN only: the badge says "99+" beyond, and a coordinator
     # with thousands of unread messages costs no more per page than anyone else.
     first_unread = (
@@ -114,20 +79,20 @@ def _user_by_token() -> Select:
         .subquery()
     )
     unread = select(func.count()).select_from(first_unread).scalar_subquery()
-    roles = (
-        select(comma_joined(UserRole.role))
-        .where(UserRole.user_id == User.id)
-        .correlate(User)
-        .scalar_subquery()
+    return (
+        select(User, unread)
+        .where(User.session_token == bindparam("token"))
+        .options(joinedload(User.role_rows))
     )
-    return select(
-        User.id, User.phone, User.name, User.unit, User.district_id, User.active, User.session_token,
-        roles, unread,
-    ).where(User.session_token == bindparam("token"))
 
 
-def load_user(user_id: str) -> SessionUser | None:
-    if not user_id:
+def load_user(user_id: str) -> User | None:
+    """Flask-Login's user loader: the id is the rotating session token.
+
+    Nobody is loaded for a page that must not touch the database (an error
+    page while it is down: ``templating.show_as_anonymous``).
+    """
+    if not user_id or g.get("show_as_anonymous"):
         return None
     token, issued = _split_id(user_id)
     if not token:
@@ -135,26 +100,23 @@ def load_user(user_id: str) -> SessionUser | None:
     if issued is not None and not _remember_valid(issued):
         g.clear_remember_cookie = True  # the browser may still send it: make it forget
         return None
-    # On the session's connection, past the ORM's execution layer: nothing here is mapped.
-    row = db.session.connection().execute(_user_by_token(), {"token": token}).first()
+    row = db.session.execute(_user_by_token(), {"token": token}).unique().first()
     if row is None:
         return None
-    *fields, roles, g.unread_notifications = row
-    return SessionUser(*fields, frozenset(roles.split(",")) if roles else frozenset())
+    user, g.unread_notifications = row
+    return user
 
 
-@lru_cache(maxsize=256)
-def _browser_identifier(address: str | None, user_agent: str | None) -> str:
-    """Flask-Login's ``_create_identifier`` of these header values: the same text, the same hash."""
-    addr = address.encode("utf-8").split(b",")[0].strip() if address is not None else None
-    agent = user_agent.encode("utf-8") if user_agent is not None else None
-    return sha512(f"{addr}|{agent}".encode()).hexdigest()
+def unread_count() -> int:
+    """The signed-in user's unread messages (counted when the user was loaded), else 0."""
+    if not current_user.is_authenticated:
+        return 0
+    unread = g.get("unread_notifications")
+    if unread is None:
+        from ..services.notifications import unread_count as count
 
-
-def browser_identifier() -> str:
-    """What session protection compares on every request (address and browser), hashed once per pair."""
-    headers = request.headers
-    return _browser_identifier(headers.get("X-Forwarded-For", request.remote_addr), headers.get("User-Agent"))
+        unread = g.unread_notifications = count(current_user)
+    return unread
 
 
 def start_session(remember: bool = False) -> None:
@@ -169,7 +131,6 @@ def _clear_session(keep_remember_op: bool = True) -> None:
     remember_op = session.get("_remember") if keep_remember_op else None
     session.clear()
     session.update(kept)
-    g.pop(CSRF_FIELD, None)  # signed from the raw token just dropped: a form here gets a new one
     if remember_op:
         session["_remember"] = remember_op
 
@@ -179,7 +140,6 @@ def begin_session(user: User, remember: bool = False) -> None:
     _clear_session(keep_remember_op=False)
     login_user(user, remember=remember, fresh=True)
     start_session(remember)
-    generate_csrf()  # every signed-in page has a form (signing out): the session's token from the start
     if remember:
         # Flask-Login writes session["_user_id"] into the signed remember cookie
         # at the end of this request: stamp it with the issue time.

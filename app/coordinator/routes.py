@@ -14,7 +14,6 @@ from sqlalchemy.exc import IntegrityError
 
 from .. import labels, workflow
 from ..access import role_required
-from ..auth.routes import district_pairs
 from ..choices import choices
 from ..dates import format_elapsed, format_window
 from ..extensions import db
@@ -26,6 +25,7 @@ from ..services import matching
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
+from ..services.places import district_pairs
 from ..timeline import render_timeline
 from . import bp
 from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm

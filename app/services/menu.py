@@ -1,42 +1,23 @@
-"""The published menu, read as plain rows: cheap to fetch and usable as a cache key."""
+"""The published menu: the categories and their services, as plain data kept in the cache."""
 
 from __future__ import annotations
 
 from functools import cache
-from typing import NamedTuple
+from typing import Any
 
 from sqlalchemy import Select, select
 
-from ..extensions import read_rows
+from ..extensions import db
 from ..models import Category, Service, ServiceStatus
 from .reference import kept
 
-
-class MenuCategory(NamedTuple):
-    id: int
-    name: str
-    description: str
-    icon: str
+MenuCategory = dict[str, Any]  # id, name, description, icon, services: [id, name, summary, ...]
 
 
-class MenuItem(NamedTuple):
-    id: int
-    name: str
-    summary: str
-    duration_minutes: int
-    default_volunteers: int
-    min_notice_days: int
+def published_menu(q: str = "") -> list[MenuCategory]:
+    """Published services grouped by category, in menu order; ``q`` filters by name.
 
-
-MenuRows = tuple[tuple[MenuCategory, MenuItem], ...]
-
-
-def published_menu(q: str = "") -> MenuRows:
-    """Published services with their categories, in menu order; ``q`` filters by name.
-
-    The rows are everything the menu page shows, so equal rows mean an equal
-    page: the view keys its rendered fragment on them. The whole menu is kept
-    (``reference.kept``); a search reads the database.
+    The whole menu is kept in the cache (``reference.kept``); a search reads the database.
     """
     if q:
         return _read_menu(q)
@@ -45,7 +26,7 @@ def published_menu(q: str = "") -> MenuRows:
 
 def services_by_category() -> tuple[tuple[int, str, int, str], ...]:
     """(category id, category name, service id, service name) of every service, in menu order."""
-    return kept("services", lambda: tuple(tuple(row) for row in read_rows(_services_query())))
+    return kept("services", lambda: tuple(tuple(row) for row in db.session.execute(_services_query())))
 
 
 @cache
@@ -57,13 +38,23 @@ def _services_query() -> Select:
     )
 
 
-def _read_menu(q: str) -> MenuRows:
+def _read_menu(q: str) -> list[MenuCategory]:
     query = _menu_query()
     if q:
         query = query.where(Service.name.contains(q, autoescape=True))
-    return tuple(
-        (MenuCategory(*row[:4]), MenuItem(*row[4:])) for row in read_rows(query)
-    )
+    categories: dict[int, MenuCategory] = {}
+    for row in db.session.execute(query).mappings():
+        category = categories.get(row["category_id"])
+        if category is None:
+            category = categories[row["category_id"]] = {
+                "id": row["category_id"], "name": row["category_name"],
+                "description": row["description"], "icon": row["icon"], "services": [],
+            }
+        category["services"].append({
+            key: row[key] for key in ("id", "name", "summary", "duration_minutes",
+                                      "default_volunteers", "min_notice_days")
+        })
+    return list(categories.values())
 
 
 @cache
@@ -71,18 +62,11 @@ def _menu_query() -> Select:
     """Built once and reused, so SQLAlchemy finds its compiled form without work."""
     return (
         select(
-            Category.id, Category.name, Category.description, Category.icon,
-            Service.id, Service.name, Service.summary, Service.duration_minutes,
+            Category.id.label("category_id"), Category.name.label("category_name"), Category.description,
+            Category.icon, Service.id, Service.name, Service.summary, Service.duration_minutes,
             Service.default_volunteers, Service.min_notice_days,
         )
         .join(Service.category)
         .where(Service.status == ServiceStatus.PUBLISHED.value)
         .order_by(Category.position, Category.id, Service.position, Service.id)
     )
-
-
-def grouped(rows: MenuRows) -> dict[MenuCategory, list[MenuItem]]:
-    by_category: dict[MenuCategory, list[MenuItem]] = {}
-    for category, item in rows:
-        by_category.setdefault(category, []).append(item)
-    return by_category

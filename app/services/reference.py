@@ -1,48 +1,63 @@
-"""Reference data kept in each process: the menu, the services, the districts.
+"""Reference data in the application cache: the published menu, the services, the districts.
 
-They change a few times a year and are read on almost every page. Each kept
-copy lasts ``MENU_CACHE_SECONDS``; a change to a category, a service or a
-district committed through the ORM drops every kept copy at once in the
-process that made it (the flush notes it, the commit forgets, a rollback
-does not); the other processes read the new data when their copies expire.
+They change a few times a year and are read on almost every page. They are
+kept in Flask-Caching's cache (in each process in development and tests, in
+Redis in production, where every app server sees the same copy). A change to
+a category, a service or a district committed through the ORM deletes the
+kept copies at once (the flush notes it, the commit deletes, a rollback does
+not); a change made in the database by hand shows when
+``CACHE_DEFAULT_TIMEOUT`` runs out. Only data is kept here, never HTML.
+
+A cache that cannot be reached is read around: the page reads the database.
 """
 
 from __future__ import annotations
 
-import time
+import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from ..extensions import cache
 from ..models import Category, District, Service
 
 T = TypeVar("T")
 REFERENCE_MODELS = (Category, Service, District)
+KEYS = ("menu", "services", "districts")
 
-# Bumped when reference data changes; a kept copy of an older generation is not used.
-_generation = 0
+log = logging.getLogger(__name__)
+
+
+def _key(name: str) -> str:
+    return f"reference:{name}"
 
 
 def kept(name: str, read: Callable[[], T]) -> T:
-    """What ``read()`` returns, read at most once per ``MENU_CACHE_SECONDS`` in this process."""
-    app = current_app._get_current_object()
-    store = app.extensions.setdefault("kept_reference", {})
-    now = time.monotonic()
-    copy = store.get(name)
-    if copy is not None and copy[0] == _generation and now - copy[1] < app.config["MENU_CACHE_SECONDS"]:
-        return copy[2]
-    generation = _generation
-    value = read()
-    store[name] = (generation, now, value)
+    """What ``read()`` returns, from the cache when it is there (``name`` is one of ``KEYS``)."""
+    try:
+        value = cache.get(_key(name))
+    except Exception as err:  # the cache's backend is down: the database still answers
+        log.warning("cache unavailable (%s); reading %s from the database", type(err).__name__, name)
+        return read()
+    if value is None:
+        value = read()
+        try:
+            cache.set(_key(name), value)
+        except Exception as err:
+            log.warning("cache unavailable (%s); %s not kept", type(err).__name__, name)
     return value
 
 
 def forget() -> None:
-    global _generation
-    _generation += 1
+    """Delete every kept copy: the next read takes the database's."""
+    try:
+        cache.delete_many(*(_key(name) for name in KEYS))
+    except RuntimeError:
+        raise  # outside an application context: a mistake, not an outage
+    except Exception as err:
+        log.warning("cache unavailable (%s); reference data not deleted", type(err).__name__)
 
 
 @event.listens_for(Session, "after_flush")
