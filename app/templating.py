@@ -1,4 +1,4 @@
-"""Template globals and filters: labels, colours, Beijing-time dates, the page's chrome."""
+"""Template globals and filters: labels, colours, Beijing-time dates, what the workflow allows, who is signed in."""
 
 from __future__ import annotations
 
@@ -13,15 +13,11 @@ from . import labels, workflow
 from .auth.sessions import Visitor, unread_count
 from .dates import format_elapsed, format_moment
 from .models.base import utcnow
+from .models.orders import order_number
 from .models.users import mask_phone
 
 _BADGE = Markup('<span class="badge text-bg-{} state-badge" data-state="{}"{}>{}</span>')
 _TESTID = Markup(' data-testid="{}"')
-
-
-def lang() -> str:
-    """The user's language as "zh" or "en"."""
-    return get_locale().language
 
 
 def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
@@ -97,9 +93,9 @@ def register(app: Flask) -> None:
         notification_text=notification_text,
         notification_link=notification_link,
         blank_reason_form=blank_reason_form,
+        is_open=workflow.is_open,
+        takes_offers=workflow.takes_offers,
+        order_number=order_number,
     )
-    from . import chrome  # TEMPORARY until the job cards stop using it
-
-    app.jinja_env.globals["chrome"] = chrome
     app.jinja_env.filters["bj"] = beijing
     app.context_processor(chrome_context)

@@ -170,6 +170,8 @@ TRANSITIONS: tuple[Transition, ...] = (
 OPEN_JOB_STATES = (A.OFFERED.value, A.ACCEPTED.value, A.CHECKED_IN.value)
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
+# The order states in which volunteers can be offered an order: dispatching it, or offering it once dispatched.
+OFFERABLE_STATES = BY_ACTION["dispatch"].sources | BY_ACTION["offer"].order_states
 ORDER_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "order")
 ASSIGNMENT_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "assignment")
 
@@ -178,8 +180,7 @@ ASSIGNMENT_ACTIONS = tuple(t.action for t in TRANSITIONS if t.entity == "assignm
 
 
 def _is_order(target: Target) -> bool:
-    """An order, or a plain view of one (``services.orders.RequesterOrderPage`` says ``entity = "order"``)."""
-    return isinstance(target, Order) or getattr(target, "entity", None) == "order"
+    return isinstance(target, Order)
 
 
 def _order_of(target: Target) -> Order:
@@ -232,15 +233,24 @@ def _entity_matches(transition: Transition, target: Target) -> bool:
 def can(target: Target, action: str, actor: User | None) -> bool:
     """Whether ``apply(target, action, actor)`` would pass its checks now.
 
-    The checks only read attributes, so a page may pass a plain view instead
-    of loading models: of an assignment (``services.orders.VolunteerJob``:
-    state, volunteer, deadline and ``order`` with its state and requester) or
-    of an order (``services.orders.RequesterOrderPage``: state and requester).
+    The checks read the target's state, owner and deadline (and an
+    assignment's order): a page may load only those columns.
     """
     t = BY_ACTION.get(action)
     return bool(
         t and _entity_matches(t, target) and state_allows(t, target) and may_act(t, target, actor)
     )
+
+
+def is_open(target: Target, action: str) -> bool:
+    """Whether ``target``'s state (and clock) allows ``action`` now, whoever asks."""
+    t = BY_ACTION.get(action)
+    return bool(t and _entity_matches(t, target) and state_allows(t, target))
+
+
+def takes_offers(order: Order) -> bool:
+    """Whether volunteers can be offered ``order`` now (a new order is dispatched first)."""
+    return order.state in OFFERABLE_STATES
 
 
 def allowed_actions(target: Target, actor: User | None) -> list[str]:

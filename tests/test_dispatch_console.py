@@ -40,7 +40,7 @@ def place(users, service="交通安全法规宣讲", days=5, requester="requeste
 
 
 def queue_ids(f: QueueFilter | None = None, per_page: int = 50) -> list[int]:
-    return [row.order.id for row in dispatch_queue(f or QueueFilter(), per_page=per_page).rows]
+    return [row.id for row in dispatch_queue(f or QueueFilter(), per_page=per_page).rows]
 
 
 def offers_of(order: Order) -> list[Assignment]:
@@ -66,8 +66,8 @@ def test_queue_holds_submitted_and_dispatched_with_a_shortfall(db, users, make_o
     ids = queue_ids()
     assert submitted.id in ids and short.id in ids and declined.id in ids
     assert fully_offered.id not in ids and accepted.id not in ids
-    row = next(r for r in dispatch_queue(QueueFilter()).rows if r.order.id == short.id)
-    assert (row.order.needed, row.order.accepted_count, row.offered, row.shortfall) == (3, 0, 1, 2)
+    row = next(r for r in dispatch_queue(QueueFilter()).rows if r.id == short.id)
+    assert (row.needed, row.accepted_count, row.offered, row.to_offer) == (3, 0, 1, 2)
 
 
 def test_most_urgent_first_then_longest_waiting(db, users):
@@ -119,7 +119,7 @@ def test_keyset_pages_walk_forward_and_back_without_gaps(db, users):
     pages, cursor = [], None
     while True:
         page = dispatch_queue(QueueFilter(), after=cursor, per_page=3)
-        pages.append([r.order.id for r in page.rows])
+        pages.append([r.id for r in page.rows])
         if not page.next_cursor:
             break
         cursor = page.next_cursor
@@ -127,10 +127,10 @@ def test_keyset_pages_walk_forward_and_back_without_gaps(db, users):
     assert sum(pages, []) == everything
 
     back = dispatch_queue(QueueFilter(), before=page.prev_cursor, per_page=3)
-    assert [r.order.id for r in back.rows] == pages[1]
+    assert [r.id for r in back.rows] == pages[1]
     first = dispatch_queue(QueueFilter(), before=back.prev_cursor, per_page=3)
-    assert [r.order.id for r in first.rows] == pages[0] and first.prev_cursor is None
-    assert [r.order.id for r in dispatch_queue(QueueFilter(), after="junk", per_page=3).rows] == pages[0]
+    assert [r.id for r in first.rows] == pages[0] and first.prev_cursor is None
+    assert [r.id for r in dispatch_queue(QueueFilter(), after="junk", per_page=3).rows] == pages[0]
 
 
 def test_queue_page_shows_each_row(db, users, login_as, make_order):

@@ -11,7 +11,7 @@ from app.auth.sessions import _user_by_token
 from app.models import UserRole
 from app.models.expressions import comma_joined, in_constants
 from app.services import matching
-from app.services import orders as order_service
+from app.services.orders import events, jobs, ordering, queue
 
 
 def _rewritten_per_execution(statement, dialect) -> list[str]:
@@ -22,14 +22,14 @@ def _rewritten_per_execution(statement, dialect) -> list[str]:
 
 def _hot_statements():
     yield "user lookup", _user_by_token()
-    yield "我的任务", order_service._jobs_query(order_service.JOBS_SHOWN, order_service.DONE_SHOWN)
-    yield "requester's order page", order_service._requester_order_page_query()
-    yield "timeline", order_service._timeline_query()
+    yield "我的任务", jobs._jobs_query(jobs.JOBS_SHOWN, jobs.DONE_SHOWN)
+    yield "requester's order page", ordering._requester_order_query()
+    yield "timeline", events._timeline_query()
     for after_mark in (False, True):
-        yield "我的订单", order_service._my_orders_query(after_mark)
+        yield "我的订单", ordering._my_orders_query(after_mark)
     for state, direction in itertools.product((None, "submitted"), (None, "after", "before")):
-        shape = order_service.QueueShape(state, True, True, True, True, True, True, True, True, direction)
-        yield f"queue {shape}", order_service._queue_statement(shape, 26)
+        shape = queue.QueueShape(state, True, True, True, True, True, True, True, True, direction)
+        yield f"queue {shape}", queue._queue_statement(shape, 26)
     for eligible, limit in itertools.product((True, False), (None, 10)):
         yield f"ranking eligible={eligible} limit={limit}", matching._statement(eligible, limit, False)
     yield "ranking of the order page", matching._ranking_statement(40, 10, False)

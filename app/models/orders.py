@@ -141,6 +141,11 @@ class Order(db.Model):
         return self.needed - self.accepted_count
 
     @property
+    def crew(self) -> list[Assignment]:
+        """The volunteers holding a place, in the order they were offered it."""
+        return sorted((a for a in self.assignments if a.holds_slot), key=lambda a: a.id)
+
+    @property
     def open_offers(self) -> list[Assignment]:
         return [a for a in self.assignments if a.state == AssignmentState.OFFERED.value]
 

@@ -14,11 +14,9 @@ from ..access import role_required
 from ..auth.routes import district_choices
 from ..extensions import db
 from ..forms import ReasonForm
-from ..fragments import render_each
 from ..models import Service
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
-from ..timeline import render_timeline
 from . import bp
 from .forms import OrderForm, RatingForm
 
@@ -39,8 +37,7 @@ def orders():
     before = request.args.get("before", type=int)
     rows = order_service.orders_of_requester(current_user, limit=per_page + 1, before=before)
     older = rows[per_page - 1].id if len(rows) > per_page else None
-    cards = render_each("requester/_order_card.html", rows[:per_page])
-    return render_template("requester/orders.html", orders=rows[:per_page], cards=cards, older=older)
+    return render_template("requester/orders.html", orders=rows[:per_page], older=older)
 
 
 @bp.route("/orders/new/<int:service_id>", methods=["GET", "POST"])
@@ -90,23 +87,19 @@ def new_order(service_id: int):
     return render_template("requester/new_order.html", form=form, service=service, earliest=earliest), status
 
 
-def _render_order(order_id: int, cancel_form=None, rating_form=None) -> str:
-    """The order page, read as plain values; a form is built only where it is shown (a blank cancel box is kept)."""
-    me = current_user._get_current_object()
-    order = order_service.order_page_of_requester(order_id, me)
-    if order is None:
-        abort(404)
-    rating_form = (rating_form or RatingForm()) if workflow.can(order, "rate", me) else None
+def _render_order(order, cancel_form=None, rating_form=None) -> str:
+    """The order page; a form is built only where it is shown (a blank cancel box otherwise)."""
+    rating_form = (rating_form or RatingForm()) if workflow.can(order, "rate", current_user) else None
     return render_template(
-        "requester/order.html", order=order, events=render_timeline(order.id),
-        may_cancel=workflow.can(order, "cancel", me), cancel_form=cancel_form, rating_form=rating_form,
+        "requester/order.html", order=order, events=order_service.timeline(order.id),
+        may_cancel=workflow.can(order, "cancel", current_user), cancel_form=cancel_form, rating_form=rating_form,
     )
 
 
 @bp.route("/orders/<int:order_id>")
 @role_required("requester")
 def order(order_id: int):
-    return _render_order(order_id)
+    return _render_order(_my_order_or_404(order_id))
 
 
 @bp.route("/orders/<int:order_id>/cancel", methods=["POST"])
@@ -119,7 +112,7 @@ def cancel(order_id: int):
         db.session.commit()
         flash(_("The order was cancelled."), "info")
         return redirect(url_for("requester.order", order_id=order_id), 303)
-    return _render_order(order_id, cancel_form=form), 422
+    return _render_order(order, cancel_form=form), 422
 
 
 @bp.route("/orders/<int:order_id>/rate", methods=["POST"])
@@ -132,4 +125,4 @@ def rate(order_id: int):
         db.session.commit()
         flash(_("Thank you for your rating."), "success")
         return redirect(url_for("requester.order", order_id=order_id), 303)
-    return _render_order(order_id, rating_form=form), 422
+    return _render_order(order, rating_form=form), 422

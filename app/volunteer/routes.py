@@ -2,20 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import NamedTuple
-
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from markupsafe import Markup
 
 from .. import workflow
 from ..access import role_required
-from ..chrome import with_csrf
 from ..extensions import db
 from ..forms import ActionForm, ReasonForm
-from ..fragments import render_each
 from ..services import orders as order_service
 from . import bp
 from .forms import CompleteForm
@@ -35,36 +29,11 @@ def _render_job(job, status=200, **forms):
     return render_template("volunteer/job.html", job=job, order=job.order, **forms), status
 
 
-class JobCard(NamedTuple):
-    """Everything a card of 我的任务 shows: the key its rendering is kept under."""
-
-    id: int
-    state: str
-    service_name: str
-    starts_at: datetime
-    ends_at: datetime
-    district_name: str
-    can_accept: bool
-
-
-def _job_cards(groups: dict[str, list[order_service.VolunteerJob]]) -> dict[str, Markup]:
-    me = current_user._get_current_object()
-    cards = {}
-    for key, jobs in groups.items():
-        html = render_each("volunteer/_job_card.html", (
-            JobCard(j.id, j.state, j.service_name, j.order.starts_at, j.order.ends_at, j.district_name,
-                    key == "offers" and workflow.can(j, "accept", me))
-            for j in jobs
-        ))
-        cards[key] = with_csrf(html) if key == "offers" else html  # only offers carry a button
-    return cards
-
-
 @bp.route("/")
 @role_required("volunteer")
 def jobs():
-    groups, hours = order_service.jobs_of_volunteer(current_user)
-    return render_template("volunteer/jobs.html", groups=groups, cards=_job_cards(groups), hours=hours)
+    jobs = order_service.jobs_of_volunteer(current_user)
+    return render_template("volunteer/jobs.html", groups=jobs.groups, hours=jobs.hours, accept_form=ActionForm())
 
 
 @bp.route("/<int:assignment_id>")

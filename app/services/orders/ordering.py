@@ -1,0 +1,205 @@
+"""The requester's side of an order: placing it, rating it, and the scoped reads of their orders."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import Row, Select, and_, bindparam, or_, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import joinedload
+
+from ... import workflow
+from ...dates import BEIJING
+from ...extensions import db, read_rows
+from ...models import Assignment, District, Order, Rating, Service, User
+from ...models.base import utcnow
+from ..errors import ValidationFailed
+
+
+@dataclass
+class OrderRequest:
+    """What a requester asks for; built from the order form."""
+
+    service_id: int
+    service_date: date
+    start_time: time
+    end_time: time
+    district_id: int
+    address: str
+    contact_name: str
+    contact_phone: str
+    audience_size: int
+    unit: str
+    note: str = ""
+    form_token: str | None = None
+
+
+def beijing_to_utc(day: date, at: time) -> datetime:
+    return datetime.combine(day, at, tzinfo=BEIJING).astimezone(ZoneInfo("UTC"))
+
+
+def earliest_service_date(service: Service, today: date | None = None) -> date:
+    today = today or utcnow().astimezone(BEIJING).date()
+    return today + timedelta(days=service.min_notice_days)
+
+
+def find_by_form_token(requester: User, token: str | None) -> Order | None:
+    if not token:
+        return None
+    return db.session.scalar(
+        select(Order).where(Order.form_token == token, Order.requester_id == requester.id)
+    )
+
+
+def _check_request(service: Service | None, req: OrderRequest) -> Service:
+    if service is None or not service.is_orderable:
+        raise ValidationFailed("service_id", _l("This service is not on the menu."))
+    if db.session.get(District, req.district_id) is None:
+        raise ValidationFailed("district_id", _l("Choose a district."))
+    earliest = earliest_service_date(service)
+    if req.service_date < earliest:
+        raise ValidationFailed(
+            "service_date",
+            _l("This service needs %(days)s days' notice: the earliest date is %(date)s.",
+               days=service.min_notice_days, date=earliest.isoformat()),
+        )
+    if req.end_time <= req.start_time:
+        raise ValidationFailed("end_time", _l("The end must be after the start."))
+    if req.audience_size > service.audience_limit:
+        raise ValidationFailed(
+            "audience_size",
+            _l("At most %(n)s people for this service.", n=service.audience_limit),
+        )
+    return service
+
+
+def place_order(requester: User, req: OrderRequest) -> Order:
+    """Create an order in ``submitted`` for ``requester``.
+
+    Raises ``ValidationFailed`` for a rule the form cannot check alone.
+    """
+    service = _check_request(db.session.get(Service, req.service_id), req)
+    order = Order(
+        service_id=service.id,
+        requester_id=requester.id,
+        district_id=req.district_id,
+        unit=req.unit.strip(),
+        address=req.address.strip(),
+        contact_name=req.contact_name.strip(),
+        contact_phone=req.contact_phone.strip(),
+        audience_size=req.audience_size,
+        note=req.note.strip(),
+        starts_at=beijing_to_utc(req.service_date, req.start_time),
+        ends_at=beijing_to_utc(req.service_date, req.end_time),
+        needed=service.default_volunteers,
+        accepted_count=0,
+        form_token=req.form_token,
+    )
+    order.service = service
+    workflow.apply(order, "submit", requester)
+    return order
+
+
+def place_order_once(requester: User, req: OrderRequest) -> tuple[int, bool]:
+    """Place the order unless this form was already submitted.
+
+    Returns ``(order_id, created)``. A second POST of the same form, even a
+    concurrent one, finds the first order instead of creating another.
+    Commits, because the unique token is only decisive at commit time. The
+    id is read before the commit: nothing after it touches the database, so
+    a connection lost right after a successful commit cannot turn a saved
+    order into an error page.
+    """
+    existing = find_by_form_token(requester, req.form_token)
+    if existing is not None:
+        return existing.id, False
+    try:
+        order_id = place_order(requester, req).id
+        db.session.commit()
+    except IntegrityError:
+        db.session.rollback()
+        existing = find_by_form_token(requester, req.form_token)
+        if existing is None:
+            raise
+        return existing.id, False
+    return order_id, True
+
+
+def rate_order(order: Order, actor: User, stars: int, comment: str) -> Rating:
+    """Record the requester's rating; the workflow then credits the crew's hours."""
+    if not 1 <= stars <= 5:
+        raise ValidationFailed("stars", _l("Give 1 to 5 stars."))
+    if not workflow.can(order, "rate", actor):
+        # Let apply raise the precise error before anything is written.
+        workflow.apply(order, "rate", actor)
+    rating = Rating(order_id=order.id, stars=stars, comment=comment.strip())
+    db.session.add(rating)
+    workflow.apply(order, "rate", actor)
+    return rating
+
+
+# --- reads, scoped to the requester ---------------------------------------------------
+
+
+@cache
+def _requester_order_query() -> Select:
+    # One statement: the order, its service, district and rating, and its few
+    # assignments with their volunteers (whose roles are not shown: not loaded).
+    return (
+        select(Order)
+        .where(Order.id == bindparam("order_id"), Order.requester_id == bindparam("user_id"))
+        .options(
+            joinedload(Order.service),
+            joinedload(Order.district),
+            joinedload(Order.rating),
+            joinedload(Order.assignments).joinedload(Assignment.volunteer).lazyload(User.role_rows),
+        )
+    )
+
+
+def order_for_requester(order_id: int, user: User) -> Order | None:
+    """The requester's own order, to show and to act on (cancel, rate); None when not theirs."""
+    params = {"order_id": order_id, "user_id": user.id}
+    return db.session.execute(_requester_order_query(), params).unique().scalar_one_or_none()
+
+
+MY_ORDERS_PAGE = 20
+
+
+@cache
+def _my_orders_query(after_mark: bool) -> Select:
+    query = (
+        select(Order.id, Order.state, Order.starts_at, Order.submitted_at,
+               Service.name.label("service_name"), District.name.label("district_name"))
+        .join(Service, Service.id == Order.service_id)
+        .join(District, District.id == Order.district_id)
+        .where(Order.requester_id == bindparam("user_id"))
+    )
+    if after_mark:
+        before = bindparam("before")
+        mark = (
+            select(Order.submitted_at)
+            .where(Order.id == before, Order.requester_id == bindparam("user_id"))
+            .scalar_subquery()
+        )
+        query = query.where(
+            or_(mark.is_(None), Order.submitted_at < mark, and_(Order.submitted_at == mark, Order.id < before))
+        )
+    return query.order_by(Order.submitted_at.desc(), Order.id.desc()).limit(bindparam("limit"))
+
+
+def orders_of_requester(user: User, limit: int = MY_ORDERS_PAGE, before: int | None = None) -> list[Row]:
+    """The requester's orders, newest first, one page of ``limit`` rows
+    (id, state, starts_at, submitted_at, service_name, district_name).
+
+    ``before`` is the id of the last order of the previous page: the page goes
+    on from there (keyset paging on ``ix_orders_requester_recent``, so page 50
+    costs what page 1 costs). An id that is not the user's gives the first page.
+    """
+    params = {"user_id": user.id, "limit": limit, "before": before}
+    return list(read_rows(_my_orders_query(before is not None), params))
+
