@@ -175,9 +175,9 @@ def test_posting_the_same_form_twice_creates_one_order(login_as, db):
     assert first.location == second.location
     assert re.fullmatch(r"/my/orders/\d+", first.location)
     assert order_count(db) == 1
-    # A fresh form is a fresh order.
+    # A fresh form is a fresh order (the same slot again asks first: see below).
     url, hidden = form_page(client, service)
-    third = client.post(url, data=valid_form(service, hidden))
+    third = client.post(url, data=valid_form(service, hidden, start_time="14:00", end_time="15:30"))
     assert third.status_code == 303 and third.location != first.location
     assert order_count(db) == 2
 
@@ -222,3 +222,47 @@ def test_anonymous_is_sent_to_the_login_page(client, path):
     assert response.status_code == 302
     assert response.location.startswith("/login")
     assert "next=" in response.location
+
+
+# --- every broken rule at once; the same order again; the number's day -----------------------
+
+
+def test_every_broken_rule_is_shown_at_once_beside_its_field(app, login_as, db):
+    service = service_named(SERVICE)
+    client = login_as("requester")
+    url, hidden = form_page(client, service)
+    too_early = (earliest_service_date(service) - timedelta(days=1)).isoformat()
+    form = valid_form(service, hidden, service_date=too_early, start_time="11:00", end_time="10:00",
+                      audience_size=str(service.audience_limit + 1), address="")
+    response = client.post(url, data=form)
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    for name in ("service_date", "end_time", "audience_size", "address"):
+        error_beside(html, name)  # all four in the same answer, not one round each
+    assert "请带投影仪" in html and 'value="11:00"' in html  # what was typed is kept
+    assert order_count(db) == 0
+
+
+def test_the_same_order_again_soon_asks_before_placing_a_second(app, login_as, db):
+    service = service_named(SERVICE)
+    client = login_as("requester")
+    url, hidden = form_page(client, service)
+    assert client.post(url, data=valid_form(service, hidden)).status_code == 303
+    url, hidden = form_page(client, service)  # back to the form: a new form, the same order
+    asked = client.post(url, data=valid_form(service, hidden))
+    html = asked.get_data(as_text=True)
+    assert asked.status_code == 200 and 'data-testid="duplicate"' in html
+    assert order_count(db) == 1
+    again = client.post(url, data=valid_form(service, hidden, again="y"))
+    assert again.status_code == 303 and order_count(db) == 2
+    other_hours = client.post(url, data=valid_form(service, form_page(client, service)[1], start_time="14:00",
+                                                   end_time="15:30"))
+    assert other_hours.status_code == 303 and order_count(db) == 3  # another slot is not a duplicate
+
+
+def test_the_order_number_carries_the_day_in_beijing(make_order, db):
+    from datetime import UTC, datetime
+
+    order = make_order()
+    order.submitted_at = datetime(2026, 12, 2, 16, 41, tzinfo=UTC)  # 00:41 on 3 December in Beijing
+    assert order.number == f"261203{order.id:05d}"

@@ -8,6 +8,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CheckConstraint,
@@ -52,13 +53,16 @@ ACTIVE_ASSIGNMENT_STATES = ("offered", "accepted", "checked_in", "completed")
 HOLDING_ASSIGNMENT_STATES = ("accepted", "checked_in", "completed")
 
 
+_BEIJING = ZoneInfo("Asia/Shanghai")  # the day in an order number is the day people saw
+
+
 def _in(values) -> str:
     return ", ".join(f"'{v.value if hasattr(v, 'value') else v}'" for v in values)
 
 
 def order_number(submitted_at: datetime, order_id: int) -> str:
-    """The order number people quote on the phone: the day it was placed and the id."""
-    return f"{submitted_at:%y%m%d}{order_id:05d}"
+    """The order number people quote on the phone: the day it was placed (in Beijing) and the id."""
+    return f"{submitted_at.astimezone(_BEIJING):%y%m%d}{order_id:05d}"
 
 
 class Order(db.Model):

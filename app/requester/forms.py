@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from wtforms import (
+    BooleanField,
     DateField,
     HiddenField,
     IntegerField,
@@ -40,6 +41,7 @@ class OrderForm(AppForm):
     )
     note = TextAreaField(_l("Note"), validators=[Optional(), Length(max=500), MULTI_LINE])
     form_token = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
+    again = BooleanField()  # "order again": the requester saw the same order placed a moment ago
     submit = SubmitField(_l("Place order"))
 
 

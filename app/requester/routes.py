@@ -40,6 +40,51 @@ def orders():
     return render_template("requester/orders.html", orders=rows[:per_page], older=older)
 
 
+def _propose(form: OrderForm, service: Service) -> None:
+    """The order form as first shown: the requester's own details and the earliest morning slot."""
+    form.form_token.data = secrets.token_urlsafe(24)
+    form.unit.data = current_user.unit
+    form.contact_name.data = current_user.name
+    form.contact_phone.data = current_user.phone
+    form.district_id.data = current_user.district_id or 0
+    form.service_date.data = order_service.earliest_service_date(service)
+    form.start_time.data = DEFAULT_START
+    form.end_time.data = (datetime.combine(date.min, DEFAULT_START)
+                          + timedelta(minutes=service.duration_minutes)).time()
+
+
+def _parsed(field):
+    """A field's value when it parsed and passed the form's own checks, else None."""
+    return field.data if not field.errors else None
+
+
+def _add_rule_errors(form: OrderForm, service: Service) -> None:
+    """The service's rules checked on every value that parsed, beside the form's own messages."""
+    for name, message in order_service.rule_errors(
+        service, service_date=_parsed(form.service_date), start_time=_parsed(form.start_time),
+        end_time=_parsed(form.end_time), district_id=_parsed(form.district_id),
+        audience_size=_parsed(form.audience_size),
+    ):
+        getattr(form, name).errors = [*getattr(form, name).errors, message]
+
+
+def _order_request(form: OrderForm, service: Service) -> order_service.OrderRequest:
+    return order_service.OrderRequest(
+        service_id=service.id,
+        service_date=form.service_date.data,
+        start_time=form.start_time.data,
+        end_time=form.end_time.data,
+        district_id=form.district_id.data,
+        address=form.address.data,
+        contact_name=form.contact_name.data,
+        contact_phone=form.contact_phone.data,
+        audience_size=form.audience_size.data,
+        unit=form.unit.data,
+        note=form.note.data or "",
+        form_token=form.form_token.data,
+    )
+
+
 @bp.route("/orders/new/<int:service_id>", methods=["GET", "POST"])
 @role_required("requester")
 def new_order(service_id: int):
@@ -48,43 +93,37 @@ def new_order(service_id: int):
         abort(404)
     form = OrderForm()
     form.district_id.choices = district_choices()
+    duplicate = None
     if not form.is_submitted():
-        form.form_token.data = secrets.token_urlsafe(24)
-        form.unit.data = current_user.unit
-        form.contact_name.data = current_user.name
-        form.contact_phone.data = current_user.phone
-        form.district_id.data = current_user.district_id or 0
-        form.service_date.data = order_service.earliest_service_date(service)
-        form.start_time.data = DEFAULT_START
-        form.end_time.data = (datetime.combine(date.min, DEFAULT_START)
-                              + timedelta(minutes=service.duration_minutes)).time()
-    elif form.validate_on_submit():
-        request_ = order_service.OrderRequest(
-            service_id=service.id,
-            service_date=form.service_date.data,
-            start_time=form.start_time.data,
-            end_time=form.end_time.data,
-            district_id=form.district_id.data,
-            address=form.address.data,
-            contact_name=form.contact_name.data,
-            contact_phone=form.contact_phone.data,
-            audience_size=form.audience_size.data,
-            unit=form.unit.data,
-            note=form.note.data or "",
-            form_token=form.form_token.data,
-        )
-        try:
-            order_id, created = order_service.place_order_once(current_user, request_)
-        except ValidationFailed as err:
-            db.session.rollback()
-            getattr(form, err.field).errors.append(err.message)
-        else:
-            if created:
-                flash(_("Order placed. The center will dispatch it soon."), "success")
-            return redirect(url_for("requester.order", order_id=order_id), 303)
+        _propose(form, service)
+    else:
+        valid = form.validate_on_submit()
+        _add_rule_errors(form, service)
+        if valid and not form.errors:
+            request_ = _order_request(form, service)
+            duplicate = None if form.again.data else order_service.recent_duplicate(current_user, request_)
+            if duplicate is None:
+                return _place(form, request_)
     earliest = order_service.earliest_service_date(service)
     status = 422 if form.errors else 200
-    return render_template("requester/new_order.html", form=form, service=service, earliest=earliest), status
+    return render_template("requester/new_order.html", form=form, service=service, earliest=earliest,
+                           duplicate=duplicate), status
+
+
+def _place(form: OrderForm, request_: order_service.OrderRequest):
+    try:
+        order_id, created = order_service.place_order_once(current_user, request_)
+    except ValidationFailed as err:
+        db.session.rollback()
+        for name, message in err.errors:
+            getattr(form, name).errors = [*getattr(form, name).errors, message]
+        service = db.session.get(Service, request_.service_id)
+        earliest = order_service.earliest_service_date(service)
+        return render_template("requester/new_order.html", form=form, service=service, earliest=earliest,
+                               duplicate=None), 422
+    if created:
+        flash(_("Order placed. The center will dispatch it soon."), "success")
+    return redirect(url_for("requester.order", order_id=order_id), 303)
 
 
 def _render_order(order, cancel_form=None, rating_form=None) -> str:

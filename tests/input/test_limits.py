@@ -74,7 +74,7 @@ def _submit(app, targets, form, field, value):
     if form == "order":
         data = {"service_date": "2030-06-03", "start_time": "09:00", "end_time": "10:00", "district_id": "17",
                 "address": "荣华中路10号", "unit": "单位", "contact_name": "张明", "contact_phone": "13800000001",
-                "audience_size": "20", "note": "", "form_token": None, field: value}
+                "audience_size": "20", "note": "", "form_token": None, "again": "y", field: value}
         import secrets
 
         data["form_token"] = secrets.token_urlsafe(24)

@@ -31,7 +31,7 @@ def test_cjk_and_emoji_round_trip(app, targets):
         data = {"csrf_token": targets.tokens["requester"], "service_date": "2030-06-04", "start_time": "09:00",
                 "end_time": "10:00", "district_id": "17", "address": single_line[:200], "unit": single_line[:80],
                 "contact_name": single_line[:40], "contact_phone": "13800000001", "audience_size": "10",
-                "note": text, "form_token": secrets.token_urlsafe(24)}
+                "note": text, "form_token": secrets.token_urlsafe(24), "again": "y"}
         response = client.post(f"/my/orders/new/{targets.service_id}", data=data)
         assert response.status_code == 303, (text, response.status_code)
         with app.app_context():

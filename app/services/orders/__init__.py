@@ -43,6 +43,8 @@ from .ordering import (
     place_order,
     place_order_once,
     rate_order,
+    recent_duplicate,
+    rule_errors,
 )
 from .queue import QueueFilter, QueuePage, dispatch_queue
 
@@ -53,5 +55,5 @@ __all__ = [
     "dispatch_order", "dispatch_to_top", "dispatch_queue", "earliest_service_date", "find_by_form_token",
     "jobs_of_volunteer", "may_change_crew", "order_for_coordinator",
     "order_for_requester", "orders_for_coordinator", "orders_of_requester",
-    "place_order", "place_order_once", "rate_order", "reject_order", "timeline",
+    "place_order", "place_order_once", "rate_order", "recent_duplicate", "rule_errors", "reject_order", "timeline",
 ]

@@ -8,7 +8,7 @@ from functools import cache
 from zoneinfo import ZoneInfo
 
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import Row, Select, and_, bindparam, or_, select
+from sqlalchemy import Row, Select, and_, bindparam, false, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import joinedload
 
@@ -17,6 +17,7 @@ from ...dates import BEIJING
 from ...extensions import db, read_rows
 from ...models import Assignment, District, Order, Rating, Service, User
 from ...models.base import utcnow
+from ...models.orders import OrderState
 from ..errors import ValidationFailed
 
 
@@ -55,25 +56,46 @@ def find_by_form_token(requester: User, token: str | None) -> Order | None:
     )
 
 
-def _check_request(service: Service | None, req: OrderRequest) -> Service:
-    if service is None or not service.is_orderable:
-        raise ValidationFailed("service_id", _l("This service is not on the menu."))
-    if db.session.get(District, req.district_id) is None:
-        raise ValidationFailed("district_id", _l("Choose a district."))
+def rule_errors(
+    service: Service,
+    *,
+    service_date: date | None = None,
+    start_time: time | None = None,
+    end_time: time | None = None,
+    district_id: int | None = None,
+    audience_size: int | None = None,
+) -> list[tuple[str, object]]:
+    """Every rule of ``service`` the values break, as (field, message); a value left None is not checked.
+
+    The order form shows them all at once, beside their fields, with what the
+    form itself found.
+    """
+    errors: list[tuple[str, object]] = []
+    if district_id is not None and db.session.get(District, district_id) is None:
+        errors.append(("district_id", _l("Choose a district.")))
     earliest = earliest_service_date(service)
-    if req.service_date < earliest:
-        raise ValidationFailed(
+    if service_date is not None and service_date < earliest:
+        errors.append((
             "service_date",
             _l("This service needs %(days)s days' notice: the earliest date is %(date)s.",
                days=service.min_notice_days, date=earliest.isoformat()),
-        )
-    if req.end_time <= req.start_time:
-        raise ValidationFailed("end_time", _l("The end must be after the start."))
-    if req.audience_size > service.audience_limit:
-        raise ValidationFailed(
-            "audience_size",
-            _l("At most %(n)s people for this service.", n=service.audience_limit),
-        )
+        ))
+    if start_time is not None and end_time is not None and end_time <= start_time:
+        errors.append(("end_time", _l("The end must be after the start.")))
+    if audience_size is not None and audience_size > service.audience_limit:
+        errors.append(("audience_size", _l("At most %(n)s people for this service.", n=service.audience_limit)))
+    return errors
+
+
+def _check_request(service: Service | None, req: OrderRequest) -> Service:
+    if service is None or not service.is_orderable:
+        raise ValidationFailed("service_id", _l("This service is not on the menu."))
+    errors = rule_errors(
+        service, service_date=req.service_date, start_time=req.start_time, end_time=req.end_time,
+        district_id=req.district_id, audience_size=req.audience_size,
+    )
+    if errors:
+        raise ValidationFailed.of(errors)
     return service
 
 
@@ -140,6 +162,34 @@ def rate_order(order: Order, actor: User, stars: int, comment: str) -> Rating:
     db.session.add(rating)
     workflow.apply(order, "rate", actor)
     return rating
+
+
+# The same requester, service, day and hours again within this time asks "order again?".
+DUPLICATE_WITHIN = timedelta(minutes=30)
+_SETTLED_AGAINST = (OrderState.REJECTED.value, OrderState.CANCELLED.value)
+
+
+def recent_duplicate(requester: User, req: OrderRequest) -> Order | None:
+    """The requester's live order of the same service, day and hours placed a short while ago, if any.
+
+    Not the order this very form placed: sending the same form again is
+    answered with that order (``place_order_once``), not with a question.
+    """
+    same_form = Order.form_token == req.form_token if req.form_token else false()
+    return db.session.scalar(
+        select(Order)
+        .where(
+            Order.requester_id == requester.id,
+            Order.service_id == req.service_id,
+            Order.starts_at == beijing_to_utc(req.service_date, req.start_time),
+            Order.ends_at == beijing_to_utc(req.service_date, req.end_time),
+            Order.state.not_in(_SETTLED_AGAINST),
+            Order.submitted_at >= utcnow() - DUPLICATE_WITHIN,
+            ~same_form,
+        )
+        .order_by(Order.id.desc())
+        .limit(1)
+    )
 
 
 # --- reads, scoped to the requester ---------------------------------------------------
