@@ -1,9 +1,10 @@
-"""Beijing-time dates, written by Flask-Babel the way each language writes them.
+"""Beijing-time dates, written by Babel the way each language writes them.
 
-zh ``2026年12月5日 周六 09:00``, en ``Sat, Dec 5, 2026 09:00``. Flask-Babel
-converts to the configured zone (``BABEL_DEFAULT_TIMEZONE``, Asia/Shanghai)
-and Babel spells the month and the day of the week from CLDR; only the order
-of the parts is chosen here, one pattern per language and kind.
+zh ``2026年12月5日 周六 09:00``, en ``Sat, Dec 5, 2026 09:00``. Babel
+converts to Beijing time and spells the month and the day of the week from
+CLDR in the request's locale (``i18n.request_locale``, asked of Flask-Babel
+once a request); only the order of the parts is chosen here, one pattern per
+language and kind.
 """
 
 from __future__ import annotations
@@ -11,7 +12,9 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask_babel import format_date, format_datetime, format_timedelta, get_locale
+from babel import Locale
+from babel.dates import format_date, format_datetime, format_timedelta
+from flask_babel import get_locale
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -36,30 +39,36 @@ PATTERNS: dict[str, dict[str, str]] = {
 }
 
 
-def _patterns() -> dict[str, str]:
-    return PATTERNS.get(get_locale().language, PATTERNS["en"])
+def _patterns(locale: Locale) -> dict[str, str]:
+    return PATTERNS.get(locale.language, PATTERNS["en"])
 
 
 def to_beijing(value: datetime) -> datetime:
     return value.astimezone(BEIJING)
 
 
-def format_moment(value: date | datetime, kind: str = "datetime") -> str:
-    """``kind``: date, weekday, time, datetime, short (no year when it is this year)."""
-    patterns = _patterns()
+def format_moment(value: date | datetime, kind: str = "datetime", locale: Locale | None = None) -> str:
+    """``kind``: date, weekday, time, datetime, short (no year when it is this year).
+
+    ``locale``: the page's, when a template has it at hand; else Flask-Babel's.
+    """
+    locale = locale or get_locale()
+    patterns = _patterns(locale)
     if not isinstance(value, datetime):
-        return format_date(value, patterns["weekday" if kind == "weekday" else "date"])
+        return format_date(value, patterns["weekday" if kind == "weekday" else "date"], locale=locale)
     if kind == "short":
         this_year = to_beijing(value).year == datetime.now(BEIJING).year
         kind = "this_year" if this_year else "datetime"
-    return format_datetime(value, patterns[kind])
+    return format_datetime(value, patterns[kind], tzinfo=BEIJING, locale=locale)
 
 
-def format_window(starts: datetime, ends: datetime) -> str:
+def format_window(starts: datetime, ends: datetime, locale: Locale | None = None) -> str:
     """A service window short enough for a table cell: 11月28日周六 09:00–11:00."""
-    return f"{format_datetime(starts, _patterns()['window'])}–{format_datetime(ends, 'HH:mm')}"
+    locale = locale or get_locale()
+    window = format_datetime(starts, _patterns(locale)["window"], tzinfo=BEIJING, locale=locale)
+    return f"{window}–{format_datetime(ends, 'HH:mm', tzinfo=BEIJING, locale=locale)}"
 
 
-def format_elapsed(elapsed: timedelta) -> str:
+def format_elapsed(elapsed: timedelta, locale: Locale | None = None) -> str:
     """"3天" / "3 days": the largest unit the time reaches 1.1 times, rounded."""
-    return format_timedelta(elapsed, threshold=1.1)
+    return format_timedelta(elapsed, threshold=1.1, locale=locale or get_locale())

@@ -7,11 +7,14 @@ from datetime import date, datetime
 from flask import Flask, g, url_for
 from flask_babel import get_locale
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import labels, workflow
 from .auth.sessions import Visitor, unread_count
 from .dates import format_elapsed, format_moment
+from .i18n import language_context, template_gettext, template_ngettext
 from .models.base import utcnow
 from .models.orders import order_number
 from .models.users import mask_phone
@@ -20,7 +23,8 @@ _BADGE = Markup('<span class="badge text-bg-{} state-badge" data-state="{}"{}>{}
 _TESTID = Markup(' data-testid="{}"')
 
 
-def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
+@pass_context
+def beijing(context: Context, value: date | datetime | None, kind: str = "datetime") -> str:
     """A date or a UTC time in Beijing time, written the user's way.
 
     ``kind``: date, weekday (date with the day of the week), time, datetime,
@@ -28,7 +32,7 @@ def beijing(value: date | datetime | None, kind: str = "datetime") -> str:
     """
     if value is None:
         return ""
-    return format_moment(value, kind)
+    return format_moment(value, kind, context.get("locale"))
 
 
 def state_badge(state: str, kind: str = "order", testid: str | None = None) -> Markup:
@@ -38,9 +42,10 @@ def state_badge(state: str, kind: str = "order", testid: str | None = None) -> M
     return _BADGE.format(labels.STATE_COLOURS.get(state, "secondary"), state, extra, str(words))
 
 
-def waited(since: datetime) -> str:
+@pass_context
+def waited(context: Context, since: datetime) -> str:
     """How long ago: "3天" / "3 days"."""
-    return format_elapsed(utcnow() - since)
+    return format_elapsed(utcnow() - since, context.get("locale"))
 
 
 def unread_badge(unread: int) -> str:
@@ -97,5 +102,8 @@ def register(app: Flask) -> None:
         takes_offers=workflow.takes_offers,
         order_number=order_number,
     )
+    # Flask-Babel's own template callables find the catalog anew for each string.
+    app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)
     app.jinja_env.filters["bj"] = beijing
     app.context_processor(chrome_context)
+    app.context_processor(language_context)

@@ -42,8 +42,8 @@ def test_a_change_made_by_hand_shows_when_the_kept_copy_is_gone(app, client, db)
     db.session.commit()  # no ORM objects changed: nothing is deleted from the cache
     try:
         assert not _shows(client, "交通安全宣讲（改）")  # the kept copy
-        with app.app_context():
-            cache.delete("reference:menu")  # as CACHE_DEFAULT_TIMEOUT would
+        with app.app_context():  # as CACHE_DEFAULT_TIMEOUT would: the menu and its grid were kept alike
+            cache.delete_many("reference:menu", f"reference:{reference.grid_key('zh_Hans_CN')}")
         assert _shows(client, "交通安全宣讲（改）")
     finally:
         db.session.execute(text(rename), {"new": "交通安全法规宣讲", "old": "交通安全宣讲（改）"})
@@ -88,19 +88,27 @@ def test_a_new_district_shows_in_the_forms_at_once(login_as, db):
 
 
 def test_the_cache_holds_the_same_reference_data_whoever_reads(app, db, users):
-    """What is cached is data every reader shares: equal after readers of every role, with nothing of theirs."""
-    forget_menu()
+    """What is cached (the reference data and the menu's grid) is what every reader shares:
+    each reader of each role, and a visitor signed in as nobody, renders it anew and gets the same,
+    with nothing of theirs."""
     seen = []
-    for role in ("coordinator", "requester", "volunteer"):
+    for role in ("coordinator", "requester", "volunteer", None):
+        forget_menu()
         client = app.test_client()
-        login(client, users[role].phone)
+        if role:
+            login(client, users[role].phone)
         for path in ("/", "/dispatch/", "/account"):
             client.get(path)
         with app.app_context():
-            kept = {name: cache.get(f"reference:{name}") for name in reference.KEYS}
+            names = (*reference.KEYS, reference.grid_key("zh_Hans_CN"))
+            kept = {name: cache.get(f"reference:{name}") for name in names}
         seen.append(kept)
-    assert all(value is not None for value in seen[0].values()), seen[0]
-    assert seen[0] == seen[1] == seen[2]
+    grid = reference.grid_key("zh_Hans_CN")
+    assert all(value is not None for value in seen[0].values()), seen[0]  # the coordinator's pages read it all
+    for other in seen[1:]:  # the others read less (no queue): what they read is the same
+        assert other["menu"] is not None and other[grid] is not None
+        assert {k: v for k, v in other.items() if v is not None} == {k: seen[0][k] for k, v in other.items() if v}
+    assert "service-card" in seen[0][grid]
     text_kept = repr(seen[0])
     for user in users.values():
         assert user.phone not in text_kept and user.name not in text_kept

@@ -7,6 +7,8 @@ from urllib.parse import urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from sqlalchemy.exc import IntegrityError
 
 from .. import labels, workflow
@@ -26,9 +28,10 @@ from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispa
 
 
 @bp.app_template_filter("window")
-def service_window(order) -> str:
+@pass_context
+def service_window(context: Context, order) -> str:
     """"11月28日周六 09:00–11:00": the service's day and hours, short enough for a table cell."""
-    return format_window(order.starts_at, order.ends_at)
+    return format_window(order.starts_at, order.ends_at, context.get("locale"))
 
 
 def _order_or_404(order_id: int):

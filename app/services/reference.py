@@ -6,7 +6,9 @@ Redis in production, where every app server sees the same copy). A change to
 a category, a service or a district committed through the ORM deletes the
 kept copies at once (the flush notes it, the commit deletes, a rollback does
 not); a change made in the database by hand shows when
-``CACHE_DEFAULT_TIMEOUT`` runs out. Only data is kept here, never HTML.
+``CACHE_DEFAULT_TIMEOUT`` runs out. Besides data, one piece of HTML is kept
+here: the whole menu's grid, per language, which shows nothing of who reads
+it (``menu_grid``); nothing that can hold a user's data is ever kept.
 
 A cache that cannot be reached is read around: the page reads the database.
 """
@@ -17,6 +19,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
+from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -50,10 +53,16 @@ def kept(name: str, read: Callable[[], T]) -> T:
     return value
 
 
+def grid_key(language: str) -> str:
+    """The name the whole menu's grid is kept under, in ``language``."""
+    return f"menu_grid:{language}"
+
+
 def forget() -> None:
     """Delete every kept copy: the next read takes the database's."""
+    grids = [grid_key(language) for language in current_app.config["LANGUAGES"]]
     try:
-        cache.delete_many(*(_key(name) for name in KEYS))
+        cache.delete_many(*(_key(name) for name in (*KEYS, *grids)))
     except RuntimeError:
         raise  # outside an application context: a mistake, not an outage
     except Exception as err:
