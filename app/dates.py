@@ -59,14 +59,19 @@ def format_moment(value: date | datetime, kind: str = "datetime", locale: Locale
     if kind == "short":
         this_year = to_beijing(value).year == datetime.now(BEIJING).year
         kind = "this_year" if this_year else "datetime"
-    return format_datetime(value, patterns[kind], tzinfo=BEIJING, locale=locale)
+    return _write(value, patterns[kind], locale)
+
+
+def _write(value: datetime, pattern: str, locale: Locale) -> str:
+    if pattern == "HH:mm":  # the same in every language: no CLDR lookup
+        return to_beijing(value).strftime("%H:%M")
+    return format_datetime(value, pattern, tzinfo=BEIJING, locale=locale)
 
 
 def format_window(starts: datetime, ends: datetime, locale: Locale | None = None) -> str:
     """A service window short enough for a table cell: 11月28日周六 09:00–11:00."""
     locale = locale or get_locale()
-    window = format_datetime(starts, _patterns(locale)["window"], tzinfo=BEIJING, locale=locale)
-    return f"{window}–{format_datetime(ends, 'HH:mm', tzinfo=BEIJING, locale=locale)}"
+    return f"{_write(starts, _patterns(locale)['window'], locale)}–{_write(ends, 'HH:mm', locale)}"
 
 
 def format_elapsed(elapsed: timedelta, locale: Locale | None = None) -> str:
