@@ -41,15 +41,15 @@ def language_context() -> dict:
     return {"locale": get_locale(), "catalog": get_translations()}
 
 
-def _catalog(context: Context) -> Translations:
+def page_catalog(context: Context) -> Translations:
     return context.get("catalog") or get_translations()  # a macro imported without context: no catalog
 
 
 @pass_context
 def template_gettext(context: Context, message: str) -> str:
-    return _catalog(context).ugettext(message)
+    return page_catalog(context).ugettext(message)
 
 
 @pass_context
 def template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
-    return _catalog(context).ungettext(singular, plural, n)
+    return page_catalog(context).ungettext(singular, plural, n)

@@ -14,7 +14,7 @@ from markupsafe import Markup
 from . import labels, workflow
 from .auth.sessions import Visitor, unread_count
 from .dates import format_elapsed, format_moment
-from .i18n import language_context, template_gettext, template_ngettext
+from .i18n import language_context, page_catalog, template_gettext, template_ngettext
 from .models.base import utcnow
 from .models.orders import order_number
 from .models.users import mask_phone
@@ -35,11 +35,13 @@ def beijing(context: Context, value: date | datetime | None, kind: str = "dateti
     return format_moment(value, kind, context.get("locale"))
 
 
-def state_badge(state: str, kind: str = "order", testid: str | None = None) -> Markup:
+@pass_context
+def state_badge(context: Context, state: str, kind: str = "order", testid: str | None = None) -> Markup:
     """The coloured badge of an order or assignment state; every part escaped by ``Markup.format``."""
     words = (labels.ORDER_STATES if kind == "order" else labels.ASSIGNMENT_STATES).get(state, state)
+    words = page_catalog(context).ugettext(words)
     extra = _TESTID.format(testid) if testid else ""
-    return _BADGE.format(labels.STATE_COLOURS.get(state, "secondary"), state, extra, str(words))
+    return _BADGE.format(labels.STATE_COLOURS.get(state, "secondary"), state, extra, words)
 
 
 @pass_context

@@ -22,6 +22,7 @@ from ..services import matching
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
+from ..services.orders.queue import QUEUE_STATES
 from ..services.places import district_pairs
 from . import bp
 from .forms import BulkForm, DispatchForm, NeededForm, QueueFilterForm, TopDispatchForm
@@ -48,8 +49,7 @@ def _back_to_order(order_id: int):
 def _queue_filter_form() -> QueueFilterForm:
     """The filter form from the query string, validated, its choices from the kept menu and districts."""
     form = QueueFilterForm(request.args)
-    form.state.choices = choices([("", _("All")), ("submitted", labels.ORDER_STATES["submitted"]),
-                                  ("dispatched", labels.ORDER_STATES["dispatched"])])
+    form.state.choices = choices([("", _("All")), *((state, _(labels.ORDER_STATES[state])) for state in QUEUE_STATES)])
     rows = services_by_category()
     categories = list(dict.fromkeys((cid, cname) for cid, cname, _sid, _sname in rows))
     form.category_id.choices = choices([(0, _("All")), *categories])
