@@ -1,4 +1,4 @@
-"""Command line: ``flask seed``, ``flask orders sweep``, ``flask orders check``."""
+"""Command line: ``flask seed``, ``flask orders sweep | check | recount | diagram``."""
 
 from __future__ import annotations
 
@@ -33,6 +33,52 @@ def check_command() -> None:
         raise SystemExit(1)
 
 
+DIAGRAM_START, DIAGRAM_END = "<!-- diagram:start -->", "<!-- diagram:end -->"
+
+
+def life_cycle_diagram() -> str:
+    """The order's and the assignment's life cycles as Mermaid, drawn from ``workflow.TRANSITIONS``.
+
+    Each edge is one transition: its action and the roles that may take it.
+    """
+    from . import workflow
+
+    parts = []
+    for entity, title in (("order", "Order"), ("assignment", "Assignment (one volunteer's place)")):
+        lines = [f"**{title}**", "", "```mermaid", "stateDiagram-v2"]
+        for t in workflow.TRANSITIONS:
+            if t.entity != entity:
+                continue
+            roles = ", ".join(sorted(t.roles))
+            for source in sorted(t.sources):
+                start = "[*]" if source == workflow.NEW else source
+                lines.append(f"    {start} --> {t.target}: {t.action} ({roles})")
+        parts.append("\n".join([*lines, "```"]))
+    return "\n\n".join(parts) + "\n"
+
+
+def readme_with_diagram(readme: str, diagram: str) -> str:
+    """``readme`` with the text between the diagram markers replaced by ``diagram``."""
+    head, rest = readme.split(DIAGRAM_START, 1)
+    _old, tail = rest.split(DIAGRAM_END, 1)
+    return f"{head}{DIAGRAM_START}\n{diagram}{DIAGRAM_END}{tail}"
+
+
+@orders_cli.command("diagram")
+@click.option("--write", is_flag=True, help="Update the diagram in README.md instead of printing it.")
+def diagram_command(write: bool) -> None:
+    """Print the life cycles as Mermaid, drawn from the transition table."""
+    from pathlib import Path
+
+    diagram = life_cycle_diagram()
+    if not write:
+        click.echo(diagram, nl=False)
+        return
+    readme = Path(current_app.root_path).parent / "README.md"
+    readme.write_text(readme_with_diagram(readme.read_text(encoding="utf-8"), diagram), encoding="utf-8")
+    click.echo(f"updated {readme}")
+
+
 @click.command("seed")
 @click.option("--demo/--no-demo", default=True, help="Also create the demo accounts (never in production).")
 def seed_command(demo: bool) -> None:
@@ -44,7 +90,21 @@ def seed_command(demo: bool) -> None:
     click.echo(", ".join(f"{k}: +{v}" for k, v in counts.items()))
 
 
+@orders_cli.command("recount")
+def recount_command() -> None:
+    """Set every kept figure (places held, open jobs, hours, rating totals) from the rows."""
+    from .models.counters import recount
+
+    recount(db.session)
+    db.session.commit()
+    click.echo("recounted")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(orders_cli)
-    app.cli.add_command(__import__("app.benchdata", fromlist=["bench_cli"]).bench_cli)
+    try:  # the benchmark's data generator, where bench/ is deployed (not needed in production)
+        from bench.benchdata import bench_cli
+    except ImportError:
+        return
+    app.cli.add_command(bench_cli)

@@ -13,21 +13,22 @@ Callers own the transaction: when ``apply`` raises, roll the session back.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Union
 
+from blinker import Namespace
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import case, func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .extensions import db
+from .models import counters
 from .models.base import utcnow
 from .models.orders import (
+    HOLDING_ASSIGNMENT_STATES,
     Assignment,
     Order,
     OrderEvent,
-    Rating,
 )
 from .models.orders import (
     AssignmentState as A,
@@ -35,9 +36,13 @@ from .models.orders import (
 from .models.orders import (
     OrderState as O,
 )
-from .models.users import Role, User, VolunteerProfile
+from .models.users import Role, User
 
 SYSTEM = None  # the actor of follow-on changes and of the periodic sweep
+
+# Sent with each event ``apply`` records, in its transaction, after its follow-ons:
+# what reacts to the life cycle (notifications) subscribes here.
+event_recorded = Namespace().signal("order-event-recorded")
 NEW = "new"  # the pseudo-state of an assignment before it is offered
 
 Target = Union[Order, Assignment]
@@ -120,9 +125,12 @@ class Transition:
     needs_reason: bool = False
     # For assignment actions: the states the order must be in.
     order_states: frozenset[str] = field(default_factory=frozenset)
+    needs_report: bool = False  # the hours served and a summary (completing a job)
+    before_deadline: bool = False  # only until the target's ``expires_at`` (answering an offer)
 
 
-def _t(action, entity, sources, target, roles, stamps=(), needs_reason=False, order_states=()):
+def _t(action, entity, sources, target, roles, stamps=(), needs_reason=False, order_states=(), needs_report=False,
+       before_deadline=False):
     return Transition(
         action,
         entity,
@@ -132,6 +140,8 @@ def _t(action, entity, sources, target, roles, stamps=(), needs_reason=False, or
         tuple(stamps),
         needs_reason,
         frozenset(s.value for s in order_states),
+        needs_report,
+        before_deadline,
     )
 
 
@@ -152,7 +162,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("offer", "assignment", [NEW], A.OFFERED, {COORDINATOR: None}, ["offered_at"],
        order_states=[O.DISPATCHED]),
     _t("accept", "assignment", [A.OFFERED], A.ACCEPTED, {VOLUNTEER: OWNS_SLOT}, ["responded_at"],
-       order_states=[O.DISPATCHED]),
+       order_states=[O.DISPATCHED], before_deadline=True),
     _t("decline", "assignment", [A.OFFERED], A.DECLINED, {VOLUNTEER: OWNS_SLOT},
        ["responded_at", "ended_at"], needs_reason=True, order_states=[O.DISPATCHED]),
     _t("expire", "assignment", [A.OFFERED], A.EXPIRED, {SYSTEM_ROLE: None}, ["ended_at"],
@@ -163,11 +173,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("check_in", "assignment", [A.ACCEPTED], A.CHECKED_IN, {VOLUNTEER: OWNS_SLOT},
        ["checked_in_at"], order_states=[O.ACCEPTED, O.IN_SERVICE]),
     _t("complete", "assignment", [A.CHECKED_IN], A.COMPLETED, {VOLUNTEER: OWNS_SLOT},
-       ["completed_at"], order_states=[O.IN_SERVICE]),
+       ["completed_at"], order_states=[O.IN_SERVICE], needs_report=True),
 )
 
-# The assignment states that make a volunteer's open jobs (``VolunteerProfile.open_jobs``).
-OPEN_JOB_STATES = (A.OFFERED.value, A.ACCEPTED.value, A.CHECKED_IN.value)
+OPEN_JOB_STATES = counters.OPEN_JOB_STATES  # a volunteer's open jobs (``VolunteerProfile.open_jobs``)
 
 BY_ACTION: dict[str, Transition] = {t.action: t for t in TRANSITIONS}
 # The order states in which volunteers can be offered an order: dispatching it, or offering it once dispatched.
@@ -214,7 +223,7 @@ def may_act(transition: Transition, target: Target, actor: User | None) -> bool:
 def state_allows(transition: Transition, target: Target) -> bool:
     if _state_of(target) not in transition.sources:
         return False
-    if transition.action == "accept" and _offer_lapsed(target):
+    if transition.before_deadline and _offer_lapsed(target):
         return False
     if transition.entity == "assignment":
         return _order_of(target).state in transition.order_states
@@ -295,7 +304,7 @@ def apply(
     from_state = _state_of(target)
     now = utcnow()
     values: dict[str, object] = {"state": t.target, **{s: now for s in t.stamps}}
-    if action == "complete":
+    if t.needs_report:
         values.update(hours=Decimal(str(hours)), summary=summary.strip())
 
     if from_state == NEW:
@@ -303,13 +312,10 @@ def apply(
     elif t.entity == "order":
         _compare_and_set(Order, order, from_state, values)
     else:
-        if action == "accept":
-            _take_slot(order)
-        elif from_state == A.ACCEPTED.value and t.target == A.WITHDRAWN.value:
-            _free_slot(order)
+        _keep_place(order, from_state, t.target)
         _compare_and_set(Assignment, target, from_state, values)
     if t.entity == "assignment":
-        _count_jobs(target, from_state, t.target, now)
+        counters.count_job(db.session, target, from_state, t.target, now)
 
     event = OrderEvent(
         order_id=order.id,
@@ -327,9 +333,7 @@ def apply(
     db.session.flush()
 
     _FOLLOW_ONS.get(action, _nothing)(target, order)
-    from .services import notifications  # noqa: PLC0415 (services sit above the workflow)
-
-    notifications.on_event(event)
+    event_recorded.send(event)
     return event
 
 
@@ -353,7 +357,7 @@ def _check_input(t, actor, reason_code, hours, summary) -> str | None:
             raise MissingInput(_l("Choose a reason."), field="reason_code")
     elif reason_code is not None:
         reason_code = None
-    if t.action == "complete":
+    if t.needs_report:
         try:
             value = Decimal(str(hours))
         except (InvalidOperation, TypeError):
@@ -419,54 +423,14 @@ def _compare_and_set(model, obj, expected_state: str, values: dict) -> None:
     db.session.expire(obj, ["updated_at"])
 
 
-def _take_slot(order: Order) -> None:
-    result = db.session.execute(
-        update(Order)
-        .where(
-            Order.id == order.id,
-            Order.state == O.DISPATCHED.value,
-            Order.accepted_count < Order.needed,
-        )
-        .values(accepted_count=Order.accepted_count + 1)
-        .execution_options(synchronize_session=False)
-    )
-    if result.rowcount != 1:
-        raise Conflict(_l("All places on this order are already filled."))
-    set_committed_value(order, "accepted_count", order.accepted_count + 1)
-
-
-def _free_slot(order: Order) -> None:
-    db.session.execute(
-        update(Order)
-        .where(Order.id == order.id, Order.accepted_count > 0)
-        .values(accepted_count=Order.accepted_count - 1)
-        .execution_options(synchronize_session=False)
-    )
-    set_committed_value(order, "accepted_count", max(order.accepted_count - 1, 0))
-
-
-def _count_jobs(assignment: Assignment, from_state: str, to_state: str, now: datetime) -> None:
-    """Keep the volunteer's open jobs and this month's hours on their profile.
-
-    Increments in SQL, in the transaction of the change, so concurrent changes
-    of one volunteer's jobs add up instead of overwriting each other.
-    """
-    profile = VolunteerProfile
-    values: dict[str, object] = {}
-    change = (to_state in OPEN_JOB_STATES) - (from_state in OPEN_JOB_STATES)
-    if change:
-        values["open_jobs"] = profile.open_jobs + change
-    if to_state == A.COMPLETED.value:
-        month, hours = profile.month_of(now), assignment.hours
-        values["month_hours"] = case((profile.month_hours_of == month, profile.month_hours + hours), else_=hours)
-        values["month_hours_of"] = month
-    if values:
-        db.session.execute(
-            update(profile)
-            .where(profile.user_id == assignment.volunteer_id)
-            .values(**values)
-            .execution_options(synchronize_session=False)
-        )
+def _keep_place(order: Order, from_state: str, to_state: str) -> None:
+    """The order's count of places held follows the assignment into or out of a place."""
+    holds_after = to_state in HOLDING_ASSIGNMENT_STATES
+    if holds_after and from_state not in HOLDING_ASSIGNMENT_STATES:
+        if not counters.take_place(db.session, order):
+            raise Conflict(_l("All places on this order are already filled."))
+    elif from_state in HOLDING_ASSIGNMENT_STATES and not holds_after:
+        counters.free_place(db.session, order)
 
 
 def _insert(new: Target, values: dict) -> None:
@@ -524,36 +488,7 @@ def _after_close(order: Order, _order: Order) -> None:
 
 def _after_rate(order: Order, _order: Order) -> None:
     """The people served closed the loop: credit the crew's hours."""
-    db.session.execute(
-        update(Assignment)
-        .where(Assignment.order_id == order.id, Assignment.state == A.COMPLETED.value)
-        .values(hours_credited=True)
-        .execution_options(synchronize_session=False)
-    )
-    # Each volunteer of the crew adds the order's stars to their rating totals,
-    # and their own hours on it to their credited hours.
-    own_hours = (
-        select(func.sum(Assignment.hours))
-        .where(Assignment.order_id == order.id, Assignment.state == A.COMPLETED.value,
-               Assignment.volunteer_id == VolunteerProfile.user_id)
-        .scalar_subquery()
-    )
-    stars = select(Rating.stars).where(Rating.order_id == order.id).scalar_subquery()
-    rated = select(func.count(Rating.id)).where(Rating.order_id == order.id).scalar_subquery()
-    db.session.execute(
-        update(VolunteerProfile)
-        .where(VolunteerProfile.user_id.in_(
-            select(Assignment.volunteer_id).where(
-                Assignment.order_id == order.id, Assignment.state == A.COMPLETED.value
-            )
-        ))
-        .values(
-            rating_sum=VolunteerProfile.rating_sum + func.coalesce(stars, 0),
-            rating_count=VolunteerProfile.rating_count + rated,
-            hours_credited=VolunteerProfile.hours_credited + func.coalesce(own_hours, 0),
-        )
-        .execution_options(synchronize_session=False)
-    )
+    counters.credit_crew(db.session, order)
     _current_assignments(order, A.COMPLETED.value)  # reload the crew with their credited hours
 
 

@@ -10,7 +10,7 @@ Weights 70 / 20 / 10:
   coordinators the dispatch queue, a filtered queue, one order, dispatch it to the top suggestions.
 
 Every simulated user logs in once with its own account from ``flask bench seed``
-(app/benchdata.py: requesters 13900000001 then 137xxxxxxxx, volunteers
+(bench/benchdata.py: requesters 13900000001 then 137xxxxxxxx, volunteers
 13900000002 then 136xxxxxxxx, coordinators 13900000003 then 135xxxxxxxx, all with
 the bench password), so no account comes near the per-account login limit.
 

@@ -47,7 +47,7 @@ def baseline_client(tmp: Path):
 
 def app_clients(url: str):
     from app import create_app
-    from app.benchdata import BENCH_ACCOUNTS, BENCH_PASSWORD
+    from bench.benchdata import BENCH_ACCOUNTS, BENCH_PASSWORD
 
     app = create_app("production", {
         "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "p" * 40, "RATELIMIT_STORAGE_URI": "memory://",

@@ -38,6 +38,7 @@ from app.models import (
     User,
     UserRole,
     VolunteerProfile,
+    counters,
 )
 from app.models.users import volunteer_categories, volunteer_districts, volunteer_services
 from app.seed import DEMO_PASSWORD, seed_all
@@ -151,11 +152,9 @@ def _clean(app) -> None:
         delete(User).where(User.id > seed_max),
         update(Service).values(status="published"),
         update(User).values(active=True),
-        # The ratings and jobs are gone: so are the figures the workflow keeps from them.
-        update(VolunteerProfile).values(rating_sum=0, rating_count=0, hours_credited=0, open_jobs=0,
-                                        month_hours=0, month_hours_of=None),
     ):
         _db.session.execute(stmt)
+    counters.recount(_db.session)  # the ratings and jobs are gone: so are the figures kept from them
     _db.session.commit()
     reference.forget()  # services were reset with plain SQL: the kept copies are not told
 

@@ -15,12 +15,12 @@ import pytest
 from sqlalchemy import func, select, update
 
 from app import workflow
-from app.benchdata import Generator, Sizes
 from app.models import Assignment, Order, User, VolunteerProfile
 from app.models.base import utcnow
 from app.services import orders as order_service
 from app.services.invariants import broken_invariants
 from app.services.sweep import sweep
+from bench.benchdata import Generator, Sizes
 
 
 @pytest.fixture(autouse=True)

@@ -1,26 +1,20 @@
-"""The invariants every order keeps; ``flask orders check`` reports breaches."""
+"""The invariants every order keeps; ``flask orders check`` reports breaches.
+
+The kept figures are compared with their definitions in ``models.counters``.
+"""
 
 from __future__ import annotations
 
-from datetime import date
-
-from sqlalchemy import Subquery, func, or_, select
+from sqlalchemy import func, or_, select
 
 from ..extensions import db
-from ..models import Assignment, Order, OrderEvent, Rating, VolunteerProfile
+from ..models import Order, OrderEvent, VolunteerProfile, counters
 from ..models.base import utcnow
-from ..models.orders import HOLDING_ASSIGNMENT_STATES
-from ..workflow import OPEN_JOB_STATES
 
 
 def broken_invariants() -> list[str]:
     problems: list[str] = []
-    holding = (
-        select(Assignment.order_id, func.count().label("n"))
-        .where(Assignment.state.in_(HOLDING_ASSIGNMENT_STATES))
-        .group_by(Assignment.order_id)
-        .subquery()
-    )
+    holding = counters.places_by_order()
     rows = db.session.execute(
         select(Order.id, Order.state, Order.needed, Order.accepted_count, func.coalesce(holding.c.n, 0))
         .outerjoin(holding, holding.c.order_id == Order.id)
@@ -63,31 +57,10 @@ def broken_invariants() -> list[str]:
     return problems
 
 
-def open_jobs_by_volunteer() -> Subquery:
-    """(volunteer_id, n): each volunteer's open jobs, counted from the assignments."""
-    return (
-        select(Assignment.volunteer_id, func.count().label("n"))
-        .where(Assignment.state.in_(OPEN_JOB_STATES))
-        .group_by(Assignment.volunteer_id)
-        .subquery()
-    )
-
-
-def month_hours_by_volunteer(month: date) -> Subquery:
-    """(volunteer_id, h): the hours of each volunteer's jobs completed in ``month``."""
-    return (
-        select(Assignment.volunteer_id, func.sum(Assignment.hours).label("h"))
-        .where(Assignment.state == "completed",
-               Assignment.completed_at >= VolunteerProfile.month_start(month))
-        .group_by(Assignment.volunteer_id)
-        .subquery()
-    )
-
-
 def _job_figures_off() -> list[str]:
     """Each volunteer's kept open jobs and this month's hours equal what their jobs say."""
     profile, month = VolunteerProfile, VolunteerProfile.month_of(utcnow())
-    open_jobs, hours = open_jobs_by_volunteer(), month_hours_by_volunteer(month)
+    open_jobs, hours = counters.open_jobs_by_volunteer(), counters.month_hours_by_volunteer(month)
     n_open, n_hours = func.coalesce(open_jobs.c.n, 0), func.coalesce(hours.c.h, 0)
     rows = db.session.execute(
         select(profile.user_id, profile.open_jobs, n_open, profile.hours_in(month), n_hours)
@@ -104,12 +77,7 @@ def _job_figures_off() -> list[str]:
 
 def _credited_hours_off() -> list[str]:
     """Each volunteer's kept credited hours equal the hours of their credited jobs."""
-    earned = (
-        select(Assignment.volunteer_id, func.sum(Assignment.hours).label("h"))
-        .where(Assignment.hours_credited.is_(True))
-        .group_by(Assignment.volunteer_id)
-        .subquery()
-    )
+    earned = counters.credited_hours_by_volunteer()
     rows = db.session.execute(
         select(VolunteerProfile.user_id, VolunteerProfile.hours_credited, func.coalesce(earned.c.h, 0))
         .outerjoin(earned, earned.c.volunteer_id == VolunteerProfile.user_id)
@@ -120,17 +88,7 @@ def _credited_hours_off() -> list[str]:
 
 def _rating_totals_off() -> list[str]:
     """Each volunteer's kept rating totals equal the ratings of the orders they completed."""
-    earned = (
-        select(
-            Assignment.volunteer_id,
-            func.sum(Rating.stars).label("stars"),
-            func.count(Rating.id).label("n"),
-        )
-        .join(Rating, Rating.order_id == Assignment.order_id)
-        .where(Assignment.state == "completed")
-        .group_by(Assignment.volunteer_id)
-        .subquery()
-    )
+    earned = counters.ratings_by_volunteer()
     rows = db.session.execute(
         select(VolunteerProfile.user_id, VolunteerProfile.rating_sum, VolunteerProfile.rating_count,
                func.coalesce(earned.c.stars, 0), func.coalesce(earned.c.n, 0))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import func, select, update
 
+from .. import workflow
 from ..extensions import db
 from ..models import Notification, OrderEvent, Role, User, UserRole
 from ..models.base import utcnow
@@ -52,6 +53,11 @@ def recipients_of(event: OrderEvent) -> set[int]:
     if event.actor_id is not None:
         ids.discard(event.actor_id)  # nobody is told what they did themselves
     return ids
+
+
+@workflow.event_recorded.connect
+def _on_event_recorded(event: OrderEvent, **_extra) -> None:
+    on_event(event)
 
 
 def on_event(event: OrderEvent) -> list[Notification]:

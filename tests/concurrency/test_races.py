@@ -24,7 +24,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import workflow
-from app.models import Assignment, Order, OrderEvent, User
+from app.models import Assignment, Order, OrderEvent, User, counters
 from app.models.base import utcnow
 from app.services import orders as order_service
 from app.services.invariants import broken_invariants
@@ -67,7 +67,7 @@ def widened(monkeypatch):
 
         return paused
 
-    monkeypatch.setattr(workflow, "_take_slot", pause(workflow._take_slot))
+    monkeypatch.setattr(counters, "take_place", pause(counters.take_place))
     monkeypatch.setattr(workflow, "_compare_and_set", pause(workflow._compare_and_set))
 
 

@@ -1,6 +1,6 @@
 """Queries per page: within budget and the same at 10 and at 500 orders (L4).
 
-The data comes from the benchmark generator (``app.benchdata``), so the pages
+The data comes from the benchmark generator (``bench.benchdata``), so the pages
 show orders in every state with their assignments, events and notifications.
 Budgets include the user lookup of the logged-in account: menu <= 2,
 我的订单 <= 3, 我的任务 <= 3, dispatch queue <= 4, the order page a
@@ -13,8 +13,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from app.benchdata import BENCH_ACCOUNTS, BENCH_PASSWORD, Generator, Sizes
 from app.models import Assignment, Order, User
+from bench.benchdata import BENCH_ACCOUNTS, BENCH_PASSWORD, Generator, Sizes
 from tests.conftest import login
 
 SIZES = (10, 500)

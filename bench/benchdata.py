@@ -27,11 +27,12 @@ from decimal import Decimal
 
 import click
 from flask.cli import AppGroup
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import func, insert, select, text
 from werkzeug.security import generate_password_hash
 
-from .extensions import db
-from .models import (
+from app import workflow
+from app.extensions import db
+from app.models import (
     Assignment,
     Notification,
     Order,
@@ -41,23 +42,13 @@ from .models import (
     User,
     UserRole,
     VolunteerProfile,
+    counters,
 )
-from .models.base import utcnow
-from .models.users import ALL_WEEK, volunteer_categories, volunteer_districts, volunteer_services
-from .services.invariants import month_hours_by_volunteer, open_jobs_by_volunteer
-from .services.notifications import RECIPIENTS
+from app.models.base import utcnow
+from app.models.users import ALL_WEEK, volunteer_categories, volunteer_districts, volunteer_services
+from app.services.notifications import RECIPIENTS
 
 BENCH_PASSWORD = "bench-2026"
-# The volunteers' rating totals and credited hours that the workflow keeps when an order is rated.
-RATING_TOTALS_SQL = """
-UPDATE volunteer_profiles SET
-  rating_sum = COALESCE((SELECT SUM(r.stars) FROM assignments a JOIN ratings r ON r.order_id = a.order_id
-                         WHERE a.volunteer_id = volunteer_profiles.user_id AND a.state = 'completed'), 0),
-  rating_count = (SELECT COUNT(r.id) FROM assignments a JOIN ratings r ON r.order_id = a.order_id
-                  WHERE a.volunteer_id = volunteer_profiles.user_id AND a.state = 'completed'),
-  hours_credited = COALESCE((SELECT SUM(a.hours) FROM assignments a
-                             WHERE a.volunteer_id = volunteer_profiles.user_id AND a.hours_credited IS true), 0)
-"""
 BENCH_ACCOUNTS = {"requester": "13900000001", "volunteer": "13900000002", "coordinator": "13900000003"}
 
 SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗梁宋郑谢韩唐冯于董萧程曹袁邓许傅沈曾彭吕"
@@ -183,7 +174,7 @@ class Generator:
         if not self.services:
             raise click.ClickException("no menu: run `flask seed --no-demo` first")
         self.categories = sorted({s[1] for s in self.services})
-        from .models import District
+        from app.models import District
 
         self.districts = list(db.session.scalars(select(District.id).order_by(District.position)))
         self.home_district = self.districts[-1]  # 经开区, the center's own
@@ -423,22 +414,12 @@ class Generator:
         t2 = _time.perf_counter()
         with engine.begin() as conn:
             self._fix_sequences(conn)
-            conn.exec_driver_sql(RATING_TOTALS_SQL)
-            _keep_job_figures(conn, self.now)
+            counters.recount(conn, self.now)  # every kept figure, from the rows just written
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")
         self.timings["finish"] = _time.perf_counter() - t2
         self.timings["total"] = _time.perf_counter() - t0
-
-
-def _keep_job_figures(conn, now: datetime) -> None:
-    """The volunteers' open jobs and this month's hours, as the workflow keeps them."""
-    profile, month = VolunteerProfile, VolunteerProfile.month_of(now)
-    conn.execute(update(profile).values(open_jobs=0, month_hours=0, month_hours_of=month))
-    open_jobs, hours = open_jobs_by_volunteer(), month_hours_by_volunteer(month)
-    conn.execute(update(profile).values(open_jobs=open_jobs.c.n).where(open_jobs.c.volunteer_id == profile.user_id))
-    conn.execute(update(profile).values(month_hours=hours.c.h).where(hours.c.volunteer_id == profile.user_id))
 
 
 class OrderBuilder:
@@ -490,32 +471,40 @@ class OrderBuilder:
             self.b.notifications.append(dict(id=nid, user_id=uid, order_id=self.o["id"], event_id=event_id,
                                              kind=kind, created_at=self.t, read_at=read))
 
-    def order_to(self, action: str, to_state: str, actor: int | None, stamp: str | None = None,
-                 reason: str | None = None) -> None:
-        from_state = self.order_state
-        self.order_state = to_state
-        if stamp:
-            self.o[stamp] = self.t
-        self.event(action, "order", from_state, to_state, actor, reason=reason)
+    @staticmethod
+    def _step(action: str, from_state: str | None) -> workflow.Transition:
+        """The workflow's transition for ``action``, which must start where the story stands."""
+        t = workflow.BY_ACTION[action]
+        if (from_state or workflow.NEW) not in t.sources:
+            raise ValueError(f"{action} from {from_state}: not a transition of the workflow")
+        return t
 
-    def slot_to(self, a: dict, action: str, to_state: str, actor: int | None, reason: str | None = None,
-                **stamps) -> None:
-        from_state = a["state"]
-        a["state"] = to_state
-        for key in stamps:
-            a[key] = self.t
+    def order_to(self, action: str, actor: int | None, reason: str | None = None) -> None:
+        from_state = self.order_state
+        t = self._step(action, from_state)
+        self.order_state = t.target
+        for stamp in t.stamps:
+            self.o[stamp] = self.t
+        self.event(action, "order", from_state, t.target, actor, reason=reason)
+
+    def slot_to(self, a: dict, action: str, actor: int | None, reason: str | None = None) -> None:
+        from_state = a.get("state")
+        t = self._step(action, from_state)
+        a["state"] = t.target
+        for stamp in t.stamps:
+            a[stamp] = self.t
         a["updated_at"] = self.t
-        self.event(action, "assignment", from_state, to_state, actor, assignment=a, reason=reason)
+        self.event(action, "assignment", from_state, t.target, actor, assignment=a, reason=reason)
 
     def offer(self, volunteer: int, coordinator: int) -> dict:
         g = self.g
-        a = dict(id=g.ids.assignment, order_id=self.o["id"], volunteer_id=volunteer, state="offered",
-                 offered_at=self.t, expires_at=self.t + timedelta(hours=24), responded_at=None,
+        a = dict(id=g.ids.assignment, order_id=self.o["id"], volunteer_id=volunteer, state=None,
+                 expires_at=self.t + timedelta(hours=24), responded_at=None,
                  checked_in_at=None, completed_at=None, ended_at=None, hours=None, summary="",
-                 hours_credited=False, updated_at=self.t)
+                 hours_credited=False)
         g.ids.assignment += 1
         self.assignments.append(a)
-        self.event("offer", "assignment", None, "offered", coordinator, assignment=a)
+        self.slot_to(a, "offer", coordinator)
         return a
 
     # -- the stories
@@ -524,9 +513,8 @@ class OrderBuilder:
         r, o = self.r, self.o
         coordinator = r.choice(self.g.coordinators)
         self.order_state = None
-        self.event("submit", "order", None, "submitted", self.rid)
-        self.order_state = "submitted"
-        state = o["state"]
+        state = o["state"]  # the story to tell
+        self.order_to("submit", self.rid)
         if state == "submitted":
             pass
         elif state == "stuck_submitted":
@@ -534,21 +522,20 @@ class OrderBuilder:
             o["overdue_at"] = o["submitted_at"] + timedelta(hours=24)
         elif state == "rejected":
             self.tick(hours=r.randint(1, 20))
-            self.order_to("reject", "rejected", coordinator, "rejected_at", reason=r.choice(REJECT_REASONS))
+            self.order_to("reject", coordinator, reason=r.choice(REJECT_REASONS))
         elif state == "cancelled" and r.random() < 0.6:
             self.tick(hours=r.randint(1, 48))
-            self.order_to("cancel", "cancelled", self.rid, "cancelled_at", reason="requester_withdrew")
+            self.order_to("cancel", self.rid, reason="requester_withdrew")
         else:
             self.crewed(state, coordinator)
-        o["state"] = self.order_state
-        o["accepted_count"] = sum(a["state"] in ("accepted", "checked_in", "completed") for a in self.assignments)
+        o["state"] = self.order_state  # where the workflow's steps led; the places held are recounted at the end
         self.b.assignments.extend(self.assignments)
 
     def crewed(self, state: str, coordinator: int) -> None:
         r, o, now = self.r, self.o, self.g.now
         needed = o["needed"]
         self.tick(hours=r.randint(1, 6))
-        self.order_to("dispatch", "dispatched", coordinator, "dispatched_at")
+        self.order_to("dispatch", coordinator)
         if state in ("dispatched", "stuck_dispatched"):
             if state == "dispatched":
                 # offers made recently, still open
@@ -558,19 +545,18 @@ class OrderBuilder:
             if state == "stuck_dispatched":
                 self.tick(hours=24)
                 for a in offers:
-                    self.slot_to(a, "expire", "expired", None, ended_at=True)
+                    self.slot_to(a, "expire", None)
                 o["overdue_at"] = o["dispatched_at"] + timedelta(hours=24)
                 return
             # some answered: fewer than needed accepted, perhaps one declined
             self.tick(minutes=r.randint(5, 90))
             accepting = r.randint(0, needed - 1)
             for a in offers[:accepting]:
-                self.slot_to(a, "accept", "accepted", a["volunteer_id"], responded_at=True)
+                self.slot_to(a, "accept", a["volunteer_id"])
             rest = offers[accepting:]
             if len(rest) > 1 and r.random() < 0.3:
                 a = rest[-1]
-                self.slot_to(a, "decline", "declined", a["volunteer_id"], reason=r.choice(DECLINE_REASONS),
-                             responded_at=True, ended_at=True)
+                self.slot_to(a, "decline", a["volunteer_id"], reason=r.choice(DECLINE_REASONS))
             return
         extra = 1 if r.random() < 0.3 else 0
         crew = self.g._crew(needed + extra)
@@ -578,25 +564,25 @@ class OrderBuilder:
         self.tick(hours=r.randint(1, 20))
         holders = offers[:needed]
         for a in holders:
-            self.slot_to(a, "accept", "accepted", a["volunteer_id"], responded_at=True)
-        self.order_to("fill", "accepted", None, "accepted_at")
+            self.slot_to(a, "accept", a["volunteer_id"])
+        self.order_to("fill", None)
         for a in offers[needed:]:
-            self.slot_to(a, "withdraw", "withdrawn", None, reason="slots_filled", ended_at=True)
+            self.slot_to(a, "withdraw", None, reason="slots_filled")
         if state == "accepted":
             return
         if state == "cancelled":
             self.tick(hours=r.randint(1, 48))
             by = self.rid if r.random() < 0.7 else coordinator
             reason = "requester_withdrew" if by == self.rid else "schedule_changed"
-            self.order_to("cancel", "cancelled", by, "cancelled_at", reason=reason)
+            self.order_to("cancel", by, reason=reason)
             for a in holders:
-                self.slot_to(a, "withdraw", "withdrawn", None, reason="order_closed", ended_at=True)
+                self.slot_to(a, "withdraw", None, reason="order_closed")
             return
         self.t = o["starts_at"] - timedelta(minutes=10)
         for i, a in enumerate(holders):
-            self.slot_to(a, "check_in", "checked_in", a["volunteer_id"], checked_in_at=True)
+            self.slot_to(a, "check_in", a["volunteer_id"])
             if i == 0:
-                self.order_to("start", "in_service", None, "started_at")
+                self.order_to("start", None)
         if state == "in_service":
             return
         self.t = o["ends_at"]
@@ -604,8 +590,8 @@ class OrderBuilder:
         for a in holders:
             a["hours"] = min(hours, Decimal(24))
             a["summary"] = r.choice(SUMMARIES)
-            self.slot_to(a, "complete", "completed", a["volunteer_id"], completed_at=True)
-        self.order_to("finish", "completed", None, "completed_at")
+            self.slot_to(a, "complete", a["volunteer_id"])
+        self.order_to("finish", None)
         if state == "completed":
             return
         self.tick(hours=r.randint(2, 96))
@@ -614,7 +600,7 @@ class OrderBuilder:
         g.ids.rating += 1
         self.b.ratings.append(dict(id=g_id, order_id=o["id"], stars=r.choices((5, 4, 3, 2, 1), (60, 25, 9, 4, 2))[0],
                                    comment=r.choice(COMMENTS), created_at=self.t))
-        self.order_to("rate", "rated", self.rid, "rated_at")
+        self.order_to("rate", self.rid)
         for a in holders:
             a["hours_credited"] = True
 
@@ -629,7 +615,7 @@ class OrderBuilder:
               help="PostgreSQL: skip per-row foreign-key triggers while loading (needs a superuser).")
 def seed_command(n_orders: int, seed: int, chunk: int, fast_fk: bool) -> None:
     """Load the menu and N orders of realistic data in bulk (on a fresh database)."""
-    from .seed import seed_all
+    from app.seed import seed_all
 
     seed_all(demo=False)
     db.session.commit()

@@ -1,0 +1,1 @@
+"""The benchmark, its data generator and the scale, load, chaos and backup drills."""
