@@ -60,6 +60,7 @@ LIGHTHOUSE = ENV.get("LIGHTHOUSE", "lighthouse@12.2.3")
 CHROME = ENV.get("CHROME_PATH", "/usr/bin/chromium")
 CHROME_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+ATTEMPTS = 3
 CATEGORIES = ("performance", "accessibility", "best-practices")
 
 
@@ -84,8 +85,13 @@ def lighthouse(url: str, port: int, cookie: str, out: Path, keep_cache: bool) ->
         cmd.append("--extra-headers=" + json.dumps({"Cookie": cookie}))
     if keep_cache:
         cmd.append("--disable-storage-reset")
-    subprocess.run(cmd, check=True, env={**ENV, "CHROME_PATH": CHROME}, stdout=subprocess.DEVNULL)
-    return json.loads(out.read_text())
+    for attempt in range(1, ATTEMPTS + 1):
+        # Lighthouse now and then loses the trace of a load (NO_NAVSTART); the next run is sound.
+        done = subprocess.run(cmd, check=False, env={**ENV, "CHROME_PATH": CHROME}, stdout=subprocess.DEVNULL)
+        if done.returncode == 0:
+            return json.loads(out.read_text())
+        log(f"lighthouse failed on {url} (attempt {attempt} of {ATTEMPTS})")
+    raise SystemExit(f"lighthouse failed {ATTEMPTS} times on {url}")
 
 
 def measure(label: str, url: str, cookie: str, work: Path) -> dict:
