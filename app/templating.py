@@ -10,8 +10,10 @@ from flask_login import current_user
 from markupsafe import Markup
 
 from . import labels, workflow
+from .assets import asset_url
 from .auth.sessions import Visitor, unread_count
 from .dates import format_elapsed, format_moment
+from .icons import icon
 from .models.base import utcnow
 from .models.orders import order_number
 from .models.users import mask_phone
@@ -96,6 +98,8 @@ def register(app: Flask) -> None:
         is_open=workflow.is_open,
         takes_offers=workflow.takes_offers,
         order_number=order_number,
+        icon=icon,
+        asset_url=asset_url,
     )
     app.jinja_env.filters["bj"] = beijing
     app.context_processor(chrome_context)
