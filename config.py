@@ -29,7 +29,9 @@ class Config:
     LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 
     # Flask-Compress: the pages (static files are precompressed, served by WhiteNoise).
-    COMPRESS_MIMETYPES = ["text/html", "application/json", "application/manifest+json"]
+    # COMPRESS_PAGES=0 sends pages uncompressed (see docs/operations.md on BREACH).
+    COMPRESS_MIMETYPES = (["text/html", "application/json", "application/manifest+json"]
+                          if os.environ.get("COMPRESS_PAGES", "1") != "0" else [])
     COMPRESS_ALGORITHM = ["br", "gzip"]
     COMPRESS_BR_LEVEL = 5
     COMPRESS_MIN_SIZE = 500
