@@ -7,7 +7,7 @@ PG_TEST_URL ?= postgresql+psycopg://postgres@127.0.0.1:5432/test
 
 export FLASK_APP := wsgi
 
-.PHONY: run test test-sqlite test-pg lint translations seed clean lock upgrade
+.PHONY: run test test-sqlite test-pg lint translations seed clean lock upgrade assets
 
 # Installs exactly the pinned files (every transitive package pinned by `make lock`).
 $(BIN)/activate: requirements.txt requirements-dev.txt
@@ -27,6 +27,18 @@ lock: $(BIN)/activate
 ## Move every pin to the newest release the *.in files allow; then run `make test`.
 upgrade: PIP_COMPILE += --upgrade
 upgrade: lock
+
+## Rebuild the front-end files, then commit them: after a template uses another Bootstrap class
+## or icon (the tests name it), or anything under static/ changes. npm is needed here only:
+## the reduced Bootstrap CSS, the icon sprite and axe-core (assets/build.mjs), then the
+## content-hashed, precompressed copies the pages link (static/dist/).
+assets: $(BIN)/activate static/img/apple-touch-icon.png
+	cd assets && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+	$(BIN)/python scripts/digest_static.py
+
+# The home-screen icons and favicon, drawn from the SVG with Debian's chromium.
+static/img/apple-touch-icon.png: static/img/icon.svg scripts/app_icons.py
+	$(BIN)/python scripts/app_icons.py
 
 translations: $(BIN)/activate
 	$(BIN)/pybabel compile --use-fuzzy -d translations -f >/dev/null

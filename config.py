@@ -28,8 +28,13 @@ class Config:
     BABEL_TRANSLATION_DIRECTORIES = os.path.join(BASE_DIR, "translations")
     LANGUAGES = {"zh_Hans_CN": "中文", "en": "English"}
 
-    BOOTSTRAP_SERVE_LOCAL = True
-    BOOTSTRAP_BTN_STYLE = "primary"
+    # Flask-Compress: the pages (static files are precompressed, served by WhiteNoise).
+    # COMPRESS_PAGES=0 sends pages uncompressed (see docs/operations.md on BREACH).
+    COMPRESS_MIMETYPES = (["text/html", "application/json", "application/manifest+json"]
+                          if os.environ.get("COMPRESS_PAGES", "1") != "0" else [])
+    COMPRESS_ALGORITHM = ["br", "gzip"]
+    COMPRESS_BR_LEVEL = 5
+    COMPRESS_MIN_SIZE = 500
 
     RATELIMIT_STORAGE_URI = os.environ.get("RATELIMIT_STORAGE_URI", "memory://")
     RATELIMIT_HEADERS_ENABLED = False

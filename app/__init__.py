@@ -8,6 +8,8 @@ from flask import Flask
 
 from config import BASE_DIR, CONFIGS, ProductionConfig
 
+from .assets import serve_static
+
 
 def create_app(config_name: str = "development", overrides: dict | None = None) -> Flask:
     app = Flask(
@@ -21,6 +23,7 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
         app.config.update(overrides)
     if config_name == "production":
         ProductionConfig.check(app.config)
+    serve_static(app)
     if app.config.get("PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
 
@@ -37,7 +40,7 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table known to migrations)
     from .auth.sessions import Visitor, load_user
-    from .extensions import babel, bootstrap, cache, csrf, db, limiter, login_manager, migrate, remove_session_quietly
+    from .extensions import babel, cache, compress, csrf, db, limiter, login_manager, migrate, remove_session_quietly
     from .i18n import select_locale
     from .sqlite import enable_sqlite_pragmas, engine_options
 
@@ -53,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.session_protection = "basic"
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
-    bootstrap.init_app(app)
+    compress.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
     with app.app_context():

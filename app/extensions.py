@@ -3,8 +3,8 @@
 import logging
 
 from flask_babel import Babel
-from flask_bootstrap import Bootstrap5
 from flask_caching import Cache
+from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
@@ -33,7 +33,7 @@ migrate = Migrate()
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-bootstrap = Bootstrap5()
+compress = Compress()  # pages and JSON; static files are precompressed (app/assets.py)
 cache = Cache()  # the one cache: SimpleCache in development and tests, Redis in production
 limiter = Limiter(key_func=get_remote_address)
 

@@ -12,9 +12,11 @@ from jinja2.runtime import Context
 from markupsafe import Markup
 
 from . import labels, workflow
+from .assets import asset_url
 from .auth.sessions import Visitor, unread_count
 from .dates import format_elapsed, format_moment
 from .i18n import language_context, page_catalog, template_gettext, template_ngettext
+from .icons import icon
 from .models.base import utcnow
 from .models.orders import order_number
 from .models.users import mask_phone
@@ -103,6 +105,8 @@ def register(app: Flask) -> None:
         is_open=workflow.is_open,
         takes_offers=workflow.takes_offers,
         order_number=order_number,
+        icon=icon,
+        asset_url=asset_url,
     )
     # Flask-Babel's own template callables find the catalog anew for each string.
     app.jinja_env.install_gettext_callables(template_gettext, template_ngettext, newstyle=True)

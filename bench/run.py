@@ -53,8 +53,6 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = Path(os.environ.get("SHARED_BENCH", ROOT.parent / "shared" / "bench")).resolve()
 VENV_BIN = Path(sys.executable).parent
-sys.path.insert(0, str(SHARED))
-from parse_wrk import parse as parse_wrk  # noqa: E402  (the shared harness's parser)
 
 ENV = os.environ
 DB = ENV.get("DB", "sqlite")
@@ -292,6 +290,9 @@ def wrk(target: Target, lua: Path, duration: str, raw_dir: Path, db_pid: int | N
     app1 = proc_cpu("--port", str(port))
     db1 = proc_cpu("--pid", str(db_pid)) if db_pid else None
     (raw_dir / f"{time.strftime('%H%M%S')}-{target.label}.txt").write_text(text)
+    sys.path.insert(0, str(SHARED))
+    from parse_wrk import parse as parse_wrk  # the shared harness's parser; only wrk runs need it
+
     row = parse_wrk(text)
     m = re.search(r"PCTL_US (\d+) (\d+) (\d+)", text)
     p50, p95, p99 = (int(x) / 1000 for x in m.groups()) if m else (float("nan"),) * 3
@@ -486,6 +487,10 @@ def lookup_ids(url: str) -> dict[str, int]:
         newest_open = "SELECT id FROM orders WHERE state = 'submitted' AND district_id {} :d ORDER BY id DESC LIMIT 1"
         ids["open_order"] = one(newest_open.format("="), d=ids["district"])
         ids["open_order_elsewhere"] = one(newest_open.format("<>"), d=ids["district"])
+        ids["service"] = one("SELECT min(id) FROM services WHERE status = 'published'")
+        volunteer = one("SELECT id FROM users WHERE phone = :p", p=ACCOUNTS["volunteer"])
+        ids["job"] = one("SELECT max(id) FROM assignments WHERE volunteer_id = :v AND state = 'accepted'",
+                         v=volunteer) or one("SELECT max(id) FROM assignments WHERE volunteer_id = :v", v=volunteer)
     engine.dispose()
     return ids
 

@@ -34,3 +34,19 @@ document.addEventListener("DOMContentLoaded", () => {
     first.scrollIntoView({ block: "center" });
   }
 });
+
+// The two Bootstrap behaviours the pages use, without Bootstrap's 80 KB of script:
+// the navigation bar's menu button on a phone, and the close button of a message.
+document.addEventListener("click", (event) => {
+  const toggler = event.target.closest("[data-bs-toggle=collapse]");
+  if (toggler) {
+    const target = document.querySelector(toggler.dataset.bsTarget);
+    if (target) {
+      const open = target.classList.toggle("show");
+      toggler.setAttribute("aria-expanded", String(open));
+    }
+    return;
+  }
+  const dismiss = event.target.closest("[data-bs-dismiss=alert]");
+  if (dismiss) dismiss.closest(".alert")?.remove();
+});

@@ -69,6 +69,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     # the menu is public
     ("menu.home", "GET"): _everyone(200),
     ("menu.service", "GET"): _everyone(200),
+    ("menu.web_manifest", "GET"): _everyone(200),
+    ("menu.favicon", "GET"): _everyone(200),
     # signing in and out
     ("auth.login", "GET"): {**_everyone(REDIRECT), "anonymous": 200, "deactivated": 200},
     ("auth.login", "POST"): {**_everyone(REDIRECT), "anonymous": 200, "deactivated": 200},
@@ -108,4 +110,4 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
 }
 
 # Rules the matrix does not probe: files anyone may fetch.
-UNPROBED = {"static", "bootstrap.static"}
+UNPROBED = {"static"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from app.assets import asset_url
 from tests.security.access_matrix import MATRIX, ROLES
 from tests.security.checks import header_problems
 from tests.security.conftest import FIGURES
@@ -22,10 +23,12 @@ def test_security_headers_on_every_get_route_and_role(app, world):
                     probed += 1
                     found = header_problems(response, https=https, signed_in=signed_in and response.status_code == 200)
                     problems += [f"{role} {url} https={https}: {p}" for p in found]
+    with app.test_request_context():
+        hashed = asset_url("css/bootstrap.css")
     extra = {
         "404": world.clients["requester_a"].get("/no/such/page"),
         "static": world.clients["anonymous"].get("/static/css/app.css"),
-        "bootstrap static": world.clients["anonymous"].get("/bootstrap/static/css/bootstrap.min.css"),
+        "hashed static": world.clients["anonymous"].get(hashed),
         "405": world.clients["anonymous"].get("/logout"),
     }
     token = world.tokens["volunteer_offered"]
