@@ -30,11 +30,13 @@ from app import create_app, workflow
 from app.extensions import db as _db
 from app.models import (
     Assignment,
+    AuditEntry,
     Notification,
     Order,
     OrderEvent,
     Rating,
     Service,
+    Setting,
     User,
     UserRole,
     VolunteerProfile,
@@ -138,6 +140,8 @@ def _clean(app) -> None:
     extra_users = select(User.id).where(User.id > seed_max)
     extra_profiles = select(VolunteerProfile.id).where(VolunteerProfile.user_id.in_(extra_users))
     for stmt in (
+        delete(AuditEntry),
+        delete(Setting),
         delete(Notification),
         delete(OrderEvent),
         delete(Rating),
@@ -157,7 +161,7 @@ def _clean(app) -> None:
     ):
         _db.session.execute(stmt)
     _db.session.commit()
-    reference.forget()  # services were reset with plain SQL: the kept copies are not told
+    reference.forget()  # services and settings were reset with plain SQL: the kept copies are not told
 
 
 @pytest.fixture

@@ -282,9 +282,9 @@ def orders_for_coordinator(order_ids: list[int]) -> list[Order]:
 
 
 def _offer_hours() -> int:
-    from flask import current_app
+    from .settings import current_settings
 
-    return int(current_app.config.get("OFFER_DEADLINE_HOURS", 24))
+    return current_settings().offer_deadline_hours
 
 
 def rate_order(order: Order, actor: User, stars: int, comment: str) -> Rating:
