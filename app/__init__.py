@@ -61,6 +61,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .coordinator import bp as coordinator_bp
     from .menu import bp as menu_bp
@@ -74,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(volunteer_bp, url_prefix="/jobs")
     app.register_blueprint(coordinator_bp, url_prefix="/dispatch")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -61,6 +61,8 @@ def _volunteer_object(owner_answer) -> dict[str, object]:
 
 
 COORDINATOR_ONLY = _only({"coordinator": OK})
+ADMIN_PAGE = _only({"admin": 200})
+ADMIN_ONLY = _only({"admin": OK})
 COORDINATOR_PAGE = _only({"coordinator": 200})
 REQUESTERS = {"requester_a": 200, "requester_b": 200}
 VOLUNTEERS = {"volunteer_offered": 200, "volunteer_not_offered": 200, "volunteer_declined": 200}
@@ -105,6 +107,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.withdraw", "POST"): COORDINATOR_ONLY,
     ("coordinator.bulk", "POST"): COORDINATOR_ONLY,
     ("coordinator.change_needed", "POST"): COORDINATOR_ONLY,
+    # the back office: the admin role alone
+    ("admin.home", "GET"): ADMIN_PAGE,
+    ("admin.settings", "GET"): ADMIN_PAGE,
+    ("admin.settings", "POST"): ADMIN_ONLY,
+    ("admin.audit", "GET"): ADMIN_PAGE,
 }
 
 # Rules the matrix does not probe: files anyone may fetch.
