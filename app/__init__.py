@@ -91,10 +91,11 @@ def register_commands(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from .auth.sessions import enforce_session_timeouts
+    from .auth.sessions import enforce_session_timeouts, require_password_change
     from .security import set_security_headers
     from .templating import register as register_templating
 
     app.before_request(enforce_session_timeouts)
+    app.before_request(require_password_change)
     app.after_request(set_security_headers)
     register_templating(app)

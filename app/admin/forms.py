@@ -1,10 +1,19 @@
-"""The back office's forms: settings, the audit log's filters."""
+"""The back office's forms: settings, accounts, the audit log's filters."""
 
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, DateField, IntegerField, SelectField, StringField, SubmitField
-from wtforms.validators import InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms import (
+    BooleanField,
+    DateField,
+    IntegerField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    SubmitField,
+)
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
 from ..choices import choices
@@ -53,3 +62,23 @@ class AuditFilterForm(AppForm):
                               choices=choices([("", _l("All")), *labels.AUDIT_TARGETS.items()]))
     date_from = DateField(_l("From"), validators=[Optional()])
     date_to = DateField(_l("Until"), validators=[Optional()])
+
+
+class AccountSearchForm(AppForm):
+    class Meta:
+        csrf = False  # a GET search form changes nothing
+
+    q = StringField(_l("Name or mobile number"), validators=[Optional(), Length(max=40), SINGLE_LINE])
+    role = SelectField(_l("Role"), validators=[Optional()],
+                       choices=choices([("", _l("All")), *labels.ROLES.items()]))
+    status = SelectField(_l("Status"), validators=[Optional()],
+                         choices=choices([("", _l("All")), ("active", _l("Active")), ("inactive", _l("Deactivated"))]))
+
+
+class RolesForm(AppForm):
+    roles = SelectMultipleField(
+        _l("Roles"), choices=choices(labels.ROLES.items()),
+        widget=ListWidget(prefix_label=False), option_widget=CheckboxInput(),
+        validators=[DataRequired(message=_l("Keep at least one role."))],
+    )
+    submit = SubmitField(_l("Save roles"))

@@ -17,6 +17,7 @@ from sqlalchemy.orm import joinedload
 from ..dates import BEIJING
 from ..extensions import db
 from ..models import AuditEntry, User
+from .paging import newest_first
 
 
 def log_action(actor: User | None, action: str, target_type: str, target_key: str | int, *,
@@ -70,13 +71,7 @@ def _filtered(f: AuditFilter) -> Select:
 
 def audit_page(f: AuditFilter, after: int | None = None, per_page: int = 50) -> AuditPage:
     """The newest entries matching ``f``, older than the entry ``after`` (keyset paging)."""
-    query = _filtered(f)
-    if after:
-        query = query.where(AuditEntry.id < after)
-    rows = list(db.session.scalars(query.order_by(AuditEntry.id.desc()).limit(per_page + 1)))
-    more = len(rows) > per_page
-    rows = rows[:per_page]
-    return AuditPage(rows, rows[-1].id if more and rows else None)
+    return AuditPage(*newest_first(_filtered(f), AuditEntry.id, after, per_page))
 
 
 def entries_for(target_type: str, target_key: str | int | None = None, limit: int = 20) -> list[AuditEntry]:
