@@ -103,3 +103,9 @@ AUDIT_ACTIONS = {
     "user.password_reset": _l("Password reset"),
 }
 AUDIT_TARGETS = {"setting": _l("Setting"), "user": _l("Account")}
+# What the audit log stores as an account's before and after, besides its roles.
+ACCOUNT_STATES = {
+    "active": _l("Active"),
+    "inactive": _l("Deactivated"),
+    "password_pending": _l("New password pending"),
+}

@@ -31,17 +31,16 @@ def _me() -> User:
 
 @bp.app_template_filter("audit_value")
 def audit_value(stored: str | None, action: str) -> str:
-    """A stored before/after value as words: roles by name, switches as yes/no, none as a dash."""
+    """A stored before/after value as words: an account's roles and states by name, switches as yes/no."""
     value = decoded(stored)
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
         return _("Yes") if value else _("No")
     if isinstance(value, list):
-        names = labels.ROLES if action == "user.roles" else {}
-        return "、".join(str(names.get(v, v)) for v in value) or "—"
-    if isinstance(value, dict):
-        return "; ".join(f"{k}: {v}" for k, v in value.items())
+        return "、".join(str(labels.ROLES.get(v, v)) for v in value) or "—"
+    if action.startswith("user."):
+        return str(labels.ACCOUNT_STATES.get(value, value))
     return str(value)
 
 

@@ -76,18 +76,29 @@ def account_label(user: User) -> str:
     return f"{user.name} ({mask_phone(user.phone)})"
 
 
-def _keep_an_active_admin(user: User) -> None:
-    """Refuse to take the last active administrator away.
+def _active_admins():
+    return select(User.id).join(UserRole, UserRole.user_id == User.id).where(
+        UserRole.role == ADMIN, User.active.is_(True))
 
-    Every active administrator's row is locked (PostgreSQL; SQLite has one
-    writer at a time) so that two administrators removing each other at once
-    cannot both succeed: the second reads the first's change once it commits.
+
+def _keep_an_active_admin(user: User) -> None:
+    """Refuse to take the last active administrator away (before the change).
+
+    Every active administrator's row is locked (PostgreSQL) so that two
+    administrators removing each other at once cannot both succeed: the
+    second reads the first's change once it commits.
     """
     if not (user.active and ADMIN in user.roles):
         return
-    admins = select(User.id).join(UserRole, UserRole.user_id == User.id).where(
-        UserRole.role == ADMIN, User.active.is_(True))
-    if not [i for i in db.session.scalars(admins.with_for_update(of=User)) if i != user.id]:
+    if not [i for i in db.session.scalars(_active_admins().with_for_update(of=User)) if i != user.id]:
+        raise ValidationFailed(None, _l("The center needs at least one active administrator."))
+
+
+def _an_active_admin_remains() -> None:
+    """The same rule after the change is written: SQLite takes its one writer's lock at the first
+    write, so only a read after it sees what another administrator committed meanwhile."""
+    db.session.flush()
+    if db.session.scalar(_active_admins().limit(1)) is None:
         raise ValidationFailed(None, _l("The center needs at least one active administrator."))
 
 
@@ -106,9 +117,12 @@ def change_roles(user: User, roles: list[str], actor: User) -> bool:
             raise ValidationFailed("roles", _l("You cannot take away your own administrator role."))
         try:
             _keep_an_active_admin(user)
+            user.set_roles(new)
+            _an_active_admin_remains()
         except ValidationFailed as err:
             raise ValidationFailed("roles", err.message) from err
-    user.set_roles(new)
+    else:
+        user.set_roles(new)
     if Role.VOLUNTEER.value in new and user.profile is None:
         db.session.add(VolunteerProfile(user=user, status="approved"))
     log_action(actor, "user.roles", "user", user.id, label=account_label(user), before=old, after=new)
@@ -128,8 +142,9 @@ def deactivate_account(user: User, actor: User) -> bool:
     _keep_an_active_admin(user)
     user.active = False
     user.rotate_session()
+    _an_active_admin_remains()
     log_action(actor, "user.deactivate", "user", user.id, label=account_label(user),
-               before={"active": True}, after={"active": False})
+               before="active", after="inactive")
     db.session.flush()
     return True
 
@@ -140,7 +155,7 @@ def reactivate_account(user: User, actor: User) -> bool:
         return False
     user.active = True
     log_action(actor, "user.reactivate", "user", user.id, label=account_label(user),
-               before={"active": False}, after={"active": True})
+               before="inactive", after="active")
     db.session.flush()
     return True
 
@@ -164,6 +179,6 @@ def reset_password(user: User, actor: User) -> str:
     user.set_password(password)  # a new session token: every session of theirs ends
     user.must_change_password = True
     log_action(actor, "user.password_reset", "user", user.id, label=account_label(user),
-               before=None, after={"must_change_password": True})
+               before=None, after="password_pending")
     db.session.flush()
     return password

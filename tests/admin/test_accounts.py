@@ -119,6 +119,13 @@ def test_the_last_active_admin_cannot_be_removed(db, users):
     db.session.commit()
     with pytest.raises(ValidationFailed):
         accounts.change_roles(second, ["requester"], only_admin)
+    db.session.rollback()
+    # back to two: one may step down, and the roles are written once
+    accounts.reactivate_account(only_admin, second)
+    assert accounts.change_roles(second, ["requester"], only_admin)
+    db.session.commit()
+    db.session.expire_all()
+    assert db.session.get(User, second.id).roles == {"requester"}
 
 
 def test_two_admins_removing_each_other_at_once_leave_one(app, db, users):
