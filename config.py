@@ -51,11 +51,9 @@ class Config:
     PERMANENT_SESSION_LIFETIME = timedelta(hours=12)
     SESSION_IDLE_TIMEOUT = timedelta(minutes=30)
 
-    # Domain settings (hours); the sweep command reads them.
-    DISPATCH_DEADLINE_HOURS = int(os.environ.get("DISPATCH_DEADLINE_HOURS", "24"))
-    OFFER_DEADLINE_HOURS = int(os.environ.get("OFFER_DEADLINE_HOURS", "24"))
-    AUTO_CONFIRM_DAYS = int(os.environ.get("AUTO_CONFIRM_DAYS", "7"))
-    # Flask-Caching: reference data (the published menu, services, districts).
+    # The center's own settings (deadlines, auto-confirm days, the issuer) are kept in the
+    # database and edited in the back office: app/services/settings.py.
+    # Flask-Caching: reference data (the published menu, services, districts, settings).
     # A change committed through the app deletes the kept copies; the timeout
     # only bounds a change made in the database by hand.
     CACHE_TYPE = "SimpleCache"

@@ -64,6 +64,7 @@ def register_extensions(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .coordinator import bp as coordinator_bp
     from .menu import bp as menu_bp
@@ -77,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(volunteer_bp, url_prefix="/jobs")
     app.register_blueprint(coordinator_bp, url_prefix="/dispatch")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
+    app.register_blueprint(admin_bp, url_prefix="/admin")
 
 
 def register_errorhandlers(app: Flask) -> None:
@@ -92,10 +94,11 @@ def register_commands(app: Flask) -> None:
 
 
 def register_request_hooks(app: Flask) -> None:
-    from .auth.sessions import enforce_session_timeouts
+    from .auth.sessions import enforce_session_timeouts, require_password_change
     from .security import set_security_headers
     from .templating import register as register_templating
 
     app.before_request(enforce_session_timeouts)
+    app.before_request(require_password_change)
     app.after_request(set_security_headers)
     register_templating(app)

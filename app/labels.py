@@ -86,3 +86,34 @@ NOTIFICATIONS = {
     "rate": _l("Order %(number)s was rated"),
 }
 ALL_REASONS = {**REASONS, **SYSTEM_REASONS}
+ROLES = {
+    "requester": _l("Requester"),
+    "volunteer": _l("Volunteer"),
+    "coordinator": _l("Coordinator"),
+    "admin": _l("Administrator"),
+}
+# The settings of ``services.settings``, as the settings page and the audit log name them.
+SETTINGS = {
+    "dispatch_deadline_hours": _l("Dispatch deadline (hours)"),
+    "offer_deadline_hours": _l("Offer answer deadline (hours)"),
+    "auto_confirm_days": _l("Auto-confirm after (days)"),
+    "center_name": _l("Center name"),
+    "issuer_head": _l("Person in charge"),
+    "issuer_handler": _l("Handled by"),
+    "issuer_phone": _l("Contact phone"),
+    "requester_approval": _l("New requesters need approval"),
+}
+AUDIT_ACTIONS = {
+    "setting.change": _l("Setting changed"),
+    "user.roles": _l("Roles changed"),
+    "user.deactivate": _l("Account deactivated"),
+    "user.reactivate": _l("Account reactivated"),
+    "user.password_reset": _l("Password reset"),
+}
+AUDIT_TARGETS = {"setting": _l("Setting"), "user": _l("Account")}
+# What the audit log stores as an account's before and after, besides its roles.
+ACCOUNT_STATES = {
+    "active": _l("Active"),
+    "inactive": _l("Deactivated"),
+    "password_pending": _l("New password pending"),
+}

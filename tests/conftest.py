@@ -30,11 +30,13 @@ from app import create_app, workflow
 from app.extensions import db as _db
 from app.models import (
     Assignment,
+    AuditEntry,
     Notification,
     Order,
     OrderEvent,
     Rating,
     Service,
+    Setting,
     User,
     UserRole,
     VolunteerProfile,
@@ -139,6 +141,8 @@ def _clean(app) -> None:
     extra_users = select(User.id).where(User.id > seed_max)
     extra_profiles = select(VolunteerProfile.id).where(VolunteerProfile.user_id.in_(extra_users))
     for stmt in (
+        delete(AuditEntry),
+        delete(Setting),
         delete(Notification),
         delete(OrderEvent),
         delete(Rating),
@@ -156,7 +160,7 @@ def _clean(app) -> None:
         _db.session.execute(stmt)
     counters.recount(_db.session)  # the ratings and jobs are gone: so are the figures kept from them
     _db.session.commit()
-    reference.forget()  # services were reset with plain SQL: the kept copies are not told
+    reference.forget()  # services and settings were reset with plain SQL: the kept copies are not told
 
 
 @pytest.fixture

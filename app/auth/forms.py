@@ -52,6 +52,17 @@ class PasswordChangeForm(AppForm):
     submit = SubmitField(_l("Change password"))
 
 
+class NewPasswordForm(AppForm):
+    """After a temporary password: the person's own, chosen before anything else."""
+
+    password = PasswordField(_l("New password"), validators=new_password_validators())
+    password2 = PasswordField(
+        _l("Repeat new password"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The passwords differ."))],
+    )
+    submit = SubmitField(_l("Save my new password"))
+
+
 class SignOutEverywhereForm(AppForm):
     submit = SubmitField(_l("Sign out on every other device"))
 

@@ -1,4 +1,4 @@
-"""Register, log in, log out, change password, sign out everywhere, switch language."""
+"""Register, log in (landing by role), log out, change password, sign out everywhere, switch language."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from .forms import (
     LanguageForm,
     LoginForm,
     LogoutForm,
+    NewPasswordForm,
     PasswordChangeForm,
     RegisterForm,
     SignOutEverywhereForm,
@@ -35,6 +36,16 @@ def _failed(response) -> bool:
     return response.status_code == 200
 
 
+# Where each role starts after signing in, the first role a person holds in this order winning.
+LANDING_PAGES = (("admin", "admin.home"), ("coordinator", "coordinator.queue"), ("volunteer", "volunteer.jobs"))
+
+
+def landing_url(user) -> str:
+    """The page a person's work starts on: back office, dispatch queue, 我的任务, else the menu."""
+    endpoint = next((page for role, page in LANDING_PAGES if user.has_role(role)), "menu.home")
+    return url_for(endpoint)
+
+
 def district_choices():
     return choices([(0, _("Choose…")), *district_pairs()])
 
@@ -46,7 +57,7 @@ def district_choices():
 @limiter.limit("10 per 15 minutes", methods=["POST"], key_func=_login_key, deduct_when=_failed)
 def login():
     if current_user.is_authenticated and login_fresh():
-        return redirect(url_for("menu.home"))
+        return redirect(landing_url(current_user))
     form = LoginForm()
     if form.validate_on_submit():
         phone = form.phone.data.strip()
@@ -55,7 +66,7 @@ def login():
             target = request.args.get("next")
             begin_session(user, remember=form.remember.data)
             record("login", "ok", user_id=user.id, remember=bool(form.remember.data))
-            return redirect(target if is_safe_next(target) else url_for("menu.home"))
+            return redirect(target if is_safe_next(target) else landing_url(user))
         record("login", "failed", login=phone)
         flash(_("Wrong mobile number or password."), "danger")
     elif form.is_submitted():
@@ -132,6 +143,24 @@ def change_password():
         flash(_("Your password was changed. Other devices are signed out."), "success")
         return redirect(url_for("auth.account"), 303)
     return _render_account(form, 422)
+
+
+@bp.route("/account/new-password", methods=["GET", "POST"])
+@login_required
+def new_password():
+    """The password to choose after a temporary one; nobody else comes here (no current password asked)."""
+    if not current_user.must_change_password:
+        return redirect(url_for("auth.account"))
+    form = NewPasswordForm()
+    if form.validate_on_submit():
+        user = db.session.get(User, current_user.id)
+        user.set_password(form.password.data)  # rotates the session token and clears the pending change
+        db.session.commit()
+        begin_session(user, remember=bool(session.get("remember")))
+        record("password_change", "ok", user_id=user.id, after_reset=True)
+        flash(_("Your new password is saved."), "success")
+        return redirect(landing_url(user), 303)
+    return render_template("auth/new_password.html", form=form), 422 if form.is_submitted() else 200
 
 
 @bp.route("/account/sign-out-everywhere", methods=["POST"])

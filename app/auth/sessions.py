@@ -225,6 +225,19 @@ def enforce_session_timeouts():
     return redirect(url_for("auth.login", next=request.full_path if request.method == "GET" else None))
 
 
+# What a person with a temporary password may still reach: the new-password page and the way out.
+_WHILE_PASSWORD_PENDING = frozenset({"auth.new_password", "auth.logout", "auth.language", "static", "bootstrap.static"})
+
+
+def require_password_change():
+    """After an administrator's reset, every page asks for a new password first."""
+    if request.endpoint in _WHILE_PASSWORD_PENDING or request.endpoint is None:
+        return None
+    if current_user.is_authenticated and current_user.must_change_password:
+        return redirect(url_for("auth.new_password"))
+    return None
+
+
 def is_safe_next(target: str | None) -> bool:
     """Only paths on this site; no scheme, host or backslash tricks."""
     if not target or not target.startswith("/") or target.startswith("//"):

@@ -1,5 +1,6 @@
 """All models, imported here so migrations see every table."""
 
+from .admin import AuditEntry, Setting
 from .menu import Category, Service, ServiceStatus
 from .notifications import Notification
 from .orders import Assignment, Order, OrderEvent, Rating
@@ -8,6 +9,7 @@ from .users import Role, User, UserRole, VolunteerProfile
 
 __all__ = [
     "Assignment",
+    "AuditEntry",
     "Category",
     "District",
     "Notification",
@@ -17,6 +19,7 @@ __all__ = [
     "Role",
     "Service",
     "ServiceStatus",
+    "Setting",
     "User",
     "UserRole",
     "VolunteerProfile",

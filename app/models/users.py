@@ -49,6 +49,8 @@ class UserRole(db.Model):
         CheckConstraint(
             "role IN ('requester', 'volunteer', 'coordinator', 'admin')", name="role"
         ),
+        # The people holding a role (the back office's search, the last-admin rule).
+        Index("ix_user_roles_role", "role", "user_id"),
     )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
@@ -70,6 +72,8 @@ class User(UserMixin, db.Model):
         String(64), unique=True, default=new_session_token
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Set when an administrator gave a temporary password: every page asks for a new one first.
+    must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"
@@ -98,8 +102,10 @@ class User(UserMixin, db.Model):
         self.role_rows = [UserRole(role=v) for v in sorted(values)]
 
     def set_password(self, password: str) -> None:
+        """A new password of the person's own: other sessions end, no change is pending any more."""
         self.password_hash = generate_password_hash(password, method="scrypt")
         self.session_token = new_session_token()
+        self.must_change_password = False
 
     def check_password(self, password: str) -> bool:
         return check_password_hash(self.password_hash, password)

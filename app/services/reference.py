@@ -1,9 +1,9 @@
-"""Reference data in the application cache: the published menu, the services, the districts.
+"""Reference data in the application cache: the published menu, the services, the districts, the settings.
 
 They change a few times a year and are read on almost every page. They are
 kept in Flask-Caching's cache (in each process in development and tests, in
 Redis in production, where every app server sees the same copy). A change to
-a category, a service or a district committed through the ORM deletes the
+a category, a service, a district or a setting committed through the ORM deletes the
 kept copies at once (the flush notes it, the commit deletes, a rollback does
 not); a change made in the database by hand shows when
 ``CACHE_DEFAULT_TIMEOUT`` runs out. Besides data, one piece of HTML is kept
@@ -24,11 +24,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import cache
-from ..models import Category, District, Service
+from ..models import Category, District, Service, Setting
 
 T = TypeVar("T")
-REFERENCE_MODELS = (Category, Service, District)
-KEYS = ("menu", "services", "districts")
+REFERENCE_MODELS = (Category, Service, District, Setting)
+KEYS = ("menu", "services", "districts", "settings")
 
 log = logging.getLogger(__name__)
 

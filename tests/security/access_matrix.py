@@ -3,7 +3,8 @@
 Data, not code. The probes in ``test_access_matrix.py`` build each URL from
 the world fixture: ``order_id`` is always an order of requester A (one per
 state), ``assignment_id`` a slot of the volunteer who was offered the order,
-``service_id`` a published service. Expected answers:
+``service_id`` a published service, ``user_id`` an account kept for the
+back office's probes (``World.account_id``). Expected answers:
 
 - an HTTP status (200, 403, 404): exactly that;
 - ``LOGIN``: a redirect to the login page (anonymous, deactivated);
@@ -61,6 +62,8 @@ def _volunteer_object(owner_answer) -> dict[str, object]:
 
 
 COORDINATOR_ONLY = _only({"coordinator": OK})
+ADMIN_PAGE = _only({"admin": 200})
+ADMIN_ONLY = _only({"admin": OK})
 COORDINATOR_PAGE = _only({"coordinator": 200})
 REQUESTERS = {"requester_a": 200, "requester_b": 200}
 VOLUNTEERS = {"volunteer_offered": 200, "volunteer_not_offered": 200, "volunteer_declined": 200}
@@ -81,6 +84,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("auth.account", "GET"): _signed_in(200),
     ("auth.change_password", "POST"): _signed_in(OK),
     ("auth.sign_out_everywhere", "POST"): _signed_in(OK),
+    ("auth.new_password", "GET"): _signed_in(REDIRECT),  # only after a reset to a temporary password
+    ("auth.new_password", "POST"): _signed_in(REDIRECT),
     # notifications: everyone signed in, each their own
     ("notifications.index", "GET"): _signed_in(200),
     ("notifications.mark_read", "POST"): _signed_in(OK),
@@ -107,6 +112,17 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.withdraw", "POST"): COORDINATOR_ONLY,
     ("coordinator.bulk", "POST"): COORDINATOR_ONLY,
     ("coordinator.change_needed", "POST"): COORDINATOR_ONLY,
+    # the back office: the admin role alone
+    ("admin.home", "GET"): ADMIN_PAGE,
+    ("admin.settings", "GET"): ADMIN_PAGE,
+    ("admin.settings", "POST"): ADMIN_ONLY,
+    ("admin.audit", "GET"): ADMIN_PAGE,
+    ("admin.users", "GET"): ADMIN_PAGE,
+    ("admin.user", "GET"): ADMIN_PAGE,
+    ("admin.change_roles", "POST"): ADMIN_ONLY,
+    ("admin.deactivate", "POST"): ADMIN_ONLY,
+    ("admin.reactivate", "POST"): ADMIN_ONLY,
+    ("admin.reset_password", "POST"): ADMIN_ONLY,
 }
 
 # Rules the matrix does not probe: files anyone may fetch.

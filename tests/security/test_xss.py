@@ -13,7 +13,7 @@ from app.extensions import db as _db
 from app.models import Order
 from app.services import orders as order_service
 from tests.security.conftest import FIGURES
-from tests.security.world import place, sign_in_directly
+from tests.security.world import fresh_csrf, place, sign_in_directly
 
 PAYLOADS = [
     "<script>alert(1)</script>",
@@ -145,3 +145,45 @@ def test_sign_in_helper_is_not_a_backdoor(app, world):
     """sign_in_directly only writes a test client's cookie; the app has no such route."""
     assert not [r for r in app.url_map.iter_rules() if "test" in r.rule]
     assert sign_in_directly.__module__ == "tests.security.world"
+
+
+def test_no_unescaped_payload_in_the_back_office(app, world):
+    """Settings typed by an administrator and people's names and units, on every back-office page."""
+    from app.services.settings import update_settings
+    from tests.security.world import new_user
+
+    admin = world.clients["admin"]
+    admin_user = world.users["admin"]
+    pages_scanned = 0
+    for i, p in enumerate(PAYLOADS):
+        person = new_user(f"1390000{800 + i:04d}", _clip(p, 40), ["requester"])
+        person.unit = _clip(p, 80)
+        _db.session.commit()
+        token = fresh_csrf(admin, "/admin/settings")
+        saved = admin.post("/admin/settings", data={
+            "csrf_token": token, "dispatch_deadline_hours": "24", "offer_deadline_hours": "24",
+            "auto_confirm_days": "7", "center_name": _clip(p, 80), "issuer_head": _clip(p, 40),
+            "issuer_handler": _clip(p, 40), "issuer_phone": "010-1234",
+        })
+        assert saved.status_code == 303, (p, saved.status_code)
+        assert admin.post(f"/admin/users/{person.id}/roles", data={
+            "csrf_token": token, "roles": ["requester", "volunteer"]}).status_code == 303
+        pages = {
+            "settings": ("/admin/settings", True),
+            "home": ("/admin/", True),
+            "audit": ("/admin/audit", True),
+            "accounts": (f"/admin/users?q={person.phone}", True),
+            "account": (f"/admin/users/{person.id}", True),
+        }
+        for name, (url, must_show) in pages.items():
+            response = admin.get(url)
+            assert response.status_code == 200, (name, url)
+            body = response.get_data(as_text=True)
+            if RISKY & set(p) and p not in AMBIGUOUS:
+                assert _clip(p, 40) not in body, f"{name}: raw payload {p!r}"
+            if must_show:
+                assert str(escape(_clip(p, 40))) in body, f"{name}: the escaped payload {p!r} is missing"
+            pages_scanned += 1
+        update_settings({"center_name": "经开区新时代文明实践中心"}, admin_user)
+        _db.session.commit()
+    FIGURES["S22 pages scanned"] += pages_scanned

@@ -141,6 +141,7 @@ class World:
     jobs: dict[str, Assignment]  # the offered volunteer's slot, by order state
     declined_job: Assignment
     service_id: int
+    account_id: int  # an account for the back office to act on (roles, deactivation, password)
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -179,7 +180,10 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
         if mine:
             jobs[state] = mine[-1]
     service_id = db.session.scalar(select(Service.id).where(Service.name == SERVICE_NAME))
-    world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id)
+    account = new_user("13900000106", "待管理账户", ["requester"])
+    world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
+                  account_id=account.id)
+    db.session.commit()
     if sign_in:
         for role, user in users.items():
             client = app.test_client()

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import timedelta
 from functools import cache
 
-from flask import current_app
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
@@ -139,7 +138,9 @@ def reject_order(order: Order, actor: User, reason_code: str, note: str = "") ->
 
 
 def _offer_hours() -> int:
-    return int(current_app.config.get("OFFER_DEADLINE_HOURS", 24))
+    from ..settings import current_settings  # noqa: PLC0415 (settings read the cache at call time)
+
+    return current_settings().offer_deadline_hours
 
 
 # --- reads: the center sees every order -------------------------------------------------
