@@ -81,3 +81,20 @@ def test_my_jobs_shows_the_hours_credited_with_or_without_jobs(db, login_as, mak
     expected = str(users["volunteer"].profile.hours_credited)
     page = login_as("volunteer").get("/jobs/").get_data(as_text=True)
     assert float(hours(page)) == float(expected) > 0
+
+
+def test_an_offer_says_by_when_to_answer_on_the_card_and_the_job_page(db, login_as, make_order):
+    import re
+
+    from app.dates import format_moment
+
+    order = make_order("dispatched")
+    offer = order.assignments[0]
+    client = login_as("volunteer")
+    with client.application.test_request_context():
+        deadline = format_moment(offer.expires_at, "short")
+    for page in (_page(client, "/jobs/"), _page(client, f"/jobs/{offer.id}")):
+        shown = re.search(r'data-testid="answer-by">(.*?)</(?:span|p)>', page, re.S)
+        assert shown and f"{deadline}前答复" in shown.group(1)
+    order = make_order("accepted", start_offset_days=3)
+    assert 'data-testid="answer-by"' not in _page(client, f"/jobs/{order.assignments[0].id}")  # answered
