@@ -312,3 +312,23 @@ def test_rating_totals_and_hours_are_kept_by_the_workflow_and_checked(db, users,
     db.session.execute(update(VolunteerProfile).where(VolunteerProfile.id == profile.id).values(hours_credited=7))
     assert any("7.0 hours credited, jobs say 2" in p for p in broken_invariants())
     db.session.rollback()
+
+
+def test_the_database_scores_every_volunteer_as_score_does(db, users, make_order, bda):
+    """The SQL that picks the rows and ``score()`` that explains them read the same weights the same way."""
+    make_order("rated", needed=2)  # volunteer and volunteer3: a rating and hours this month
+    make_order("dispatched")  # volunteer: an open job
+    order = make_order("submitted")
+    svc, other = order.service, db.session.scalar(select(Category).where(Category.id != order.service.category_id))
+    for i, links in enumerate([dict(services=[svc]), dict(categories=[svc.category]), dict(districts=[bda]),
+                               dict(services=[svc], categories=[svc.category], districts=[bda]),
+                               dict(categories=[other], availability=0), dict(availability=ALL_WEEK)]):
+        volunteer(f"1392224{i:04d}", f"分{i}", **links)
+    db.session.commit()
+    explained = {c.volunteer.id: c.score for c in rank(order)}
+    for eligible, blocked in ((None, None), (3, 0)):
+        statement = matching._ranking_statement(eligible, blocked, False)
+        rows = db.session.execute(statement, matching._params(order, workflow.utcnow(), None)).all()
+        assert len(rows) >= (3 if eligible else 9)
+        for row in rows:
+            assert row.score == pytest.approx(explained[row.id]), row

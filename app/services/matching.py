@@ -290,7 +290,8 @@ FACTS = ("team", "approved", "availability", "s", "c", "d", "open_jobs", "rating
 def _facts(flags: tuple[ColumnElement, ColumnElement, ColumnElement]) -> tuple[list[ColumnElement], ColumnElement]:
     """What ranking reads of each profile (``FACTS``, labelled) and the score, as SQL.
 
-    The score repeats ``score()`` below; the figures are the ones the workflow
+    The score repeats ``score()`` below with the same ``WEIGHTS`` (a test holds
+    the two equal for every kind of volunteer); the figures are the ones the workflow
     keeps on the profile (open jobs, this month's hours as of ``now``'s month,
     rating totals).
     """
@@ -383,9 +384,14 @@ def _best(limit: int | None, among: str | None = None, unless: ColumnElement | N
     )
 
 
+def _link_terms(s: bool, c: bool, d: bool) -> tuple[str, ...]:
+    """The weights a volunteer's links earn: the service, else its category; and the district."""
+    return (("service",) if s else ("category",) if c else ()) + (("district",) if d else ())
+
+
 def _link_score(s: bool, c: bool, d: bool) -> float:
-    """What a volunteer's links add to the score: as ``score()`` counts them."""
-    return (WEIGHTS["service"] if s else WEIGHTS["category"] if c else 0.0) + (WEIGHTS["district"] if d else 0.0)
+    """What a volunteer's links add to the score, as ``score()`` counts them."""
+    return sum(WEIGHTS[term] for term in _link_terms(s, c, d))
 
 
 def _ceiling_outside(tier: Callable[[bool, bool, bool], bool]) -> float | None:
@@ -512,15 +518,9 @@ def score(c: Candidate, order: Order, weekday: int, period: int) -> None:
     """Fill ``c.score`` and ``c.reason_keys`` from the weights."""
     v = c.volunteer
     reasons = c.reason_keys
-    if v.delivers_service:
-        c.score += WEIGHTS["service"]
-        reasons.append(("service",))
-    elif v.delivers_category:
-        c.score += WEIGHTS["category"]
-        reasons.append(("category",))
-    if v.serves_district:
-        c.score += WEIGHTS["district"]
-        reasons.append(("district",))
+    for term in _link_terms(v.delivers_service, v.delivers_category, v.serves_district):
+        c.score += WEIGHTS[term]
+        reasons.append((term,))
     if v.available_at(weekday, period):
         c.score += WEIGHTS["available"]
         reasons.append(("available",))
