@@ -18,8 +18,6 @@ from ...models.base import utcnow
 from ...models.orders import ACTIVE_ASSIGNMENT_STATES, AssignmentState, OrderState
 from ..errors import ValidationFailed
 
-# The crew (how many volunteers) can change while the order still takes offers.
-CREW_STATES = tuple(sorted(workflow.OFFERABLE_STATES))
 MAX_CREW = 20
 
 
@@ -82,13 +80,13 @@ def change_needed(order: Order, needed: int, actor: User) -> None:
     # lands first (and is counted here) or waits for this row and sees the new number.
     result = db.session.execute(
         update(Order)
-        .where(Order.id == order.id, Order.state.in_(CREW_STATES), Order.accepted_count <= needed)
+        .where(Order.id == order.id, Order.state.in_(workflow.OFFERABLE_STATES), Order.accepted_count <= needed)
         .values(needed=needed)
         .execution_options(synchronize_session=False)
     )
     db.session.refresh(order, ["needed", "accepted_count", "state"])
     if result.rowcount != 1:
-        if order.state not in CREW_STATES:
+        if not workflow.takes_offers(order):
             raise workflow.IllegalTransition(_l("The crew can only change before the order is filled."))
         raise ValidationFailed(
             "needed",
@@ -105,7 +103,8 @@ def change_needed(order: Order, needed: int, actor: User) -> None:
 
 
 def may_change_crew(order: Order) -> bool:
-    return order.state in CREW_STATES
+    """The crew (how many volunteers) can change while the order still takes offers."""
+    return workflow.takes_offers(order)
 
 
 @dataclass
