@@ -97,6 +97,8 @@ SETTINGS = {
     "dispatch_deadline_hours": _l("Dispatch deadline (hours)"),
     "offer_deadline_hours": _l("Offer answer deadline (hours)"),
     "auto_confirm_days": _l("Auto-confirm after (days)"),
+    "check_in_opens_minutes": _l("Check-in opens before the start (minutes)"),
+    "hours_tolerance_minutes": _l("Hours may run past the window by (minutes)"),
     "center_name": _l("Center name"),
     "issuer_head": _l("Person in charge"),
     "issuer_handler": _l("Handled by"),

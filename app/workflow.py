@@ -12,7 +12,9 @@ Callers own the transaction: when ``apply`` raises, roll the session back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Union
 
@@ -21,10 +23,12 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
+from .dates import BEIJING
 from .extensions import db
 from .models import counters
 from .models.base import utcnow
 from .models.orders import (
+    BUSY_ORDER_STATES,
     HOLDING_ASSIGNMENT_STATES,
     Assignment,
     Order,
@@ -36,7 +40,7 @@ from .models.orders import (
 from .models.orders import (
     OrderState as O,
 )
-from .models.users import Role, User
+from .models.users import Role, User, VolunteerProfile
 
 SYSTEM = None  # the actor of follow-on changes and of the periodic sweep
 
@@ -126,11 +130,14 @@ class Transition:
     # For assignment actions: the states the order must be in.
     order_states: frozenset[str] = field(default_factory=frozenset)
     needs_report: bool = False  # the hours served and a summary (completing a job)
-    before_deadline: bool = False  # only until the target's ``expires_at`` (answering an offer)
+    # When the action is open, by the clock: a name in ``TIME_RULES`` (checked by ``can`` too).
+    time_rule: str | None = None
+    # The volunteer must be free: no other job of theirs held over the order's window.
+    volunteer_free: bool = False
 
 
 def _t(action, entity, sources, target, roles, stamps=(), needs_reason=False, order_states=(), needs_report=False,
-       before_deadline=False):
+       time_rule=None, volunteer_free=False):
     return Transition(
         action,
         entity,
@@ -141,7 +148,8 @@ def _t(action, entity, sources, target, roles, stamps=(), needs_reason=False, or
         needs_reason,
         frozenset(s.value for s in order_states),
         needs_report,
-        before_deadline,
+        time_rule,
+        volunteer_free,
     )
 
 
@@ -162,7 +170,7 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("offer", "assignment", [NEW], A.OFFERED, {COORDINATOR: None}, ["offered_at"],
        order_states=[O.DISPATCHED]),
     _t("accept", "assignment", [A.OFFERED], A.ACCEPTED, {VOLUNTEER: OWNS_SLOT}, ["responded_at"],
-       order_states=[O.DISPATCHED], before_deadline=True),
+       order_states=[O.DISPATCHED], time_rule="before_offer_deadline", volunteer_free=True),
     _t("decline", "assignment", [A.OFFERED], A.DECLINED, {VOLUNTEER: OWNS_SLOT},
        ["responded_at", "ended_at"], needs_reason=True, order_states=[O.DISPATCHED]),
     _t("expire", "assignment", [A.OFFERED], A.EXPIRED, {SYSTEM_ROLE: None}, ["ended_at"],
@@ -171,9 +179,9 @@ TRANSITIONS: tuple[Transition, ...] = (
        {COORDINATOR: None, SYSTEM_ROLE: None}, ["ended_at"], needs_reason=True,
        order_states=[O.DISPATCHED, O.ACCEPTED, O.REJECTED, O.CANCELLED]),
     _t("check_in", "assignment", [A.ACCEPTED], A.CHECKED_IN, {VOLUNTEER: OWNS_SLOT},
-       ["checked_in_at"], order_states=[O.ACCEPTED, O.IN_SERVICE]),
+       ["checked_in_at"], order_states=[O.ACCEPTED, O.IN_SERVICE], time_rule="check_in_window"),
     _t("complete", "assignment", [A.CHECKED_IN], A.COMPLETED, {VOLUNTEER: OWNS_SLOT},
-       ["completed_at"], order_states=[O.IN_SERVICE], needs_report=True),
+       ["completed_at"], order_states=[O.IN_SERVICE], needs_report=True, time_rule="after_start"),
 )
 
 OPEN_JOB_STATES = counters.OPEN_JOB_STATES  # a volunteer's open jobs (``VolunteerProfile.open_jobs``)
@@ -223,16 +231,66 @@ def may_act(transition: Transition, target: Target, actor: User | None) -> bool:
 def state_allows(transition: Transition, target: Target) -> bool:
     if _state_of(target) not in transition.sources:
         return False
-    if transition.before_deadline and _offer_lapsed(target):
+    if transition.time_rule and not on_time(transition, target, utcnow()):
         return False
     if transition.entity == "assignment":
         return _order_of(target).state in transition.order_states
     return True
 
 
-def _offer_lapsed(assignment: Assignment) -> bool:
-    """An offer past its answer deadline can no longer be accepted, swept or not."""
-    return assignment.expires_at is not None and assignment.expires_at <= utcnow()
+# --- the clock ----------------------------------------------------------------------
+
+
+def _settings():
+    from .services.settings import current_settings  # the center's settings, kept in the cache
+
+    return current_settings()
+
+
+def check_in_opens(order: Order) -> datetime:
+    """Check-in opens this long before the service starts (a setting)."""
+    return order.starts_at - timedelta(minutes=_settings().check_in_opens_minutes)
+
+
+def check_in_closes(order: Order) -> datetime:
+    """Check-in closes at the end of the service day, in Beijing."""
+    day = order.ends_at.astimezone(BEIJING).date() + timedelta(days=1)
+    return datetime.combine(day, time(), BEIJING)
+
+
+def hours_tolerance() -> timedelta:
+    """How far past the service window a check-out still counts (a setting)."""
+    return timedelta(minutes=_settings().hours_tolerance_minutes)
+
+
+def check_in_opens_later(assignment: Assignment, now: datetime | None = None) -> datetime | None:
+    """When check-in opens, if only the clock stands in the way now (the job page says so)."""
+    t = BY_ACTION["check_in"]
+    order = assignment.order
+    if _state_of(assignment) not in t.sources or order.state not in t.order_states:
+        return None
+    opens = check_in_opens(order)
+    return opens if (now or utcnow()) < opens else None
+
+
+def hours_allowed(assignment: Assignment, now: datetime | None = None) -> Decimal:
+    """The most hours a check-out now may record (the volunteer may record less)."""
+    return assignment.creditable_hours(now or utcnow(), hours_tolerance())
+
+
+TIME_RULES: dict[str, Callable[[Target, datetime], bool]] = {
+    # An offer past its answer deadline can no longer be accepted, swept or not.
+    "before_offer_deadline": lambda a, now: a.expires_at is None or now < a.expires_at,
+    # From a while before the start until the end of the service day.
+    "check_in_window": lambda a, now: check_in_opens(a.order) <= now < check_in_closes(a.order),
+    # No job is finished before it began.
+    "after_start": lambda a, now: now >= a.order.starts_at,
+}
+
+
+def on_time(transition: Transition, target: Target, now: datetime) -> bool:
+    """Whether the clock allows ``transition`` on ``target`` at ``now``."""
+    return transition.time_rule is None or TIME_RULES[transition.time_rule](target, now)
 
 
 def _entity_matches(transition: Transition, target: Target) -> bool:
@@ -299,10 +357,14 @@ def apply(
             raise NotPermitted(_l("You may not do this."))
         if not state_allows(t, target):
             raise IllegalTransition(_illegal_message(t, target))
+        now = utcnow()
         reason_code = _check_input(t, actor, reason_code, hours, summary)
+        if t.needs_report:
+            _check_hours(target, Decimal(str(hours)), now)
+        if t.volunteer_free and _holds_overlapping_job(target):
+            raise Conflict(_l("You already have a job at that time."))
 
     from_state = _state_of(target)
-    now = utcnow()
     values: dict[str, object] = {"state": t.target, **{s: now for s in t.stamps}}
     if t.needs_report:
         values.update(hours=Decimal(str(hours)), summary=summary.strip())
@@ -343,11 +405,29 @@ def _illegal_message(t: Transition, target: Target):
         return _l("This order was cancelled.")
     if t.action == "accept" and order.accepted_count >= order.needed:
         return _l("All places on this order are already filled.")
-    if t.action == "accept" and _state_of(target) == A.OFFERED.value and _offer_lapsed(target):
-        return _l("This offer has expired.")
     if t.action == "accept" and _state_of(target) == A.WITHDRAWN.value:
         return _l("This offer was withdrawn.")
+    if _state_of(target) in t.sources and not on_time(t, target, utcnow()):
+        return _TOO_EARLY_OR_LATE.get(t.action, _not_now)(target)
     return _l("This cannot be done in the order's current state.")
+
+
+def _check_in_message(assignment: Assignment):
+    if utcnow() < check_in_opens(assignment.order):
+        return _l("Check-in opens %(minutes)s minutes before the service starts.",
+                  minutes=_settings().check_in_opens_minutes)
+    return _l("Check-in closed at the end of the service day.")
+
+
+def _not_now(target: Target):
+    return _l("This cannot be done at this time.")
+
+
+_TOO_EARLY_OR_LATE: dict[str, Callable[[Target], object]] = {
+    "accept": lambda a: _l("This offer has expired."),
+    "check_in": _check_in_message,
+    "complete": lambda a: _l("A job can be completed once the service has started."),
+}
 
 
 def _check_input(t, actor, reason_code, hours, summary) -> str | None:
@@ -359,14 +439,49 @@ def _check_input(t, actor, reason_code, hours, summary) -> str | None:
         reason_code = None
     if t.needs_report:
         try:
-            value = Decimal(str(hours))
+            finite = Decimal(str(hours)).is_finite()
         except (InvalidOperation, TypeError):
-            raise MissingInput(_l("Enter the hours served."), field="hours") from None
-        if not (Decimal("0") < value <= Decimal("24")):
-            raise MissingInput(_l("Hours must be between 0.5 and 24."), field="hours")
+            finite = False
+        if not finite:
+            raise MissingInput(_l("Enter the hours served."), field="hours")
         if not (summary or "").strip():
             raise MissingInput(_l("Write a short summary."), field="summary")
     return reason_code
+
+
+def _check_hours(assignment: Assignment, hours: Decimal, now: datetime) -> None:
+    """Hours are the time since check-in, at most the window plus the tolerance, in half hours;
+    the volunteer may claim less, never more."""
+    most = hours_allowed(assignment, now)
+    if most <= 0:
+        raise MissingInput(_l("Check-out counts from 30 minutes after check-in."), field="hours")
+    if not (0 < hours <= most) or hours % Decimal("0.5"):
+        raise MissingInput(_l("Between 0.5 and %(most)s hours, in half hours.", most=most), field="hours")
+
+
+def _holds_overlapping_job(assignment: Assignment) -> bool:
+    """Whether the volunteer holds a place on another order whose window overlaps this one's.
+
+    The volunteer's profile row is locked first: two accepts of two orders by
+    one volunteer wait for each other, and the second sees the first.
+    """
+    order = assignment.order
+    db.session.execute(
+        select(VolunteerProfile.id).where(VolunteerProfile.user_id == assignment.volunteer_id).with_for_update()
+    ).all()
+    clash = (
+        select(Assignment.id)
+        .join(Order, Order.id == Assignment.order_id)
+        .where(
+            Assignment.volunteer_id == assignment.volunteer_id,
+            Assignment.state.in_(HOLDING_ASSIGNMENT_STATES),
+            Order.id != order.id,
+            Order.state.in_(BUSY_ORDER_STATES),
+            *Order.overlapping(order.starts_at, order.ends_at),
+        )
+        .limit(1)
+    )
+    return db.session.scalar(clash) is not None
 
 
 def _lock_and_refresh(order: Order, target: Target) -> None:

@@ -23,6 +23,7 @@ from datetime import date, time, timedelta
 import pytest
 from flask.testing import FlaskClient
 from flask_migrate import upgrade
+from freezegun import freeze_time
 from sqlalchemy import delete, event, select, update
 from sqlalchemy.engine import make_url
 
@@ -42,6 +43,7 @@ from app.models import (
     VolunteerProfile,
     counters,
 )
+from app.models.base import utcnow
 from app.models.users import volunteer_categories, volunteer_districts, volunteer_services
 from app.seed import DEMO_PASSWORD, seed_all
 from app.services import orders as order_service
@@ -265,6 +267,26 @@ def order_request(service: Service, **overrides) -> order_service.OrderRequest:
     return order_service.OrderRequest(**values)
 
 
+def service_under_way(order: Order) -> None:
+    """Arrange an accepted order's day to have come: its window (its length kept) ends now.
+
+    Orders are placed days ahead; a test that checks in and closes a job through
+    pages signed in now needs the service to have happened. Only the window moves.
+    """
+    length = order.ends_at - order.starts_at
+    ends = utcnow().replace(microsecond=0)
+    _db.session.execute(update(Order).where(Order.id == order.id).values(starts_at=ends - length, ends_at=ends))
+    _db.session.refresh(order)
+
+
+def check_in_at_the_start(order: Order, slots) -> None:
+    """The service under way; its crew checked in at its start (then a check-out now records the window)."""
+    service_under_way(order)
+    with freeze_time(order.starts_at):
+        for a in slots:
+            workflow.apply(a, "check_in", a.volunteer)
+
+
 ORDER_PATH = ["submitted", "dispatched", "accepted", "in_service", "completed", "rated"]
 
 
@@ -275,11 +297,14 @@ def make_order(db, users) -> Callable[..., Order]:
     ``needed`` sets the crew size; the first ``needed`` volunteers fill it.
     """
 
+    made: list[Order] = []
+
     def _make(state: str = "submitted", needed: int = 1, service: str = "交通安全法规宣讲",
               requester: str = "requester", start_offset_days: int = 0) -> Order:
         svc = service_named(service)
-        req = order_request(svc, service_date=date.today() + timedelta(days=svc.min_notice_days + 2
-                                                                         + start_offset_days))
+        # Each order on a day of its own: one volunteer cannot hold two jobs at the same time.
+        day = date.today() + timedelta(days=svc.min_notice_days + 2 + start_offset_days + len(made))
+        req = order_request(svc, service_date=day)
         order = order_service.place_order(users[requester], req)
         if needed != order.needed:
             _db.session.execute(update(Order).where(Order.id == order.id).values(needed=needed))
@@ -297,8 +322,7 @@ def make_order(db, users) -> Callable[..., Order]:
                 for a in slots:
                     workflow.apply(a, "accept", a.volunteer)
             if target >= ORDER_PATH.index("in_service"):
-                for a in slots:
-                    workflow.apply(a, "check_in", a.volunteer)
+                check_in_at_the_start(order, slots)
             if target >= ORDER_PATH.index("completed"):
                 for a in slots:
                     workflow.apply(a, "complete", a.volunteer, hours="2", summary="顺利完成")
@@ -306,6 +330,7 @@ def make_order(db, users) -> Callable[..., Order]:
                 order_service.rate_order(order, users[requester], 5, "很好")
         _db.session.commit()
         assert order.state == state
+        made.append(order)
         return order
 
     return _make

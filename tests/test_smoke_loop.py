@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+from freezegun import freeze_time
+
+from app.models import Order
 from tests.conftest import csrf_token, order_request, service_named
 
 
@@ -38,9 +42,23 @@ def test_order_dispatch_accept_complete_rate(db, login_as, users):
     assert volunteer.post(f"/jobs/{job_id}/accept", data={"csrf_token": token}).status_code == 303
     assert "13800000001" in volunteer.get(f"/jobs/{job_id}").get_data(as_text=True)
     assert volunteer.post(f"/jobs/{job_id}/accept", data={"csrf_token": token}).status_code == 409
-    assert volunteer.post(f"/jobs/{job_id}/check-in", data={"csrf_token": token}).status_code == 303
-    done = volunteer.post(f"/jobs/{job_id}/complete", data={"csrf_token": token, "hours": "2", "summary": "顺利"})
-    assert done.status_code == 303
+    # Days before the service: no check-in yet.
+    assert volunteer.post(f"/jobs/{job_id}/check-in", data={"csrf_token": token}).status_code == 409
+    order = db.session.get(Order, order_id)
+    with freeze_time(order.starts_at - timedelta(minutes=10)):  # on site, ten minutes early
+        on_site = login_as("volunteer")
+        token = csrf_token(on_site, f"/jobs/{job_id}")
+        assert on_site.post(f"/jobs/{job_id}/check-in", data={"csrf_token": token}).status_code == 303
+    with freeze_time(order.ends_at + timedelta(minutes=40)):  # 1.5 h window + 30 min counted: 2 h at most
+        on_site = login_as("volunteer")
+        token = csrf_token(on_site, f"/jobs/{job_id}")
+        report = {"csrf_token": token, "hours": "2.5", "summary": "顺利"}
+        too_many = on_site.post(f"/jobs/{job_id}/complete", data=report)
+        assert too_many.status_code == 422
+        body = too_many.get_data(as_text=True)
+        assert "is-invalid" in body and 'value="2.5"' in body and "顺利" in body  # kept, with the reason beside it
+        done = on_site.post(f"/jobs/{job_id}/complete", data={"csrf_token": token, "hours": "2", "summary": "顺利"})
+        assert done.status_code == 303
     rated = requester.post(f"/my/orders/{order_id}/rate", data={"csrf_token": token_for(requester, order_id),
                                                                 "stars": "5", "comment": "很好"})
     assert rated.status_code == 303

@@ -40,6 +40,8 @@ class SettingsForm(AppForm):
     dispatch_deadline_hours = _hours_or_days("dispatch_deadline_hours")
     offer_deadline_hours = _hours_or_days("offer_deadline_hours")
     auto_confirm_days = _hours_or_days("auto_confirm_days")
+    check_in_opens_minutes = _hours_or_days("check_in_opens_minutes")
+    hours_tolerance_minutes = _hours_or_days("hours_tolerance_minutes")
     center_name = StringField(labels.SETTINGS["center_name"], validators=[
         InputRequired(message=_l("Enter the center's name.")), Length(max=MAX_LENGTH["center_name"]), SINGLE_LINE])
     issuer_head = _text("issuer_head")

@@ -6,12 +6,13 @@ States are only ever changed by ``app.workflow.apply``.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import (
     CheckConstraint,
+    ColumnElement,
     ForeignKey,
     Index,
     Integer,
@@ -51,6 +52,12 @@ class AssignmentState(enum.StrEnum):
 
 ACTIVE_ASSIGNMENT_STATES = ("offered", "accepted", "checked_in", "completed")
 HOLDING_ASSIGNMENT_STATES = ("accepted", "checked_in", "completed")
+# The order states in which a volunteer holding a place is busy over its window.
+BUSY_ORDER_STATES = ("dispatched", "accepted", "in_service")
+# An order's window lies within one day (the form takes one date), so an
+# overlapping one starts less than a day earlier: an index range on starts_at.
+MAX_ORDER_SPAN = timedelta(days=1)
+HALF_HOUR = timedelta(minutes=30)
 
 
 _BEIJING = ZoneInfo("Asia/Shanghai")  # the day in an order number is the day people saw
@@ -153,6 +160,11 @@ class Order(db.Model):
     def open_offers(self) -> list[Assignment]:
         return [a for a in self.assignments if a.state == AssignmentState.OFFERED.value]
 
+    @classmethod
+    def overlapping(cls, starts_at, ends_at) -> tuple[ColumnElement[bool], ...]:
+        """The conditions of an order whose window overlaps ``starts_at``–``ends_at`` (values or parameters)."""
+        return (cls.starts_at < ends_at, cls.ends_at > starts_at, cls.starts_at > starts_at - MAX_ORDER_SPAN)
+
 
 class Assignment(db.Model):
     """One volunteer's slot on an order."""
@@ -206,6 +218,14 @@ class Assignment(db.Model):
     @property
     def holds_slot(self) -> bool:
         return self.state in HOLDING_ASSIGNMENT_STATES
+
+    def creditable_hours(self, until: datetime, tolerance: timedelta) -> Decimal:
+        """The hours from check-in to ``until``, at most the service window plus ``tolerance``, in whole half hours."""
+        if self.checked_in_at is None:
+            return Decimal(0)
+        window = self.order.ends_at - self.order.starts_at
+        served = min(until - self.checked_in_at, window + tolerance)
+        return Decimal(max(served // HALF_HOUR, 0)) / 2
 
     @property
     def sees_contact(self) -> bool:

@@ -34,6 +34,10 @@ class CenterSettings:
     offer_deadline_hours: int = 24
     # Days after completion before the hours count as confirmed when the requester says nothing.
     auto_confirm_days: int = 7
+    # Minutes before the start from which a volunteer can check in.
+    check_in_opens_minutes: int = 60
+    # Minutes past the service window that still count towards the hours served.
+    hours_tolerance_minutes: int = 30
     # The issuer that printed records of service carry (名称, 负责人, 经办人, 联系电话).
     center_name: str = "经开区新时代文明实践中心"
     issuer_head: str = ""
@@ -50,6 +54,8 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "dispatch_deadline_hours": (1, 720),
     "offer_deadline_hours": (1, 720),
     "auto_confirm_days": (1, 60),
+    "check_in_opens_minutes": (0, 720),
+    "hours_tolerance_minutes": (0, 240),
 }
 MAX_LENGTH: dict[str, int] = {"center_name": 80, "issuer_head": 40, "issuer_handler": 40, "issuer_phone": 20}
 

@@ -25,8 +25,10 @@ def _my_job_or_404(assignment_id: int):
 def _render_job(job, status=200, **forms):
     forms.setdefault("action_form", ActionForm())
     forms.setdefault("decline_form", ReasonForm())
-    forms.setdefault("complete_form", CompleteForm())
-    return render_template("volunteer/job.html", job=job, order=job.order, **forms), status
+    most_hours = workflow.hours_allowed(job) if job.checked_in_at else None
+    forms.setdefault("complete_form", CompleteForm(hours=most_hours or None))
+    return render_template("volunteer/job.html", job=job, order=job.order, most_hours=most_hours,
+                           check_in_later=workflow.check_in_opens_later(job), **forms), status
 
 
 @bp.route("/")
@@ -83,8 +85,13 @@ def complete(assignment_id: int):
     job = _my_job_or_404(assignment_id)
     form = CompleteForm()
     if form.validate_on_submit():
-        workflow.apply(job, "complete", current_user, hours=form.hours.data, summary=form.summary.data)
-        db.session.commit()
-        flash(_("Job completed. Your hours count once the requester confirms."), "success")
-        return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
+        try:
+            workflow.apply(job, "complete", current_user, hours=form.hours.data, summary=form.summary.data)
+        except workflow.MissingInput as err:  # more hours than were served: said beside the field
+            db.session.rollback()
+            getattr(form, err.field).errors.append(err.message)
+        else:
+            db.session.commit()
+            flash(_("Job completed. Your hours count once the requester confirms."), "success")
+            return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
     return _render_job(job, 422, complete_form=form)

@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from datetime import timedelta
 
 from app.models import Assignment
 from app.models.base import utcnow
-from app.services.settings import current_settings
+from app.services.settings import DEFAULTS, current_settings
 from tests.conftest import csrf_token
 
-SETTINGS_FORM = {
-    "dispatch_deadline_hours": "24", "offer_deadline_hours": "24", "auto_confirm_days": "7",
-    "center_name": "经开区新时代文明实践中心", "issuer_head": "", "issuer_handler": "", "issuer_phone": "",
-}
+# The settings form as the defaults fill it (a switch that is off is not sent).
+SETTINGS_FORM = {key: str(value) for key, value in asdict(DEFAULTS).items() if not isinstance(value, bool)}
 
 
 def _save(client, **changes):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import time as clock_time
 from datetime import timedelta
 
 import pytest
@@ -316,3 +317,35 @@ def test_double_dispatch_to_one_volunteer_offers_once(app, db, users, make_order
     assert broken_invariants() == []
     print(f"\nR6 ({'PostgreSQL' if IS_PG else 'SQLite'}): 15 double dispatches from {start}: 1 live assignment"
           f" each; the other clicks refused with {dict(tally)}")
+
+
+# --- no double booking: one volunteer accepts two overlapping jobs at once ----------------------
+
+
+def test_one_volunteer_accepting_two_overlapping_jobs_at_once_gets_one(app, db, users, widened):
+    """Each accept locks its own order; the volunteer's profile row is locked too, so the second
+    accept waits for the first and sees its job: one wins, the other is told of the clash."""
+    volunteer, coordinator = users["volunteer"], users["coordinator"]
+    svc = service_named("交通安全法规宣讲")
+    seen: Counter[str] = Counter()
+    trials = 20
+    for trial in range(trials):
+        day = order_request(svc).service_date + timedelta(days=trial)
+        jobs = []
+        for start in ("09:00", "10:00"):  # 09:00-11:00 and 10:00-11:00
+            req = order_request(svc, service_date=day, start_time=clock_time.fromisoformat(start))
+            order = order_service.place_order(users["requester"], req)
+            jobs += [a.id for a in order_service.dispatch_order(order, [volunteer], coordinator)]
+        db.session.commit()
+        results = run_concurrently(app, 2, lambda i, jobs=jobs: accept(jobs[i]))
+        won = [r for r in results if r == "won"]
+        lost = [r for r in results if r != "won"]
+        assert len(won) == 1 and len(lost) == 1, (trial, results)
+        assert isinstance(lost[0], workflow.Conflict), repr(lost[0])
+        assert english(lost[0].message) == "You already have a job at that time."
+        db.session.expire_all()
+        states = sorted(db.session.get(Assignment, j).state for j in jobs)
+        assert states == ["accepted", "offered"], (trial, states)
+        seen["first" if db.session.get(Assignment, jobs[0]).state == "accepted" else "second"] += 1
+    assert broken_invariants() == []
+    print(f"\nno double booking ({'PostgreSQL' if IS_PG else 'SQLite'}): {trials} races: {dict(seen)}")

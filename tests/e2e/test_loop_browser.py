@@ -13,6 +13,7 @@ from datetime import timedelta
 from urllib.parse import urlsplit
 
 import pytest
+from freezegun import freeze_time
 from playwright.sync_api import BrowserContext, Page, expect
 from sqlalchemy import func, select
 
@@ -108,6 +109,12 @@ def open_as(browser, browser_context_args, live_url, watch):
         context.close()
 
 
+def on_the_clock(moment):
+    """The app's clock (the live server runs in this process) at ``moment``, ticking on;
+    Playwright's own event loop keeps the real time."""
+    return freeze_time(moment, tick=True, ignore=["playwright", "asyncio", "greenlet"])
+
+
 def settled(page: Page) -> None:
     """The page loaded without CSP violations and without horizontal scrolling."""
     page.wait_for_load_state("load")
@@ -190,13 +197,32 @@ def test_order_dispatch_accept_complete_rate_in_the_browser(open_as, live_url, w
     settled(volunteer)
     expect(facts).to_contain_text("13800000001")
     expect(facts).to_contain_text("荣华中路10号A座3层会议室")
-    volunteer.get_by_test_id("check-in").click()
-    settled(volunteer)
-    volunteer.get_by_label("服务时长（小时）").fill("2")
-    volunteer.locator("#summary").fill("宣讲顺利完成，现场互动良好。")
-    volunteer.get_by_test_id("complete").click()
-    settled(volunteer)
-    expect(volunteer.get_by_test_id("job-state")).to_have_text("已完成")
+    expect(volunteer.get_by_test_id("check-in")).to_have_count(0)  # days before the service: not yet
+    expect(volunteer.get_by_test_id("check-in-opens")).to_contain_text("现场签到")
+    job_url = volunteer.url
+    db.session.expire_all()
+    order = db.session.scalar(select(Order))
+    # The service day: the server's clock moves (the browser's need not); each visit signs in anew.
+    with on_the_clock(order.starts_at - timedelta(minutes=10)):
+        volunteer = open_as("13800000002")
+        volunteer.goto(job_url)
+        volunteer.get_by_test_id("check-in").click()
+        settled(volunteer)
+        expect(volunteer.get_by_test_id("job-state")).to_have_text("已签到")
+    with on_the_clock(order.ends_at + timedelta(minutes=45)):
+        volunteer = open_as("13800000002")
+        volunteer.goto(job_url)
+        hours = volunteer.get_by_label("服务时长（小时）")
+        expect(hours).to_have_value("2.0")  # 1.5 hours' window and 30 minutes over: at most 2
+        hours.fill("2.5")
+        volunteer.locator("#summary").fill("宣讲顺利完成，现场互动良好。")
+        volunteer.get_by_test_id("complete").click()
+        settled(volunteer)
+        expect(volunteer.locator("#summary")).to_have_value("宣讲顺利完成，现场互动良好。")  # kept
+        hours.fill("2")
+        volunteer.get_by_test_id("complete").click()
+        settled(volunteer)
+        expect(volunteer.get_by_test_id("job-state")).to_have_text("已完成")
 
     # --- the requester rates five stars -------------------------------------------------
     requester.goto(order_url)

@@ -12,6 +12,8 @@ from app import workflow
 from app.extensions import db as _db
 from app.models import Order
 from app.services import orders as order_service
+from tests.admin.test_back_office import SETTINGS_FORM
+from tests.conftest import check_in_at_the_start
 from tests.security.conftest import FIGURES
 from tests.security.world import fresh_csrf, place, sign_in_directly
 
@@ -73,10 +75,10 @@ def test_no_unescaped_payload_on_any_page(app, world):
             "csrf_token": world.tokens["volunteer_declined"], "reason_code": "too_far", "note": p}).status_code == 303
         _db.session.expire_all()
         workflow.apply(_db.session.merge(mine), "accept", volunteer)
-        workflow.apply(_db.session.merge(mine), "check_in", volunteer)
+        check_in_at_the_start(order, [_db.session.merge(mine)])
         _db.session.commit()
         assert vol.post(f"/jobs/{mine.id}/complete", data={
-            "csrf_token": world.tokens["volunteer_offered"], "hours": "2", "summary": p}).status_code == 303
+            "csrf_token": world.tokens["volunteer_offered"], "hours": "1", "summary": p}).status_code == 303
         assert req.post(f"/my/orders/{order.id}/rate", data={
             "csrf_token": token, "stars": "3", "comment": p}).status_code == 303
         # 3. a second order, rejected by the coordinator with the payload as the note; a third waits in the queue
@@ -161,8 +163,7 @@ def test_no_unescaped_payload_in_the_back_office(app, world):
         _db.session.commit()
         token = fresh_csrf(admin, "/admin/settings")
         saved = admin.post("/admin/settings", data={
-            "csrf_token": token, "dispatch_deadline_hours": "24", "offer_deadline_hours": "24",
-            "auto_confirm_days": "7", "center_name": _clip(p, 80), "issuer_head": _clip(p, 40),
+            **SETTINGS_FORM, "csrf_token": token, "center_name": _clip(p, 80), "issuer_head": _clip(p, 40),
             "issuer_handler": _clip(p, 40), "issuer_phone": "010-1234",
         })
         assert saved.status_code == 303, (p, saved.status_code)

@@ -25,6 +25,7 @@ from app.models import Assignment, Order, Service, User, VolunteerProfile
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
 from app.services import orders as order_service
+from tests.conftest import check_in_at_the_start
 
 ORDER_STATES = ("submitted", "dispatched", "accepted", "in_service", "completed", "rated",
                 "rejected", "cancelled")
@@ -122,8 +123,7 @@ def drive(order: Order, state: str, requester: User, crew: list[User], coordinat
         return order
     if state == "accepted":
         return order
-    for a in slots:
-        workflow.apply(a, "check_in", a.volunteer)
+    check_in_at_the_start(order, slots)
     if state == "in_service":
         return order
     for a in slots:

@@ -37,7 +37,7 @@ from app.models.base import utcnow
 from app.services import orders as order_service
 from app.services.invariants import broken_invariants
 from tests.conftest import _clean, order_request, service_named
-from tests.state_machine.test_transitions_exhaustive import expected_error, inputs_for, quick_user, text
+from tests.state_machine.test_transitions_exhaustive import clock_for, expected_error, inputs_for, quick_user, text
 
 SETTINGS = settings(
     max_examples=100,
@@ -161,7 +161,8 @@ class OrderMachine(RuleBasedStateMachine):
         real_apply = workflow.apply
         workflow.apply = self._counting(real_apply)
         try:
-            workflow.apply(target, action, actor, note="model", **inputs_for(t))
+            with clock_for(t, target if isinstance(target, Order) else target.order):
+                workflow.apply(target, action, actor, note="model", **inputs_for(t))
         except workflow.WorkflowError as err:
             db.session.rollback()
             assert expected is not None, f"{action} by {kind} from {from_state}: {text(err.message)}"

@@ -18,6 +18,7 @@ localized message, never 500.
 
 from __future__ import annotations
 
+import contextlib
 import html
 import itertools
 from collections.abc import Callable
@@ -26,6 +27,7 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale, gettext
+from freezegun import freeze_time
 from sqlalchemy import func, select
 
 from app import workflow
@@ -98,6 +100,14 @@ def inputs_for(t: workflow.Transition) -> dict:
     if t.action == "complete":
         kwargs.update(hours="2", summary="顺利完成")
     return kwargs
+
+
+def clock_for(t: workflow.Transition, order: Order):
+    """A moment the action's time rule allows: check-in at the start, check-out at the end
+    (the window's 2 hours served); the others now. The rules' edges have tests of their
+    own (test_time_rules)."""
+    moment = {"check_in_window": order.starts_at, "after_start": order.ends_at}.get(t.time_rule)
+    return freeze_time(moment) if moment else contextlib.nullcontext()
 
 
 # --- what the tables hold ---------------------------------------------------------------
@@ -206,11 +216,13 @@ def _build_assignment_ctx(name: str, db, users, make_order) -> Ctx:
     elif name == "checked_in_crew_last":
         order = make_order("in_service", needed=2)
         a3 = _by_volunteer(order, v3)
-        workflow.apply(a3, "complete", v3, hours="1.5", summary="好")
+        with freeze_time(order.ends_at):
+            workflow.apply(a3, "complete", v3, hours="1.5", summary="好")
         db.session.commit()
     elif name == "accepted_crew_in_service":
         order = make_order("accepted", needed=2)
-        workflow.apply(_by_volunteer(order, v3), "check_in", v3)
+        with freeze_time(order.starts_at):
+            workflow.apply(_by_volunteer(order, v3), "check_in", v3)
         db.session.commit()
     elif name == "completed":
         order = make_order("completed")
@@ -385,7 +397,8 @@ def _check_one(db, users, actors, ctx: Ctx, entity, ctx_name, action, kind) -> t
         actor.active = False  # never committed: the rollback below restores it
     problems: list[str] = []
     try:
-        workflow.apply(target, action, actor, note="exhaustive", **inputs_for(t))
+        with clock_for(t, order_of_target):
+            workflow.apply(target, action, actor, note="exhaustive", **inputs_for(t))
     except workflow.WorkflowError as err:
         db.session.rollback()
         if expected is None:
