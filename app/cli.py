@@ -13,12 +13,13 @@ orders_cli = AppGroup("orders", help="Order maintenance.")
 
 @orders_cli.command("sweep")
 def sweep_command() -> None:
-    """Expire unanswered offers and flag overdue orders (idempotent; run from cron)."""
+    """Expire unanswered offers, flag overdue orders, confirm unrated ones (idempotent; run from cron)."""
     from .services.settings import current_settings
     from .services.sweep import sweep
 
     result = sweep(current_settings().dispatch_deadline_hours)
-    click.echo(f"expired={result.expired} overdue={result.overdue} skipped={result.skipped}")
+    click.echo(f"expired={result.expired} overdue={result.overdue} confirmed={result.confirmed}"
+               f" skipped={result.skipped}")
 
 
 @orders_cli.command("check")

@@ -21,6 +21,7 @@ ORDER_STATES = {
     "in_service": N_("In service"),
     "completed": N_("Awaiting rating"),
     "rated": N_("Rated"),
+    "confirmed": N_("Confirmed"),
     "rejected": N_("Rejected"),
     "cancelled": N_("Cancelled"),
 }
@@ -35,6 +36,7 @@ STATE_COLOURS = {
     "in_service": "primary",
     "completed": "success",
     "rated": "success",
+    "confirmed": "success",
     "rejected": "danger",
     "cancelled": "secondary",
     "offered": "info",
@@ -62,6 +64,7 @@ ACTIONS = {
     "start": _l("Service started"),
     "finish": _l("Service completed"),
     "rate": _l("Rated"),
+    "confirm": _l("Confirmed automatically: nobody rated it in time"),
     "offer": _l("Offered to a volunteer"),
     "accept": _l("Volunteer accepted"),
     "decline": _l("Volunteer declined"),
@@ -84,6 +87,7 @@ NOTIFICATIONS = {
     "start": _l("Service for your order %(number)s has started"),
     "finish": _l("Order %(number)s is complete: please rate it"),
     "rate": _l("Order %(number)s was rated"),
+    "confirm": _l("Order %(number)s was confirmed: your hours count"),
 }
 ALL_REASONS = {**REASONS, **SYSTEM_REASONS}
 ROLES = {

@@ -165,7 +165,11 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("reopen", "order", [O.ACCEPTED], O.DISPATCHED, {SYSTEM_ROLE: None}),
     _t("start", "order", [O.ACCEPTED], O.IN_SERVICE, {SYSTEM_ROLE: None}, ["started_at"]),
     _t("finish", "order", [O.IN_SERVICE], O.COMPLETED, {SYSTEM_ROLE: None}, ["completed_at"]),
-    _t("rate", "order", [O.COMPLETED], O.RATED, {REQUESTER: OWNS_ORDER}, ["rated_at"]),
+    # The people served confirm the service and rate it (评单); the hours count from then.
+    _t("rate", "order", [O.COMPLETED, O.CONFIRMED], O.RATED, {REQUESTER: OWNS_ORDER}, ["rated_at"]),
+    # Nobody rated it within the auto-confirm days: the sweep confirms it and the hours count.
+    _t("confirm", "order", [O.COMPLETED], O.CONFIRMED, {SYSTEM_ROLE: None}, ["confirmed_at"],
+       time_rule="confirm_due"),
     # assignment
     _t("offer", "assignment", [NEW], A.OFFERED, {COORDINATOR: None}, ["offered_at"],
        order_states=[O.DISPATCHED]),
@@ -278,6 +282,13 @@ def hours_allowed(assignment: Assignment, now: datetime | None = None) -> Decima
     return assignment.creditable_hours(now or utcnow(), hours_tolerance())
 
 
+def confirm_due_at(order: Order) -> datetime | None:
+    """When a completed order nobody rated counts as confirmed (the auto-confirm days, a setting)."""
+    if order.completed_at is None:
+        return None
+    return order.completed_at + timedelta(days=_settings().auto_confirm_days)
+
+
 TIME_RULES: dict[str, Callable[[Target, datetime], bool]] = {
     # An offer past its answer deadline can no longer be accepted, swept or not.
     "before_offer_deadline": lambda a, now: a.expires_at is None or now < a.expires_at,
@@ -285,6 +296,8 @@ TIME_RULES: dict[str, Callable[[Target, datetime], bool]] = {
     "check_in_window": lambda a, now: check_in_opens(a.order) <= now < check_in_closes(a.order),
     # No job is finished before it began.
     "after_start": lambda a, now: now >= a.order.starts_at,
+    # The requester had their days to rate it.
+    "confirm_due": lambda o, now: o.completed_at is not None and now >= confirm_due_at(o),
 }
 
 
@@ -602,8 +615,16 @@ def _after_close(order: Order, _order: Order) -> None:
 
 
 def _after_rate(order: Order, _order: Order) -> None:
-    """The people served closed the loop: credit the crew's hours."""
-    counters.credit_crew(db.session, order)
+    """The people served closed the loop: their stars count, and the crew's hours unless
+    the auto-confirm credited them already."""
+    counters.count_rating(db.session, order)
+    if order.confirmed_at is None:
+        _after_confirm(order, order)
+
+
+def _after_confirm(order: Order, _order: Order) -> None:
+    """The service is confirmed: the crew's hours go into the ledger."""
+    counters.credit_crew(db.session, order, order.rated_at or order.confirmed_at)
     _current_assignments(order, A.COMPLETED.value)  # reload the crew with their credited hours
 
 
@@ -615,4 +636,5 @@ _FOLLOW_ONS = {
     "reject": _after_close,
     "cancel": _after_close,
     "rate": _after_rate,
+    "confirm": _after_confirm,
 }

@@ -34,6 +34,7 @@ from app import workflow
 from app.extensions import db
 from app.models import (
     Assignment,
+    HourEntry,
     Notification,
     Order,
     OrderEvent,
@@ -120,10 +121,11 @@ class Batch:
     events: list[dict] = field(default_factory=list)
     ratings: list[dict] = field(default_factory=list)
     notifications: list[dict] = field(default_factory=list)
+    hours: list[dict] = field(default_factory=list)
 
     def rows(self) -> int:
         return sum(len(x) for x in (self.orders, self.assignments, self.events, self.ratings,
-                                    self.notifications))
+                                    self.notifications, self.hours))
 
 
 def _next_id(model) -> int:
@@ -314,6 +316,7 @@ class Generator:
         _insert(conn, OrderEvent.__table__, b.events)
         _insert(conn, Rating.__table__, b.ratings)
         _insert(conn, Notification.__table__, b.notifications)
+        _insert(conn, HourEntry.__table__, b.hours)
         for name in ("orders", "assignments", "events", "ratings", "notifications"):
             self.counts[name] = self.counts.get(name, 0) + len(getattr(b, name))
 
@@ -459,6 +462,8 @@ class OrderBuilder:
             ids.add(self.rid)
         if "volunteer" in wanted and assignment is not None:
             ids.add(assignment["volunteer_id"])
+        if "crew" in wanted:
+            ids.update(a["volunteer_id"] for a in self.assignments if a["state"] == "completed")
         if "coordinators" in wanted:
             ids.update(self.g.coordinators)
         ids.discard(actor)
@@ -601,8 +606,10 @@ class OrderBuilder:
         self.b.ratings.append(dict(id=g_id, order_id=o["id"], stars=r.choices((5, 4, 3, 2, 1), (60, 25, 9, 4, 2))[0],
                                    comment=r.choice(COMMENTS), created_at=self.t))
         self.order_to("rate", self.rid)
-        for a in holders:
+        for a in holders:  # the crew's hours, into the ledger
             a["hours_credited"] = True
+            self.b.hours.append(dict(volunteer_id=a["volunteer_id"], order_id=o["id"], assignment_id=a["id"],
+                                     hours=a["hours"], source="service", actor_id=None, note="", created_at=self.t))
 
 
 @bench_cli.command("seed")

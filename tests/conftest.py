@@ -32,6 +32,7 @@ from app.extensions import db as _db
 from app.models import (
     Assignment,
     AuditEntry,
+    HourEntry,
     Notification,
     Order,
     OrderEvent,
@@ -146,6 +147,7 @@ def _clean(app) -> None:
         delete(AuditEntry),
         delete(Setting),
         delete(Notification),
+        delete(HourEntry),
         delete(OrderEvent),
         delete(Rating),
         delete(Assignment),
@@ -317,7 +319,7 @@ def make_order(db, users) -> Callable[..., Order]:
             workflow.apply(order, "cancel", users[requester], reason_code="requester_withdrew")
         elif state != "submitted":
             slots = order_service.dispatch_order(order, crew, coordinator)
-            target = ORDER_PATH.index(state)
+            target = ORDER_PATH.index("completed" if state == "confirmed" else state)
             if target >= ORDER_PATH.index("accepted"):
                 for a in slots:
                     workflow.apply(a, "accept", a.volunteer)
@@ -328,6 +330,9 @@ def make_order(db, users) -> Callable[..., Order]:
                     workflow.apply(a, "complete", a.volunteer, hours="2", summary="顺利完成")
             if target >= ORDER_PATH.index("rated"):
                 order_service.rate_order(order, users[requester], 5, "很好")
+            if state == "confirmed":  # nobody rated it: the sweep confirms it after the days allowed
+                with freeze_time(workflow.confirm_due_at(order)):
+                    workflow.apply(order, "confirm", workflow.SYSTEM)
         _db.session.commit()
         assert order.state == state
         made.append(order)

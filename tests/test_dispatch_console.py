@@ -402,4 +402,4 @@ def test_sweep_command_skips_an_offer_it_may_not_expire(app, db, make_order):
     db.session.commit()
     result = app.test_cli_runner().invoke(args=["orders", "sweep"])
     assert result.exit_code == 0, result.output
-    assert "expired=0 overdue=0 skipped=1" in result.output
+    assert "expired=0 overdue=0 confirmed=0 skipped=1" in result.output

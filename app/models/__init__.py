@@ -1,6 +1,7 @@
 """All models, imported here so migrations see every table."""
 
 from .admin import AuditEntry, Setting
+from .hours import HourEntry, HourSource
 from .menu import Category, Service, ServiceStatus
 from .notifications import Notification
 from .orders import Assignment, Order, OrderEvent, Rating
@@ -12,6 +13,8 @@ __all__ = [
     "AuditEntry",
     "Category",
     "District",
+    "HourEntry",
+    "HourSource",
     "Notification",
     "Order",
     "OrderEvent",

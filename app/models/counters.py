@@ -14,11 +14,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Connection, Subquery, case, func, select, update
+from sqlalchemy import Connection, Subquery, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from .base import utcnow
+from .hours import HourEntry, HourSource
 from .orders import HOLDING_ASSIGNMENT_STATES, Assignment, AssignmentState, Order, OrderState, Rating
 from .users import VolunteerProfile
 
@@ -40,10 +41,6 @@ def _open_job():
 
 def _completed_in(month: date):
     return (Assignment.state == COMPLETED) & (Assignment.completed_at >= VolunteerProfile.month_start(month))
-
-
-def _credited():
-    return Assignment.hours_credited.is_(True)
 
 
 def _rated_crew():
@@ -69,9 +66,9 @@ def month_hours_by_volunteer(month: date) -> Subquery:
 
 
 def credited_hours_by_volunteer() -> Subquery:
-    """(volunteer_id, h): the hours of each volunteer's credited jobs."""
-    return (select(Assignment.volunteer_id, func.sum(Assignment.hours).label("h")).where(_credited())
-            .group_by(Assignment.volunteer_id).subquery())
+    """(volunteer_id, h): each volunteer's hours in the ledger."""
+    return (select(HourEntry.volunteer_id.label("volunteer_id"), func.sum(HourEntry.hours).label("h"))
+            .group_by(HourEntry.volunteer_id).subquery())
 
 
 def ratings_by_volunteer() -> Subquery:
@@ -136,17 +133,41 @@ def count_job(session: Session, assignment: Assignment, from_state: str, to_stat
         )
 
 
-def credit_crew(session: Session, order: Order) -> None:
-    """The people served rated ``order``: its crew's hours are credited and its stars counted."""
-    crew = (Assignment.order_id == order.id, Assignment.state == COMPLETED)
+def credit_crew(session: Session, order: Order, now: datetime) -> None:
+    """The service of ``order`` is confirmed: each of its crew's hours goes into the ledger, once.
+
+    The rows are written from the assignments in one INSERT … SELECT (those not
+    credited yet); the unique index on a job's service entry refuses a second.
+    """
+    crew = (Assignment.order_id == order.id, Assignment.state == COMPLETED, Assignment.hours_credited.is_(False))
+    session.execute(
+        insert(HourEntry).from_select(
+            ["volunteer_id", "order_id", "assignment_id", "hours", "source", "note", "created_at"],
+            select(Assignment.volunteer_id, Assignment.order_id, Assignment.id, Assignment.hours,
+                   literal(HourSource.SERVICE.value), literal(""), literal(now, HourEntry.created_at.type))
+            .where(*crew),
+        )
+    )
+    own_hours = (
+        select(func.sum(HourEntry.hours))
+        .where(HourEntry.order_id == order.id, HourEntry.source == HourSource.SERVICE.value,
+               HourEntry.volunteer_id == VolunteerProfile.user_id)
+        .scalar_subquery()
+    )
+    session.execute(
+        update(VolunteerProfile)
+        .where(VolunteerProfile.user_id.in_(select(Assignment.volunteer_id).where(*crew)))
+        .values(hours_credited=VolunteerProfile.hours_credited + func.coalesce(own_hours, 0))
+        .execution_options(synchronize_session=False)
+    )
     session.execute(
         update(Assignment).where(*crew).values(hours_credited=True).execution_options(synchronize_session=False)
     )
-    own_hours = (
-        select(func.sum(Assignment.hours))
-        .where(*crew, Assignment.volunteer_id == VolunteerProfile.user_id)
-        .scalar_subquery()
-    )
+
+
+def count_rating(session: Session, order: Order) -> None:
+    """The people served rated ``order``: its stars count for each of its crew."""
+    crew = (Assignment.order_id == order.id, Assignment.state == COMPLETED)
     stars = select(Rating.stars).where(Rating.order_id == order.id).scalar_subquery()
     rated = select(func.count(Rating.id)).where(Rating.order_id == order.id).scalar_subquery()
     session.execute(
@@ -155,7 +176,6 @@ def credit_crew(session: Session, order: Order) -> None:
         .values(
             rating_sum=VolunteerProfile.rating_sum + func.coalesce(stars, 0),
             rating_count=VolunteerProfile.rating_count + rated,
-            hours_credited=VolunteerProfile.hours_credited + func.coalesce(own_hours, 0),
         )
         .execution_options(synchronize_session=False)
     )
@@ -173,6 +193,7 @@ def recount(bind: Session | Connection, now: datetime | None = None) -> None:
         return func.coalesce(select(value).where(mine, *conditions).scalar_subquery(), 0)
 
     held = select(func.count()).where(Assignment.order_id == Order.id, _holds_place()).scalar_subquery()
+    ledger = select(func.sum(HourEntry.hours)).where(HourEntry.volunteer_id == profile.user_id)
     bind.execute(  # only the orders whose count is off are written
         update(Order).where(Order.accepted_count != held).values(accepted_count=held)
         .execution_options(synchronize_session=False)
@@ -183,7 +204,7 @@ def recount(bind: Session | Connection, now: datetime | None = None) -> None:
             open_jobs=per_profile(func.count(), _open_job()),
             month_hours=per_profile(func.sum(Assignment.hours), _completed_in(month)),
             month_hours_of=month,
-            hours_credited=per_profile(func.sum(Assignment.hours), _credited()),
+            hours_credited=func.coalesce(ledger.scalar_subquery(), 0),
             rating_sum=per_profile(func.sum(Rating.stars), _rated_crew()),
             rating_count=per_profile(func.count(Rating.id), _rated_crew()),
         )

@@ -36,6 +36,7 @@ class OrderState(enum.StrEnum):
     IN_SERVICE = "in_service"
     COMPLETED = "completed"
     RATED = "rated"
+    CONFIRMED = "confirmed"  # nobody rated it in time: the hours counted anyway
     REJECTED = "rejected"
     CANCELLED = "cancelled"
 
@@ -126,6 +127,7 @@ class Order(db.Model):
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

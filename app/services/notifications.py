@@ -13,8 +13,10 @@ from .. import workflow
 from ..extensions import db
 from ..models import Notification, OrderEvent, Role, User, UserRole
 from ..models.base import utcnow
+from ..models.orders import AssignmentState
 
-# action -> who is told: "requester", "volunteer" (of the assignment), "coordinators"
+# action -> who is told: "requester", "volunteer" (of the assignment), "crew" (who completed the order),
+# "coordinators"
 RECIPIENTS: dict[str, tuple[str, ...]] = {
     "dispatch": ("requester",),
     "offer": ("volunteer",),
@@ -26,7 +28,8 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "withdraw": ("volunteer",),
     "start": ("requester",),
     "finish": ("requester",),
-    "rate": ("coordinators",),
+    "rate": ("coordinators", "crew"),
+    "confirm": ("crew",),
     "submit": ("coordinators",),
 }
 
@@ -48,6 +51,8 @@ def recipients_of(event: OrderEvent) -> set[int]:
         ids.add(event.order.requester_id)
     if "volunteer" in wanted and event.assignment is not None:
         ids.add(event.assignment.volunteer_id)
+    if "crew" in wanted:
+        ids.update(a.volunteer_id for a in event.order.assignments if a.state == AssignmentState.COMPLETED.value)
     if "coordinators" in wanted:
         ids.update(_coordinator_ids())
     if event.actor_id is not None:

@@ -1,4 +1,5 @@
-"""Deadlines: expire unanswered offers, flag orders not dispatched in time.
+"""Deadlines: expire unanswered offers, flag orders not dispatched in time, confirm
+completed orders nobody rated within the auto-confirm days (their hours count).
 
 Safe to run every minute beside the web workers and twice at once: each
 expiry is a workflow transition (a compare-and-set), so an offer accepted or
@@ -18,12 +19,14 @@ from ..extensions import db
 from ..models import Assignment, Order
 from ..models.base import utcnow
 from ..models.orders import AssignmentState, OrderState
+from .settings import current_settings
 
 
 @dataclass
 class SweepResult:
     expired: int = 0
     overdue: int = 0
+    confirmed: int = 0
     skipped: int = 0
 
 
@@ -40,15 +43,40 @@ def sweep(dispatch_deadline_hours: int, now: datetime | None = None) -> SweepRes
         )
     )
     db.session.rollback()
-    for assignment_id in due:
-        assignment = db.session.get(Assignment, assignment_id)
+    result.expired = _apply_each(Assignment, due, "expire", result)
+    _flag_overdue(dispatch_deadline_hours, now, result)
+    result.confirmed = _apply_each(Order, _unrated(current_settings().auto_confirm_days, now), "confirm", result)
+    return result
+
+
+def _unrated(auto_confirm_days: int, now: datetime) -> list[int]:
+    """Completed orders nobody rated within the auto-confirm days (an index range on the state)."""
+    cutoff = now - timedelta(days=auto_confirm_days)
+    ids = list(db.session.scalars(
+        select(Order.id)
+        .where(Order.state == OrderState.COMPLETED.value, Order.completed_at <= cutoff)
+        .order_by(Order.id)
+    ))
+    db.session.rollback()
+    return ids
+
+
+def _apply_each(model, ids: list[int], action: str, result: SweepResult) -> int:
+    """``action`` on each row by the system, a transaction each; returns how many it changed."""
+    done = 0
+    for target_id in ids:
+        target = db.session.get(model, target_id)
         try:
-            workflow.apply(assignment, "expire", workflow.SYSTEM)
+            workflow.apply(target, action, workflow.SYSTEM)
             db.session.commit()
-            result.expired += 1
-        except workflow.WorkflowError:  # answered or expired a moment ago
+            done += 1
+        except workflow.WorkflowError:  # answered, rated or changed a moment ago
             db.session.rollback()
             result.skipped += 1
+    return done
+
+
+def _flag_overdue(dispatch_deadline_hours: int, now: datetime, result: SweepResult) -> None:
     cutoff = now - timedelta(hours=dispatch_deadline_hours)
     flagged = db.session.execute(
         update(Order)
@@ -62,4 +90,3 @@ def sweep(dispatch_deadline_hours: int, now: datetime | None = None) -> SweepRes
     )
     result.overdue = flagged.rowcount
     db.session.commit()
-    return result

@@ -10,6 +10,7 @@ from .. import workflow
 from ..access import role_required
 from ..extensions import db
 from ..forms import ActionForm, ReasonForm
+from ..models.hours import star_progress
 from ..services import orders as order_service
 from . import bp
 from .forms import CompleteForm
@@ -35,7 +36,8 @@ def _render_job(job, status=200, **forms):
 @role_required("volunteer")
 def jobs():
     jobs = order_service.jobs_of_volunteer(current_user)
-    return render_template("volunteer/jobs.html", groups=jobs.groups, hours=jobs.hours, accept_form=ActionForm())
+    return render_template("volunteer/jobs.html", groups=jobs.groups, hours=jobs.hours, stars=star_progress(jobs.hours),
+                           accept_form=ActionForm())
 
 
 @bp.route("/<int:assignment_id>")

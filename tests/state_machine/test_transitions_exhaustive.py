@@ -106,7 +106,8 @@ def clock_for(t: workflow.Transition, order: Order):
     """A moment the action's time rule allows: check-in at the start, check-out at the end
     (the window's 2 hours served); the others now. The rules' edges have tests of their
     own (test_time_rules)."""
-    moment = {"check_in_window": order.starts_at, "after_start": order.ends_at}.get(t.time_rule)
+    moment = {"check_in_window": order.starts_at, "after_start": order.ends_at,
+              "confirm_due": workflow.confirm_due_at(order)}.get(t.time_rule)
     return freeze_time(moment) if moment else contextlib.nullcontext()
 
 

@@ -1,0 +1,141 @@
+"""The hours ledger: a service's hours are credited once, when the people served confirm it by
+rating it or, when nobody does, by the sweep after the auto-confirm days; every credit is a row."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from app import workflow
+from app.models import HourEntry, Notification, Order, OrderEvent, VolunteerProfile
+from app.models.hours import star_progress
+from app.services import orders as order_service
+from app.services.invariants import broken_invariants
+from app.services.settings import update_settings
+from app.services.sweep import sweep
+from tests.conftest import IS_PG, run_concurrently
+
+
+def ledger(db, order: Order) -> list[tuple[int, Decimal, str]]:
+    return [tuple(r) for r in db.session.execute(
+        select(HourEntry.volunteer_id, HourEntry.hours, HourEntry.source)
+        .where(HourEntry.order_id == order.id).order_by(HourEntry.volunteer_id))]
+
+
+def credited(db, user) -> Decimal:
+    db.session.expire_all()
+    return db.session.scalar(select(VolunteerProfile.hours_credited).where(VolunteerProfile.user_id == user.id))
+
+
+def test_a_rating_writes_each_crew_members_hours_into_the_ledger(db, users, make_order):
+    order = make_order("rated", needed=2)
+    crew = sorted((users["volunteer"].id, users["volunteer3"].id))
+    assert ledger(db, order) == [(crew[0], Decimal("2"), "service"), (crew[1], Decimal("2"), "service")]
+    assert credited(db, users["volunteer"]) == Decimal("2")
+    assert broken_invariants() == []
+
+
+def test_completed_but_not_rated_counts_nothing_yet(db, users, make_order):
+    order = make_order("completed")
+    assert ledger(db, order) == [] and credited(db, users["volunteer"]) == 0
+
+
+def test_the_sweep_confirms_an_unrated_order_after_the_days_allowed(db, users, make_order):
+    update_settings({"auto_confirm_days": 3}, users["admin"])
+    db.session.commit()
+    order = make_order("completed")
+    due = order.completed_at + timedelta(days=3)
+    with freeze_time(due - timedelta(minutes=1)):
+        assert sweep(24).confirmed == 0
+    assert db.session.get(Order, order.id).state == "completed"
+    with freeze_time(due):
+        result = sweep(24)
+    assert result.confirmed == 1
+    db.session.expire_all()
+    order = db.session.get(Order, order.id)
+    assert order.state == "confirmed" and order.confirmed_at == due
+    assert ledger(db, order) == [(users["volunteer"].id, Decimal("2"), "service")]
+    assert credited(db, users["volunteer"]) == Decimal("2")
+    event = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
+                               .order_by(OrderEvent.id.desc())).first()
+    assert (event.action, event.actor_id) == ("confirm", None)
+    told = db.session.scalars(select(Notification.user_id).where(Notification.event_id == event.id)).all()
+    assert told == [users["volunteer"].id]
+    with freeze_time(due + timedelta(days=1)):
+        assert sweep(24).confirmed == 0  # once
+    assert broken_invariants() == []
+
+
+def test_a_rating_after_the_auto_confirm_counts_the_stars_not_the_hours_again(db, users, make_order):
+    order = make_order("confirmed")
+    assert credited(db, users["volunteer"]) == Decimal("2")
+    order_service.rate_order(order, users["requester"], 4, "不错")
+    db.session.commit()
+    assert db.session.get(Order, order.id).state == "rated"
+    assert ledger(db, order) == [(users["volunteer"].id, Decimal("2"), "service")]
+    assert credited(db, users["volunteer"]) == Decimal("2")
+    profile = db.session.scalar(select(VolunteerProfile).where(VolunteerProfile.user_id == users["volunteer"].id))
+    assert (profile.rating_sum, profile.rating_count) == (4, 1)
+    assert broken_invariants() == []
+
+
+def test_the_database_refuses_a_second_service_entry_for_one_job(db, users, make_order):
+    order = make_order("rated")
+    job = order.crew[0]
+    db.session.add(HourEntry(volunteer_id=job.volunteer_id, order_id=order.id, assignment_id=job.id,
+                             hours=Decimal("2"), source="service"))
+    with pytest.raises(IntegrityError):
+        db.session.flush()
+    db.session.rollback()
+
+
+def _rate(order_id: int) -> str:
+    from app.extensions import db
+    from app.models import User
+
+    order = db.session.get(Order, order_id)
+    order_service.rate_order(order, db.session.get(User, order.requester_id), 5, "好")
+    db.session.commit()
+    return "rated"
+
+
+def test_the_auto_confirm_racing_a_rating_credits_the_hours_once(app, db, users, make_order):
+    """Whichever wins, the hours are in the ledger once and the kept totals agree."""
+    outcomes = set()
+    for _ in range(10):
+        order = make_order("completed")
+        due = workflow.confirm_due_at(order)
+        with freeze_time(due, tick=True):
+            results = run_concurrently(app, 2, lambda i, oid=order.id: sweep(24) if i == 0 else _rate(oid))
+        swept, rated = results
+        assert not isinstance(swept, Exception), repr(swept)
+        db.session.expire_all()
+        state = db.session.get(Order, order.id).state
+        assert state == "rated"  # a rating after the confirm still counts its stars
+        assert [h for _, h, _ in ledger(db, order)] == [Decimal("2")]
+        outcomes.add("confirm first" if swept.confirmed else "rating first")
+        if rated != "rated":
+            assert isinstance(rated, workflow.WorkflowError), repr(rated)
+    assert broken_invariants() == []
+    print(f"\nauto-confirm vs rating ({'PostgreSQL' if IS_PG else 'SQLite'}): {sorted(outcomes)}")
+
+
+@pytest.mark.parametrize(("hours", "stars", "next_at", "to_next"), [
+    ("0", 0, 100, "100"), ("99.5", 0, 100, "0.5"), ("100", 1, 300, "200"), ("299.5", 1, 300, "0.5"),
+    ("300", 2, 600, "300"), ("999.5", 3, 1000, "0.5"), ("1000", 4, 1500, "500"), ("1500", 5, None, "0"),
+])
+def test_star_levels_at_their_edges(hours, stars, next_at, to_next):
+    progress = star_progress(Decimal(hours))
+    assert (progress.stars, progress.next_at, progress.to_next) == (stars, next_at, Decimal(to_next))
+
+
+def test_my_jobs_shows_the_star_level_and_the_hours_to_the_next(db, users, make_order, login_as):
+    make_order("rated")
+    page = login_as("volunteer").get("/jobs/").get_data(as_text=True)
+    level = page.split('data-testid="star-level"', 1)[1].split("</p>", 1)[0]
+    assert "0 星" in level and "98.0" in level and "100" in level
