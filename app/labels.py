@@ -90,6 +90,11 @@ NOTIFICATIONS = {
     "confirm": _l("Order %(number)s was confirmed: your hours count"),
 }
 ALL_REASONS = {**REASONS, **SYSTEM_REASONS}
+HOUR_SOURCES = {
+    "service": _l("Service (check-in to check-out)"),
+    "adjustment": _l("Adjusted by the center"),
+    "correction": _l("Correction (补录)"),
+}
 ROLES = {
     "requester": _l("Requester"),
     "volunteer": _l("Volunteer"),

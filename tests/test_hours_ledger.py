@@ -15,6 +15,7 @@ from app import workflow
 from app.models import HourEntry, Notification, Order, OrderEvent, VolunteerProfile
 from app.models.hours import star_progress
 from app.services import orders as order_service
+from app.services.hours import record_of
 from app.services.invariants import broken_invariants
 from app.services.settings import update_settings
 from app.services.sweep import sweep
@@ -139,3 +140,20 @@ def test_my_jobs_shows_the_star_level_and_the_hours_to_the_next(db, users, make_
     page = login_as("volunteer").get("/jobs/").get_data(as_text=True)
     level = page.split('data-testid="star-level"', 1)[1].split("</p>", 1)[0]
     assert "0 星" in level and "98.0" in level and "100" in level
+
+
+def test_my_hours_lists_each_credit_with_its_service_and_the_sums_per_year(db, users, make_order, login_as):
+    first, second = make_order("rated"), make_order("confirmed")
+    make_order("rated", needed=2, requester="requester")  # volunteer and volunteer3
+    page = login_as("volunteer3").get("/jobs/hours").get_data(as_text=True)
+    rows = page.split('data-testid="hours-ledger"', 1)[1].split("</ul>", 1)[0]
+    assert rows.count("+2.0") == 1 and first.number not in rows  # only their own
+    page = login_as("volunteer").get("/jobs/hours").get_data(as_text=True)
+    rows = page.split('data-testid="hours-ledger"', 1)[1].split("</ul>", 1)[0]
+    assert rows.count("+2.0") == 3 and first.number in rows and second.number in rows
+    assert "交通安全法规宣讲" in rows and "服务（签到至签退）" in rows
+    assert "6.0" in page.split('data-testid="credited-hours"', 1)[1].split("</", 1)[0]
+    record = record_of(users["volunteer"])
+    assert sum(h for _, h in record.by_year) == record.total == Decimal("6")
+    years = page.split('data-testid="hours-by-year"', 1)[1].split("</ul>", 1)[0]
+    assert all(f"{y} 年：{h} 小时" in years for y, h in record.by_year)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
+from .orders import Order
 from .users import User
 
 
@@ -55,6 +56,7 @@ class HourEntry(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     volunteer: Mapped[User] = relationship(foreign_keys=[volunteer_id])
+    order: Mapped[Order | None] = relationship()
     actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
 
 

@@ -25,6 +25,7 @@ PAGES = {
     "my_orders": ("requester", "/my/orders", 3),
     "my_orders_older": ("requester", "/my/orders?before={older}", 3),
     "my_jobs": ("volunteer", "/jobs/", 3),
+    "my_hours": ("volunteer", "/jobs/hours", 3),
     "queue": ("coordinator", "/dispatch/", 4),
     "queue_filtered": ("coordinator", "/dispatch/?state=submitted&district_id=17&overdue=y", 4),
     "requester_order": ("requester", "/my/orders/{order}", 3),

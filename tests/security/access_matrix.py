@@ -98,6 +98,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("requester.rate", "POST"): _requester_object(OK),
     # volunteer
     ("volunteer.jobs", "GET"): _only(VOLUNTEERS),
+    ("volunteer.hours", "GET"): _only(VOLUNTEERS),
     ("volunteer.job", "GET"): _volunteer_object(200),
     ("volunteer.accept", "POST"): _volunteer_object(OK),
     ("volunteer.check_in", "POST"): _volunteer_object(OK),
