@@ -11,13 +11,13 @@ from babel.support import Translations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import SelectField, SubmitField, TextAreaField
+from wtforms import DecimalField, SelectField, SubmitField, TextAreaField
 from wtforms.i18n import messages_path
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .choices import choices
 from .validators import MULTI_LINE
-from .workflow import REASONS
+from .workflow import DISPUTE_REASONS, REASONS, RESOLUTIONS
 
 
 @cache
@@ -49,3 +49,28 @@ class ReasonForm(AppForm):
     )
     note = TextAreaField(_l("Details"), validators=[Optional(), Length(max=500), MULTI_LINE])
     submit = SubmitField(_l("Confirm"))
+
+
+class DisputeForm(ReasonForm):
+    """服务有问题: what went wrong, told to the center."""
+
+    reason_code = SelectField(
+        _l("What went wrong"),
+        choices=choices([("", _l("Choose…")), *DISPUTE_REASONS.items()]),
+        validators=[DataRequired(message=_l("Choose a reason."))],
+    )
+    submit = SubmitField(_l("Report the problem"))
+
+
+class ResolveForm(AppForm):
+    """How the center decides a dispute: the hours as logged, adjusted, or none; always with a reason."""
+
+    reason_code = SelectField(
+        _l("Decision"),
+        choices=choices([("", _l("Choose…")), *RESOLUTIONS.items()]),
+        validators=[DataRequired(message=_l("Choose a decision."))],
+    )
+    hours = DecimalField(_l("Hours for each volunteer"), places=1,
+                         validators=[Optional(), NumberRange(min=0.5, max=24, message=_l("Between 0.5 and 24."))])
+    note = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Say why.")), Length(max=500), MULTI_LINE])
+    submit = SubmitField(_l("Decide"))

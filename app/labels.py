@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .workflow import REASONS, SYSTEM_REASONS
+from .workflow import DISPUTE_REASONS, REASONS, RESOLUTIONS, SYSTEM_REASONS
 
 
 def N_(message: str) -> str:  # noqa: N802 (Babel's keyword for a message marked, translated later)
@@ -22,6 +22,8 @@ ORDER_STATES = {
     "completed": N_("Awaiting rating"),
     "rated": N_("Rated"),
     "confirmed": N_("Confirmed"),
+    "disputed": N_("Disputed"),
+    "resolved": N_("Dispute decided"),
     "rejected": N_("Rejected"),
     "cancelled": N_("Cancelled"),
 }
@@ -37,6 +39,8 @@ STATE_COLOURS = {
     "completed": "success",
     "rated": "success",
     "confirmed": "success",
+    "disputed": "warning",
+    "resolved": "secondary",
     "rejected": "danger",
     "cancelled": "secondary",
     "offered": "info",
@@ -65,6 +69,8 @@ ACTIONS = {
     "finish": _l("Service completed"),
     "rate": _l("Rated"),
     "confirm": _l("Confirmed automatically: nobody rated it in time"),
+    "dispute": _l("A problem was reported; the hours are held"),
+    "resolve": _l("The center decided the dispute"),
     "offer": _l("Offered to a volunteer"),
     "accept": _l("Volunteer accepted"),
     "decline": _l("Volunteer declined"),
@@ -88,11 +94,14 @@ NOTIFICATIONS = {
     "finish": _l("Order %(number)s is complete: please rate it"),
     "rate": _l("Order %(number)s was rated"),
     "confirm": _l("Order %(number)s was confirmed: your hours count"),
+    "dispute": _l("A problem was reported on order %(number)s"),
+    "resolve": _l("The dispute on order %(number)s was decided"),
 }
-ALL_REASONS = {**REASONS, **SYSTEM_REASONS}
+ALL_REASONS = {**REASONS, **DISPUTE_REASONS, **RESOLUTIONS, **SYSTEM_REASONS}
 HOUR_SOURCES = {
     "service": _l("Service (check-in to check-out)"),
-    "adjustment": _l("Adjusted by the center"),
+    "hold": _l("Held during a dispute"),
+    "adjustment": _l("Decided by the center"),
     "correction": _l("Correction (补录)"),
 }
 ROLES = {

@@ -33,6 +33,7 @@ from .models.orders import (
     Assignment,
     Order,
     OrderEvent,
+    Rating,
 )
 from .models.orders import (
     AssignmentState as A,
@@ -102,8 +103,23 @@ REASONS: dict[str, object] = {
     "too_far": _l("Too far away"),
     "other": _l("Other"),
 }
+# What the people served may say went wrong (服务有问题).
+DISPUTE_REASONS: dict[str, object] = {
+    "not_delivered": _l("The service did not take place"),
+    "late_or_short": _l("Late, or shorter than agreed"),
+    "quality": _l("The service was poor"),
+    "hours_wrong": _l("The hours recorded are wrong"),
+    "other": _l("Other"),
+}
+# How the center decides a dispute.
+RESOLUTIONS: dict[str, object] = {
+    "credit": _l("Credit the hours as logged"),
+    "adjust": _l("Credit adjusted hours"),
+    "void": _l("Credit no hours"),
+}
 # Reasons only the system gives.
 SYSTEM_REASONS: dict[str, object] = {
+    "low_rating": _l("Rated 1 or 2 stars"),
     "slots_filled": _l("All places were filled"),
     "order_closed": _l("The order was closed"),
     "no_answer": _l("No answer in time"),
@@ -134,10 +150,13 @@ class Transition:
     time_rule: str | None = None
     # The volunteer must be free: no other job of theirs held over the order's window.
     volunteer_free: bool = False
+    # Which list the reason comes from (``REASON_LISTS``), and the reason that also needs hours.
+    reasons: str = "general"
+    hours_for_reason: str | None = None
 
 
 def _t(action, entity, sources, target, roles, stamps=(), needs_reason=False, order_states=(), needs_report=False,
-       time_rule=None, volunteer_free=False):
+       time_rule=None, volunteer_free=False, reasons="general", hours_for_reason=None):
     return Transition(
         action,
         entity,
@@ -150,6 +169,8 @@ def _t(action, entity, sources, target, roles, stamps=(), needs_reason=False, or
         needs_report,
         time_rule,
         volunteer_free,
+        reasons,
+        hours_for_reason,
     )
 
 
@@ -170,6 +191,13 @@ TRANSITIONS: tuple[Transition, ...] = (
     # Nobody rated it within the auto-confirm days: the sweep confirms it and the hours count.
     _t("confirm", "order", [O.COMPLETED], O.CONFIRMED, {SYSTEM_ROLE: None}, ["confirmed_at"],
        time_rule="confirm_due"),
+    # 服务有问题: for a week after the service, also after a rating; a rating of 1-2 stars opens one too.
+    # The crew's hours are held until the center decides.
+    _t("dispute", "order", [O.COMPLETED, O.CONFIRMED, O.RATED], O.DISPUTED,
+       {REQUESTER: OWNS_ORDER, SYSTEM_ROLE: None}, ["disputed_at"], needs_reason=True,
+       time_rule="dispute_window", reasons="dispute"),
+    _t("resolve", "order", [O.DISPUTED], O.RESOLVED, {COORDINATOR: None}, ["resolved_at"], needs_reason=True,
+       reasons="resolve", hours_for_reason="adjust"),
     # assignment
     _t("offer", "assignment", [NEW], A.OFFERED, {COORDINATOR: None}, ["offered_at"],
        order_states=[O.DISPATCHED]),
@@ -187,6 +215,10 @@ TRANSITIONS: tuple[Transition, ...] = (
     _t("complete", "assignment", [A.CHECKED_IN], A.COMPLETED, {VOLUNTEER: OWNS_SLOT},
        ["completed_at"], order_states=[O.IN_SERVICE], needs_report=True, time_rule="after_start"),
 )
+
+REASON_LISTS: dict[str, dict[str, object]] = {"general": REASONS, "dispute": DISPUTE_REASONS, "resolve": RESOLUTIONS}
+LOW_RATING = 2  # stars at or below open a dispute instead of confirming the service
+DISPUTE_WINDOW = timedelta(days=7)  # after the service ends
 
 OPEN_JOB_STATES = counters.OPEN_JOB_STATES  # a volunteer's open jobs (``VolunteerProfile.open_jobs``)
 
@@ -298,6 +330,8 @@ TIME_RULES: dict[str, Callable[[Target, datetime], bool]] = {
     "after_start": lambda a, now: now >= a.order.starts_at,
     # The requester had their days to rate it.
     "confirm_due": lambda o, now: o.completed_at is not None and now >= confirm_due_at(o),
+    # A week after the service, the record stands.
+    "dispute_window": lambda o, now: now < o.ends_at + DISPUTE_WINDOW,
 }
 
 
@@ -402,12 +436,13 @@ def apply(
         to_state=t.target,
         reason_code=reason_code,
         note=(note or "").strip(),
+        hours=Decimal(str(hours)) if reason_code is not None and reason_code == t.hours_for_reason else None,
         created_at=now,
     )
     db.session.add(event)
     db.session.flush()
 
-    _FOLLOW_ONS.get(action, _nothing)(target, order)
+    _FOLLOW_ONS.get(action, _nothing)(target, order, event)
     event_recorded.send(event)
     return event
 
@@ -445,11 +480,13 @@ _TOO_EARLY_OR_LATE: dict[str, Callable[[Target], object]] = {
 
 def _check_input(t, actor, reason_code, hours, summary) -> str | None:
     if t.needs_reason:
-        allowed = REASONS if actor is not SYSTEM else {**REASONS, **SYSTEM_REASONS}
-        if reason_code not in allowed:
+        allowed = REASON_LISTS[t.reasons]
+        if reason_code not in allowed and not (actor is SYSTEM and reason_code in SYSTEM_REASONS):
             raise MissingInput(_l("Choose a reason."), field="reason_code")
     elif reason_code is not None:
         reason_code = None
+    if reason_code is not None and reason_code == t.hours_for_reason:
+        _check_decided_hours(hours)
     if t.needs_report:
         try:
             finite = Decimal(str(hours)).is_finite()
@@ -460,6 +497,15 @@ def _check_input(t, actor, reason_code, hours, summary) -> str | None:
         if not (summary or "").strip():
             raise MissingInput(_l("Write a short summary."), field="summary")
     return reason_code
+
+
+def _check_decided_hours(hours) -> None:
+    try:
+        value = Decimal(str(hours))
+    except (InvalidOperation, TypeError):
+        value = Decimal("NaN")
+    if not value.is_finite() or not (0 < value <= 24) or value % Decimal("0.5"):
+        raise MissingInput(_l("Between 0.5 and 24 hours, in half hours."), field="hours")
 
 
 def _check_hours(assignment: Assignment, hours: Decimal, now: datetime) -> None:
@@ -571,7 +617,7 @@ def _insert(new: Target, values: dict) -> None:
 # --- follow-on changes ----------------------------------------------------------
 
 
-def _nothing(target: Target, order: Order) -> None:
+def _nothing(target: Target, order: Order, _event: OrderEvent) -> None:
     return None
 
 
@@ -585,47 +631,63 @@ def _current_assignments(order: Order, *states: str) -> list[Assignment]:
     )
 
 
-def _after_accept(assignment: Assignment, order: Order) -> None:
+def _after_accept(assignment: Assignment, order: Order, _event: OrderEvent) -> None:
     if order.accepted_count >= order.needed and order.state == O.DISPATCHED.value:
         apply(order, "fill", SYSTEM)
         for other in _current_assignments(order, A.OFFERED.value):
             apply(other, "withdraw", SYSTEM, reason_code="slots_filled")
 
 
-def _after_withdraw(assignment: Assignment, order: Order) -> None:
+def _after_withdraw(assignment: Assignment, order: Order, _event: OrderEvent) -> None:
     if order.state == O.ACCEPTED.value and order.accepted_count < order.needed:
         apply(order, "reopen", SYSTEM)
 
 
-def _after_check_in(assignment: Assignment, order: Order) -> None:
+def _after_check_in(assignment: Assignment, order: Order, _event: OrderEvent) -> None:
     if order.state == O.ACCEPTED.value:
         apply(order, "start", SYSTEM)
 
 
-def _after_complete(assignment: Assignment, order: Order) -> None:
+def _after_complete(assignment: Assignment, order: Order, _event: OrderEvent) -> None:
     crew = [a for a in _current_assignments(order) if a.holds_slot]
     if order.state == O.IN_SERVICE.value and all(a.state == A.COMPLETED.value for a in crew):
         apply(order, "finish", SYSTEM)
 
 
-def _after_close(order: Order, _order: Order) -> None:
+def _after_close(order: Order, _order: Order, _event: OrderEvent) -> None:
     """A rejected or cancelled order frees every volunteer on it."""
     for a in _current_assignments(order, A.OFFERED.value, A.ACCEPTED.value):
         apply(a, "withdraw", SYSTEM, reason_code="order_closed")
 
 
-def _after_rate(order: Order, _order: Order) -> None:
-    """The people served closed the loop: their stars count, and the crew's hours unless
-    the auto-confirm credited them already."""
+def _after_rate(order: Order, _order: Order, event: OrderEvent) -> None:
+    """The people served closed the loop: their stars count; a low rating opens a dispute,
+    any other confirms the service (its hours count, unless the auto-confirm counted them)."""
     counters.count_rating(db.session, order)
-    if order.confirmed_at is None:
-        _after_confirm(order, order)
+    stars = db.session.scalar(select(Rating.stars).where(Rating.order_id == order.id))
+    if stars is not None and stars <= LOW_RATING and is_open(order, "dispute"):
+        apply(order, "dispute", SYSTEM, reason_code="low_rating")
+    elif order.confirmed_at is None:
+        _after_confirm(order, order, event)
 
 
-def _after_confirm(order: Order, _order: Order) -> None:
+def _after_confirm(order: Order, _order: Order, event: OrderEvent) -> None:
     """The service is confirmed: the crew's hours go into the ledger."""
-    counters.credit_crew(db.session, order, order.rated_at or order.confirmed_at)
+    counters.credit_crew(db.session, order, event.created_at)
     _current_assignments(order, A.COMPLETED.value)  # reload the crew with their credited hours
+
+
+def _after_dispute(order: Order, _order: Order, event: OrderEvent) -> None:
+    """The hours logged are written (if they were not) and held until the center decides."""
+    counters.credit_crew(db.session, order, event.created_at)
+    counters.hold_crew(db.session, order, event.created_at)
+    _current_assignments(order, A.COMPLETED.value)
+
+
+def _after_resolve(order: Order, _order: Order, event: OrderEvent) -> None:
+    """The center decided: the held hours come back as logged, adjusted, or not at all."""
+    if event.reason_code != "void":
+        counters.settle_crew(db.session, order, event.hours, event.created_at, event.actor_id, event.note)
 
 
 _FOLLOW_ONS = {
@@ -637,4 +699,6 @@ _FOLLOW_ONS = {
     "cancel": _after_close,
     "rate": _after_rate,
     "confirm": _after_confirm,
+    "dispute": _after_dispute,
+    "resolve": _after_resolve,
 }

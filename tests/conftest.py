@@ -290,6 +290,8 @@ def check_in_at_the_start(order: Order, slots) -> None:
 
 
 ORDER_PATH = ["submitted", "dispatched", "accepted", "in_service", "completed", "rated"]
+# The states past the main path, and where on it they branch off.
+ENDS_FROM = {"confirmed": "completed", "disputed": "rated", "resolved": "rated"}
 
 
 @pytest.fixture
@@ -319,7 +321,7 @@ def make_order(db, users) -> Callable[..., Order]:
             workflow.apply(order, "cancel", users[requester], reason_code="requester_withdrew")
         elif state != "submitted":
             slots = order_service.dispatch_order(order, crew, coordinator)
-            target = ORDER_PATH.index("completed" if state == "confirmed" else state)
+            target = ORDER_PATH.index(ENDS_FROM.get(state, state))
             if target >= ORDER_PATH.index("accepted"):
                 for a in slots:
                     workflow.apply(a, "accept", a.volunteer)
@@ -333,6 +335,10 @@ def make_order(db, users) -> Callable[..., Order]:
             if state == "confirmed":  # nobody rated it: the sweep confirms it after the days allowed
                 with freeze_time(workflow.confirm_due_at(order)):
                     workflow.apply(order, "confirm", workflow.SYSTEM)
+            if state in ("disputed", "resolved"):  # the requester reports a problem after rating
+                workflow.apply(order, "dispute", users[requester], reason_code="quality")
+            if state == "resolved":
+                workflow.apply(order, "resolve", coordinator, reason_code="credit", note="核实无误")
         _db.session.commit()
         assert order.state == state
         made.append(order)

@@ -19,7 +19,7 @@ from app.services.hours import record_of
 from app.services.invariants import broken_invariants
 from app.services.settings import update_settings
 from app.services.sweep import sweep
-from tests.conftest import IS_PG, run_concurrently
+from tests.conftest import IS_PG, csrf_token, run_concurrently
 
 
 def ledger(db, order: Order) -> list[tuple[int, Decimal, str]]:
@@ -157,3 +157,69 @@ def test_my_hours_lists_each_credit_with_its_service_and_the_sums_per_year(db, u
     assert sum(h for _, h in record.by_year) == record.total == Decimal("6")
     years = page.split('data-testid="hours-by-year"', 1)[1].split("</ul>", 1)[0]
     assert all(f"{y} 年：{h} 小时" in years for y, h in record.by_year)
+
+
+# --- disputes: the hours held until the center decides --------------------------------------------
+
+
+def _net(db, order) -> Decimal:
+    return sum((h for _, h, _ in ledger(db, order)), Decimal(0))
+
+
+def test_a_low_rating_opens_a_dispute_and_holds_the_hours(db, users, make_order):
+    order = make_order("completed")
+    order_service.rate_order(order, users["requester"], 2, "志愿者迟到了")
+    db.session.commit()
+    assert db.session.get(Order, order.id).state == "disputed"
+    assert sorted(s for _, _, s in ledger(db, order)) == ["hold", "service"]
+    assert _net(db, order) == 0 and credited(db, users["volunteer"]) == 0
+    assert broken_invariants() == []
+
+
+@pytest.mark.parametrize(("decision", "hours", "net"), [("credit", None, "2"), ("adjust", "1.5", "1.5"),
+                                                         ("void", None, "0")])
+def test_the_center_decides_a_dispute(db, users, make_order, login_as, decision, hours, net):
+    order = make_order("disputed")  # rated 5 stars, then a problem reported: credited, then held
+    assert credited(db, users["volunteer"]) == 0
+    coordinator = login_as("coordinator")
+    page = f"/dispatch/orders/{order.id}"
+    form = {"csrf_token": csrf_token(coordinator, page), "reason_code": decision, "note": "已核实"}
+    if decision == "adjust":
+        missing = coordinator.post(f"{page}/resolve", data=form)  # adjusted, but by how much?
+        assert missing.status_code == 422 and "已核实" in missing.get_data(as_text=True)
+        form["hours"] = hours
+    assert coordinator.post(f"{page}/resolve", data=form).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).state == "resolved"
+    assert _net(db, order) == Decimal(net) == credited(db, users["volunteer"])
+    event = db.session.scalars(select(OrderEvent).where(OrderEvent.order_id == order.id)
+                               .order_by(OrderEvent.id.desc())).first()
+    told = set(db.session.scalars(select(Notification.user_id).where(Notification.event_id == event.id)))
+    assert told == {users["requester"].id, users["volunteer"].id}
+    assert broken_invariants() == []
+
+
+def test_a_problem_is_reported_within_a_week_of_the_service_only(db, users, make_order, login_as):
+    order = make_order("rated")
+    requester = login_as("requester")
+    assert "服务有问题" in requester.get(f"/my/orders/{order.id}").get_data(as_text=True)
+    with freeze_time(order.ends_at + timedelta(days=7) - timedelta(minutes=1)):
+        assert workflow.can(order, "dispute", users["requester"])
+    with freeze_time(order.ends_at + timedelta(days=7)):
+        assert not workflow.can(order, "dispute", users["requester"])
+    form = {"csrf_token": csrf_token(requester, f"/my/orders/{order.id}"), "reason_code": "", "note": "没来"}
+    refused = requester.post(f"/my/orders/{order.id}/dispute", data=form)
+    assert refused.status_code == 422 and "没来" in refused.get_data(as_text=True)
+    form["reason_code"] = "not_delivered"
+    assert requester.post(f"/my/orders/{order.id}/dispute", data=form).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).state == "disputed" and credited(db, users["volunteer"]) == 0
+    again = requester.post(f"/my/orders/{order.id}/dispute", data=form)
+    assert again.status_code == 409
+
+
+def test_a_volunteer_cannot_report_or_decide(db, users, make_order, login_as):
+    order = make_order("disputed")
+    with pytest.raises(workflow.NotPermitted):
+        workflow.apply(order, "resolve", users["volunteer"], reason_code="credit")
+    db.session.rollback()

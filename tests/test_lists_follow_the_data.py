@@ -74,7 +74,7 @@ def test_my_jobs_shows_the_hours_credited_with_or_without_jobs(db, login_as, mak
     import re
 
     def hours(page: str) -> str:
-        return re.search(r'data-testid="credited-hours">.*?：(\d+(?:\.\d+)?)小时</span>', page, re.S).group(1)
+        return re.search(r'data-testid="credited-hours">.*?：(\d+(?:\.\d+)?)小时</(?:span|a)>', page, re.S).group(1)
 
     assert hours(login_as("volunteer").get("/jobs/").get_data(as_text=True)) in ("0", "0.0")  # no jobs yet
     make_order("rated")

@@ -16,7 +16,7 @@ from ..access import role_required
 from ..choices import choices
 from ..dates import format_window
 from ..extensions import db
-from ..forms import ReasonForm
+from ..forms import ReasonForm, ResolveForm
 from ..models import Assignment
 from ..services import matching
 from ..services import orders as order_service
@@ -136,6 +136,13 @@ def shown_eligible(order, more: bool) -> int:
     return SHOWN_MORE if more or 2 * order.needed > SHOWN_FIRST else SHOWN_FIRST
 
 
+def _resolve_form(order, form: ResolveForm | None) -> ResolveForm | None:
+    """The form deciding a dispute, where one waits (as submitted after an error, else blank)."""
+    if not workflow.can(order, "resolve", current_user):
+        return None
+    return form or ResolveForm(formdata=None)
+
+
 def _render_order(order, status=200, more: bool = False, **forms):
     shown = shown_eligible(order, more)
     candidates = matching.rank(order, eligible=shown, blocked=SHOWN_BLOCKED)
@@ -157,6 +164,7 @@ def _render_order(order, status=200, more: bool = False, **forms):
         top_form=TopDispatchForm(),
         needed_form=forms.pop("needed_form", None) or NeededForm(formdata=None, needed=order.needed),
         reason_form=forms.pop("reason_form", None),  # None: blank reason boxes, kept
+        resolve_form=_resolve_form(order, forms.pop("resolve_form", None)),
         can_change_crew=order_service.may_change_crew(order),
         **forms,
     ), status
@@ -248,6 +256,25 @@ def close(order_id: int, action: str):
         flash(labels.ACTIONS[action], "info")
         return _back_to_order(order_id)
     return _render_order(order, 422, reason_form=form)
+
+
+@bp.route("/orders/<int:order_id>/resolve", methods=["POST"])
+@role_required("coordinator")
+def resolve(order_id: int):
+    order = _order_or_404(order_id)
+    form = ResolveForm()
+    if form.validate_on_submit():
+        try:
+            workflow.apply(order, "resolve", current_user, reason_code=form.reason_code.data,
+                           note=form.note.data, hours=form.hours.data)
+        except workflow.MissingInput as err:  # adjusted hours missing or out of range: said beside the field
+            db.session.rollback()
+            getattr(form, err.field).errors.append(err.message)
+        else:
+            db.session.commit()
+            flash(labels.ACTIONS["resolve"], "success")
+            return _back_to_order(order_id)
+    return _render_order(order, 422, resolve_form=form)
 
 
 @bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])

@@ -13,8 +13,9 @@ definition (after a bulk load, after a hand edit: ``flask orders recount``);
 from __future__ import annotations
 
 from datetime import date, datetime
+from decimal import Decimal
 
-from sqlalchemy import Connection, Subquery, case, func, insert, literal, select, update
+from sqlalchemy import Connection, Integer, Subquery, case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -133,36 +134,62 @@ def count_job(session: Session, assignment: Assignment, from_state: str, to_stat
         )
 
 
-def credit_crew(session: Session, order: Order, now: datetime) -> None:
-    """The service of ``order`` is confirmed: each of its crew's hours goes into the ledger, once.
+def _crew_done(order: Order):
+    return (Assignment.order_id == order.id, Assignment.state == COMPLETED)
 
-    The rows are written from the assignments in one INSERT … SELECT (those not
-    credited yet); the unique index on a job's service entry refuses a second.
+
+def _write_to_ledger(session: Session, order: Order, source: HourSource, hours, now: datetime,
+                     actor_id: int | None = None, note: str = "", *only) -> None:
+    """One ledger row per job the crew completed (``only``: which), and each one's total follows.
+
+    The rows are written in one INSERT … SELECT; the profiles add up exactly the
+    rows of this order and source (each is written once: the unique indexes).
     """
-    crew = (Assignment.order_id == order.id, Assignment.state == COMPLETED, Assignment.hours_credited.is_(False))
+    crew = (*_crew_done(order), *only)
     session.execute(
         insert(HourEntry).from_select(
-            ["volunteer_id", "order_id", "assignment_id", "hours", "source", "note", "created_at"],
-            select(Assignment.volunteer_id, Assignment.order_id, Assignment.id, Assignment.hours,
-                   literal(HourSource.SERVICE.value), literal(""), literal(now, HourEntry.created_at.type))
+            ["volunteer_id", "order_id", "assignment_id", "hours", "source", "actor_id", "note", "created_at"],
+            select(Assignment.volunteer_id, Assignment.order_id, Assignment.id, hours,
+                   literal(source.value), literal(actor_id, Integer), literal(note),
+                   literal(now, HourEntry.created_at.type))
             .where(*crew),
         )
     )
-    own_hours = (
+    written = (
         select(func.sum(HourEntry.hours))
-        .where(HourEntry.order_id == order.id, HourEntry.source == HourSource.SERVICE.value,
+        .where(HourEntry.order_id == order.id, HourEntry.source == source.value,
                HourEntry.volunteer_id == VolunteerProfile.user_id)
         .scalar_subquery()
     )
     session.execute(
         update(VolunteerProfile)
         .where(VolunteerProfile.user_id.in_(select(Assignment.volunteer_id).where(*crew)))
-        .values(hours_credited=VolunteerProfile.hours_credited + func.coalesce(own_hours, 0))
+        .values(hours_credited=VolunteerProfile.hours_credited + func.coalesce(written, 0))
         .execution_options(synchronize_session=False)
     )
+
+
+def credit_crew(session: Session, order: Order, now: datetime) -> None:
+    """The service of ``order`` is confirmed: each of its crew's hours goes into the ledger, once."""
+    not_yet = Assignment.hours_credited.is_(False)
+    _write_to_ledger(session, order, HourSource.SERVICE, Assignment.hours, now, None, "", not_yet)
     session.execute(
-        update(Assignment).where(*crew).values(hours_credited=True).execution_options(synchronize_session=False)
+        update(Assignment).where(*_crew_done(order), not_yet).values(hours_credited=True)
+        .execution_options(synchronize_session=False)
     )
+
+
+def hold_crew(session: Session, order: Order, now: datetime) -> None:
+    """A dispute opened: the crew's credited hours are held back (a negative row each) until it is decided."""
+    _write_to_ledger(session, order, HourSource.HOLD, -Assignment.hours, now, None, "",
+                     Assignment.hours_credited.is_(True))
+
+
+def settle_crew(session: Session, order: Order, hours: Decimal | None, now: datetime, actor_id: int,
+                note: str) -> None:
+    """The dispute is decided: each of the crew gets ``hours`` back (``None``: the hours logged)."""
+    amount = Assignment.hours if hours is None else literal(hours, HourEntry.hours.type)
+    _write_to_ledger(session, order, HourSource.ADJUSTMENT, amount, now, actor_id, note)
 
 
 def count_rating(session: Session, order: Order) -> None:

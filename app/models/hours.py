@@ -25,6 +25,7 @@ from .users import User
 
 class HourSource(enum.StrEnum):
     SERVICE = "service"  # a job's hours, from check-in to check-out, confirmed
+    HOLD = "hold"  # held back while a dispute is open (the service hours, negative)
     ADJUSTMENT = "adjustment"  # changed by the center with a reason
     CORRECTION = "correction"  # 补录: proposed and approved apart from check-in/out
 
@@ -41,6 +42,9 @@ class HourEntry(db.Model):
         # A job's service hours are credited once, whatever races.
         Index("uq_hour_entries_service", "assignment_id", unique=True,
               sqlite_where=text("source = 'service'"), postgresql_where=text("source = 'service'")),
+        # ... and held once (a dispute is opened once).
+        Index("uq_hour_entries_hold", "assignment_id", unique=True,
+              sqlite_where=text("source = 'hold'"), postgresql_where=text("source = 'hold'")),
         # A volunteer's record, by date.
         Index("ix_hour_entries_volunteer", "volunteer_id", "created_at"),
     )

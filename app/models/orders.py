@@ -37,6 +37,8 @@ class OrderState(enum.StrEnum):
     COMPLETED = "completed"
     RATED = "rated"
     CONFIRMED = "confirmed"  # nobody rated it in time: the hours counted anyway
+    DISPUTED = "disputed"  # the people served say something went wrong: the hours are held
+    RESOLVED = "resolved"  # the center decided the dispute: credited, adjusted or void
     REJECTED = "rejected"
     CANCELLED = "cancelled"
 
@@ -128,6 +130,8 @@ class Order(db.Model):
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rated_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    disputed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     overdue_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -250,6 +254,7 @@ class OrderEvent(db.Model):
     to_state: Mapped[str] = mapped_column(String(20))
     reason_code: Mapped[str | None] = mapped_column(String(30))
     note: Mapped[str] = mapped_column(String(500), default="")
+    hours: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))  # the hours a decision gave (resolving a dispute)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="events")

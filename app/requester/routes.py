@@ -13,7 +13,7 @@ from .. import workflow
 from ..access import role_required
 from ..auth.routes import district_choices
 from ..extensions import db
-from ..forms import ReasonForm
+from ..forms import DisputeForm, ReasonForm
 from ..models import Service
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
@@ -126,12 +126,14 @@ def _place(form: OrderForm, request_: order_service.OrderRequest):
     return redirect(url_for("requester.order", order_id=order_id), 303)
 
 
-def _render_order(order, cancel_form=None, rating_form=None) -> str:
+def _render_order(order, cancel_form=None, rating_form=None, dispute_form=None) -> str:
     """The order page; a form is built only where it is shown (a blank cancel box otherwise)."""
     rating_form = (rating_form or RatingForm()) if workflow.can(order, "rate", current_user) else None
+    dispute_form = (dispute_form or DisputeForm()) if workflow.can(order, "dispute", current_user) else None
     return render_template(
         "requester/order.html", order=order, events=order_service.timeline(order.id),
         may_cancel=workflow.can(order, "cancel", current_user), cancel_form=cancel_form, rating_form=rating_form,
+        dispute_form=dispute_form,
     )
 
 
@@ -165,3 +167,16 @@ def rate(order_id: int):
         flash(_("Thank you for your rating."), "success")
         return redirect(url_for("requester.order", order_id=order_id), 303)
     return _render_order(order, rating_form=form), 422
+
+
+@bp.route("/orders/<int:order_id>/dispute", methods=["POST"])
+@role_required("requester")
+def dispute(order_id: int):
+    order = _my_order_or_404(order_id)
+    form = DisputeForm()
+    if form.validate_on_submit():
+        workflow.apply(order, "dispute", current_user, reason_code=form.reason_code.data, note=form.note.data or "")
+        db.session.commit()
+        flash(_("Thank you. The center will look into it; the volunteers' hours wait for its decision."), "info")
+        return redirect(url_for("requester.order", order_id=order_id), 303)
+    return _render_order(order, dispute_form=form), 422

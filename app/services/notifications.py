@@ -30,6 +30,8 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "finish": ("requester",),
     "rate": ("coordinators", "crew"),
     "confirm": ("crew",),
+    "dispute": ("coordinators", "crew"),
+    "resolve": ("requester", "crew"),
     "submit": ("coordinators",),
 }
 

@@ -95,6 +95,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("requester.new_order", "POST"): _only({"requester_a": OK, "requester_b": OK}),
     ("requester.order", "GET"): _requester_object(200),
     ("requester.cancel", "POST"): _requester_object(OK),
+    ("requester.dispute", "POST"): _requester_object(OK),
     ("requester.rate", "POST"): _requester_object(OK),
     # volunteer
     ("volunteer.jobs", "GET"): _only(VOLUNTEERS),
@@ -110,6 +111,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.dispatch", "POST"): COORDINATOR_ONLY,
     ("coordinator.dispatch_top", "POST"): COORDINATOR_ONLY,
     ("coordinator.close", "POST"): COORDINATOR_ONLY,
+    ("coordinator.resolve", "POST"): COORDINATOR_ONLY,
     ("coordinator.withdraw", "POST"): COORDINATOR_ONLY,
     ("coordinator.bulk", "POST"): COORDINATOR_ONLY,
     ("coordinator.change_needed", "POST"): COORDINATOR_ONLY,

@@ -53,22 +53,24 @@ VOLUNTEERS = ("volunteer", "volunteer2", "volunteer3", "volunteer4", "extra_volu
 ACTOR_CHOICES = ("owner", "owner", "owner", "coordinator", "coordinator", "system",
                  "other_requester", "other_volunteer", "admin_only", "deactivated")
 # What the people and the sweep do; fill / reopen / start / finish are follow-ons only.
-ORDER_ACTIONS = ("dispatch", "reject", "cancel", "rate", "confirm")
+ORDER_ACTIONS = ("dispatch", "reject", "cancel", "rate", "confirm", "dispute", "resolve")
 ASSIGNMENT_ACTIONS = ("accept", "decline", "expire", "withdraw", "check_in", "complete")
 # Who the table says takes each action, and a mix weighted towards the happy path.
 RIGHTFUL = {
     "dispatch": "coordinator", "offer": "coordinator", "reject": "coordinator", "withdraw": "coordinator",
     "cancel": "owner", "rate": "owner", "accept": "owner", "decline": "owner", "check_in": "owner",
-    "complete": "owner", "expire": "system", "confirm": "system",
+    "complete": "owner", "expire": "system", "confirm": "system", "dispute": "owner", "resolve": "coordinator",
 }
 # Closing an order ends the sequence: reject and cancel come rarely, to let sequences go deep.
 RIGHTFUL_MIX = (
     ("dispatch",) * 16 + ("offer",) * 12 + ("accept",) * 12 + ("check_in",) * 10 + ("complete",) * 10
-    + ("rate",) * 6 + ("confirm",) * 2 + ("withdraw",) * 3 + ("expire",) * 3 + ("decline",) * 2 + ("reject", "cancel")
+    + ("rate",) * 6 + ("confirm",) * 5 + ("dispute",) * 2 + ("resolve",) * 2
+    + ("withdraw",) * 3 + ("expire",) * 3 + ("decline",) * 2 + ("reject", "cancel")
 )
-ANY_ACTION = ("offer", "dispatch", "rate", "confirm", *ASSIGNMENT_ACTIONS) * 3 + ("reject", "cancel")
+ANY_ACTION = (("offer", "dispatch", "rate", "confirm", "dispute", "resolve", *ASSIGNMENT_ACTIONS) * 3
+              + ("reject", "cancel"))
 ENDED_ASSIGNMENT = ("declined", "expired", "withdrawn", "completed")
-TERMINAL = ("rejected", "cancelled", "rated")
+TERMINAL = ("rejected", "cancelled", "resolved")
 HOLDING = ("accepted", "checked_in", "completed")
 
 STEPS_RUN: list[int] = []
@@ -297,7 +299,7 @@ class OrderMachine(RuleBasedStateMachine):
             assert holding == order.needed and offered == 0
             assert any(x in ("checked_in", "completed") for x in states)
             assert not all(x == "completed" for x in states if x in HOLDING)
-        elif s in ("completed", "confirmed", "rated"):
+        elif s in ("completed", "confirmed", "rated", "disputed", "resolved"):
             assert holding == order.needed and offered == 0
             assert all(x == "completed" for x in states if x in HOLDING)
         else:  # rejected, cancelled

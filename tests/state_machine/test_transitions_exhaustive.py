@@ -96,7 +96,8 @@ def text(message) -> str:
 def inputs_for(t: workflow.Transition) -> dict:
     kwargs: dict = {}
     if t.needs_reason:
-        kwargs["reason_code"] = "other"
+        allowed = workflow.REASON_LISTS[t.reasons]
+        kwargs["reason_code"] = "other" if "other" in allowed else next(iter(allowed))
     if t.action == "complete":
         kwargs.update(hours="2", summary="顺利完成")
     return kwargs
