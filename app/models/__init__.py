@@ -5,7 +5,7 @@ from .menu import Category, Service, ServiceStatus
 from .notifications import Notification
 from .orders import Assignment, Order, OrderEvent, Rating
 from .places import District
-from .users import Role, User, UserRole, VolunteerProfile
+from .users import Role, User, UserRole, VolunteerAway, VolunteerProfile
 
 __all__ = [
     "Assignment",
@@ -22,5 +22,6 @@ __all__ = [
     "Setting",
     "User",
     "UserRole",
+    "VolunteerAway",
     "VolunteerProfile",
 ]
