@@ -92,9 +92,13 @@ class ProfileForm(AppForm):
         except ValueError as err:
             raise ValidationError(str(err)) from err
 
-    def validate_categories(self, field) -> None:
-        if not (self.services.data or field.data):
-            raise ValidationError(_l("Choose at least one service or category you can deliver."))
+    def validate(self, extra_validators=None) -> bool:
+        valid = super().validate(extra_validators)
+        if not (self.services.data or self.categories.data):
+            self.categories.errors = [*self.categories.errors,
+                                      _l("Choose at least one service or category you can deliver.")]
+            return False
+        return valid
 
     def details(self) -> VolunteerDetails:
         def rows(model, ids):
