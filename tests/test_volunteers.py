@@ -131,7 +131,7 @@ def test_apply_approve_and_be_suggested(db, applicant, traffic, login_as, make_o
     assert found[user.id].eligible and ("available",) in found[user.id].reason_keys  # mornings every day
     # The notification leads to the profile, which shows the number.
     notices = client.get("/notifications/").get_data(as_text=True)
-    assert "/jobs/profile" in notices
+    assert "/jobs/apply" in notices
     assert profile.volunteer_number in client.get("/jobs/profile").get_data(as_text=True)
 
 
