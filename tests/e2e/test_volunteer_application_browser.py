@@ -19,6 +19,7 @@ from app.models import Order
 from app.services import matching
 from app.services import orders as order_service
 from tests.conftest import make_user, order_request, service_named
+from tests.e2e.test_accessibility_browser import visit  # noqa: F401 (the fixture)
 from tests.e2e.test_dispatch_browser import DESK, fits_the_screen, log_in
 
 pytestmark = pytest.mark.e2e
@@ -92,3 +93,10 @@ def test_apply_approve_and_be_suggested_inside_the_grid(page: Page, browser, bro
     expect(page.get_by_test_id("notifications")).to_contain_text("您的志愿者申请已通过")
     fits_the_screen(page)
     assert errors == []
+
+
+def test_the_volunteer_pages_have_no_serious_or_critical_violations(visit, db, users):  # noqa: F811
+    """The application and the profile, on a phone (the grid is a table of checkboxes, each labelled)."""
+    found = visit(users["requester"].phone, ["/jobs/apply"], PHONE)
+    found += visit(users["volunteer"].phone, ["/jobs/profile"], PHONE)
+    assert not found, "\n".join(found)
