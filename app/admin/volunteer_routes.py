@@ -7,6 +7,7 @@ from collections.abc import Callable
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
+from sqlalchemy.exc import IntegrityError
 
 from .. import labels
 from ..extensions import db
@@ -79,11 +80,12 @@ def _decide(profile_id: int, act: Callable[[VolunteerProfile, User], None], done
     profile = _profile_or_404(profile_id)
     try:
         act(profile, _me())
-    except ValidationFailed as err:
+        db.session.commit()
+    except (ValidationFailed, IntegrityError) as err:  # moved on, or a number given at the same moment
         db.session.rollback()
-        flash(err.message, "danger")
-        return _render(profile, 409)
-    db.session.commit()
+        flash(err.message if isinstance(err, ValidationFailed)
+              else _("Someone else changed this volunteer at the same time; try again."), "danger")
+        return _render(_profile_or_404(profile_id), 409)
     flash(done, "success")
     return redirect(url_for("admin.volunteer", profile_id=profile.id), 303)
 
