@@ -90,7 +90,7 @@ DAYTIME_EVERY_DAY = _grid(range(7), (0, 1))
 # the demo orders fall, plus what suits each), skills.
 DEMO_VOLUNTEERS: dict[str, tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...], int, str]] = {
     "13800000002": (("交通安全法规宣讲", "文明交通引导"), (0, 4), (), DAYTIME_EVERY_DAY, "交通安全宣讲员"),
-    "13800000004": ((), (4, 0), ("chaoyang",), DAYTIME_EVERY_DAY | _grid(range(7), (2,)), "社区工作、摄影"),
+    "13800000004": ((), (4, 0, 1), ("chaoyang",), DAYTIME_EVERY_DAY | _grid(range(7), (2,)), "社区工作、摄影"),
     "13800000005": (("消防安全知识宣讲", "急救知识与技能培训"), (0, 2), (), DAYTIME_EVERY_DAY, "红十字救护员证"),
     "13800000006": ((), (1, 3), ("chaoyang",), DAYTIME_EVERY_DAY | _grid(range(5, 7), (2,)), "花艺、木艺"),
 }
