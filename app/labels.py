@@ -122,6 +122,7 @@ SETTINGS = {
     "issuer_handler": _l("Handled by"),
     "issuer_phone": _l("Contact phone"),
     "requester_approval": _l("New requesters need approval"),
+    "volunteer_changes_need_approval": _l("Volunteers' changes to services or districts need approval"),
 }
 AUDIT_ACTIONS = {
     "setting.change": _l("Setting changed"),
@@ -137,3 +138,51 @@ ACCOUNT_STATES = {
     "inactive": _l("Deactivated"),
     "password_pending": _l("New password pending"),
 }
+# The volunteer application (志愿者管理).
+ID_TYPES = {
+    "resident_id": _l("Resident identity card"),
+    "passport": _l("Passport"),
+    "hk_macao_permit": _l("Mainland travel permit for Hong Kong and Macao residents"),
+    "taiwan_permit": _l("Mainland travel permit for Taiwan residents"),
+    "other": _l("Other"),
+}
+VOLUNTEER_STATES = {
+    "pending": _l("Application pending"),
+    "rejected": _l("Application rejected"),
+    "approved": _l("Approved volunteer"),
+    "suspended": _l("Suspended"),
+}
+VOLUNTEER_STATE_COLOURS = {"pending": "warning", "rejected": "danger", "approved": "success",
+                           "suspended": "secondary"}
+VOLUNTEER_REJECT_REASONS = {
+    "incomplete": _l("The application is incomplete"),
+    "identity": _l("The identity could not be confirmed"),
+    "no_need": _l("No need for these services now"),
+    "outside_area": _l("Outside the districts the center serves"),
+    "other": _l("Other reason"),
+}
+VOLUNTEER_SUSPEND_REASONS = {
+    "conduct": _l("Conduct complaint"),
+    "no_shows": _l("Repeated no-shows"),
+    "own_request": _l("At the volunteer's request"),
+    "other": _l("Other reason"),
+}
+PERIOD_NAMES = {"morning": _l("Morning"), "afternoon": _l("Afternoon"), "evening": _l("Evening")}
+WEEKDAY_NAMES = (_l("Mon"), _l("Tue"), _l("Wed"), _l("Thu"), _l("Fri"), _l("Sat"), _l("Sun"))
+VOLUNTEER_NOTICES = {
+    "volunteer_approved": _l("Your volunteer application was approved"),
+    "volunteer_rejected": _l("Your volunteer application was not approved"),
+    "volunteer_suspended": _l("Your volunteer service is suspended"),
+    "volunteer_resumed": _l("Your volunteer service is resumed"),
+    "volunteer_pending": _l("Your volunteer profile changes wait for approval"),
+}
+AUDIT_ACTIONS.update({
+    "volunteer.apply": _l("Volunteer application"),
+    "volunteer.approve": _l("Volunteer approved"),
+    "volunteer.reject": _l("Volunteer rejected"),
+    "volunteer.suspend": _l("Volunteer suspended"),
+    "volunteer.resume": _l("Volunteer resumed"),
+    "volunteer.profile": _l("Volunteer profile changed"),
+    "volunteer.view_id": _l("Identity number viewed"),
+})
+AUDIT_TARGETS["volunteer"] = _l("Volunteer")

@@ -11,8 +11,11 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from .extensions import db
+from .id_numbers import check_digit
 from .models import Category, District, Role, Service, User, VolunteerProfile
+from .models.base import utcnow
 from .models.places import BEIJING_DISTRICTS
+from .models.users import availability_bit
 
 # (category, icon, description, [(service, summary, minutes, volunteers, notice days, audience)])
 MENU: list[tuple[str, str, str, list[tuple[str, str, int, int, int, int]]]] = [
@@ -76,6 +79,43 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, tuple[Role, ...]]] = [
 ]
 
 
+
+def _grid(days: range, periods: tuple[int, ...]) -> int:
+    return sum(availability_bit(d, p) for d in days for p in periods)
+
+
+DAYTIME_EVERY_DAY = _grid(range(7), (0, 1))
+# The demo volunteers' profiles, by phone: services, categories (by position), other
+# districts besides 经开区, their weekly grid (every day's mornings and afternoons, when
+# the demo orders fall, plus what suits each), skills.
+DEMO_VOLUNTEERS: dict[str, tuple[tuple[str, ...], tuple[int, ...], tuple[str, ...], int, str]] = {
+    "13800000002": (("交通安全法规宣讲", "文明交通引导"), (0, 4), (), DAYTIME_EVERY_DAY, "交通安全宣讲员"),
+    "13800000004": ((), (4, 0, 1), ("chaoyang",), DAYTIME_EVERY_DAY | _grid(range(7), (2,)), "社区工作、摄影"),
+    "13800000005": (("消防安全知识宣讲", "急救知识与技能培训"), (0, 2), (), DAYTIME_EVERY_DAY, "红十字救护员证"),
+    "13800000006": ((), (1, 3), ("chaoyang",), DAYTIME_EVERY_DAY | _grid(range(5, 7), (2,)), "花艺、木艺"),
+}
+
+
+def demo_id_number(n: int) -> str:
+    """A made-up resident ID number with a correct check digit (born 1990-01-01 in 东城区)."""
+    first17 = f"11010119900101{n:03d}"
+    return first17 + check_digit(first17)
+
+
+def _demo_profile(user: User, n: int, services: dict[str, Service], categories: list[Category],
+                  districts: dict[str, District]) -> VolunteerProfile:
+    own_services, own_categories, elsewhere, grid, skills = DEMO_VOLUNTEERS[user.phone]
+    profile = VolunteerProfile(
+        user=user, status="approved", team=user.unit, real_name=user.name, id_type="resident_id",
+        id_number=demo_id_number(n), volunteer_number=f"YZ{utcnow().year}{n:05d}", availability=grid,
+        skills=skills, bio=f"{user.unit}志愿者", applied_at=utcnow(), reviewed_at=utcnow(),
+    )
+    profile.services = [services[name] for name in own_services]
+    profile.categories = [categories[i] for i in own_categories]
+    profile.districts = [districts["bda"], *(districts[code] for code in elsewhere)]
+    return profile
+
+
 def seed_districts() -> int:
     existing = set(db.session.scalars(select(District.code)))
     added = 0
@@ -112,10 +152,10 @@ def seed_menu() -> int:
 
 
 def seed_demo_accounts() -> int:
-    bda = db.session.scalar(select(District).where(District.code == "bda"))
+    districts = {d.code: d for d in db.session.scalars(select(District))}
+    bda = districts["bda"]
     services = {s.name: s for s in db.session.scalars(select(Service))}
     categories = list(db.session.scalars(select(Category).order_by(Category.position)))
-    districts = list(db.session.scalars(select(District)))
     added = 0
     for i, (phone, name, unit, roles) in enumerate(DEMO_ACCOUNTS):
         if db.session.scalar(select(User.id).where(User.phone == phone)) is not None:
@@ -125,14 +165,7 @@ def seed_demo_accounts() -> int:
         user.set_roles(list(roles))
         db.session.add(user)
         if Role.VOLUNTEER in roles:
-            profile = VolunteerProfile(user=user, status="approved", team=unit)
-            profile.districts = [bda] + ([d for d in districts if d.code == "chaoyang"] if i % 2 else [])
-            if phone == "13800000002":
-                profile.services = [services["交通安全法规宣讲"], services["文明交通引导"]]
-                profile.categories = [categories[0]]
-            else:
-                profile.categories = [categories[i % len(categories)]]
-            db.session.add(profile)
+            db.session.add(_demo_profile(user, i, services, categories, districts))
         added += 1
     db.session.flush()
     return added

@@ -57,12 +57,16 @@ def unread_badge(unread: int) -> str:
 
 
 def notification_text(n) -> str:
+    if n.order_id is None:  # about the person's volunteer application
+        return str(labels.VOLUNTEER_NOTICES.get(n.kind, n.kind))
     template = labels.NOTIFICATIONS.get(n.kind)
     return str(template) % {"number": n.order.number} if template else n.kind
 
 
 def notification_link(n) -> str:
     """Each reader goes to the page of the order they are allowed to see."""
+    if n.order_id is None:
+        return url_for("volunteer.apply")  # the application, or the profile once approved
     event = n.event
     if event.assignment is not None and event.assignment.volunteer_id == n.user_id:
         return url_for("volunteer.job", assignment_id=event.assignment_id)

@@ -41,6 +41,7 @@ from app.models import (
     Setting,
     User,
     UserRole,
+    VolunteerAway,
     VolunteerProfile,
     counters,
 )
@@ -152,6 +153,7 @@ def _clean(app) -> None:
         delete(Rating),
         delete(Assignment),
         delete(Order),
+        delete(VolunteerAway),
         delete(volunteer_services).where(volunteer_services.c.profile_id.in_(extra_profiles)),
         delete(volunteer_categories).where(volunteer_categories.c.profile_id.in_(extra_profiles)),
         delete(volunteer_districts).where(volunteer_districts.c.profile_id.in_(extra_profiles)),
@@ -160,6 +162,7 @@ def _clean(app) -> None:
         delete(User).where(User.id > seed_max),
         update(Service).values(status="published"),
         update(User).values(active=True),
+        update(VolunteerProfile).values(status="approved", rejected_at=None),  # the seed's volunteers
     ):
         _db.session.execute(stmt)
     counters.recount(_db.session)  # the ratings and jobs are gone: so are the figures kept from them

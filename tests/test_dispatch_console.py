@@ -287,8 +287,9 @@ def _suggested(page: str) -> list[int]:
 
 def test_the_order_page_suggests_the_best_ten_and_more_on_request_or_for_a_larger_crew(
         db, users, login_as, make_order):
-    for i in range(12):
-        make_user(f"1396666{i:04d}", f"候选{i}", ["volunteer"])
+    traffic = service_named("交通安全法规宣讲")
+    for i in range(12):  # each delivers the orders' category: each may be suggested
+        make_user(f"1396666{i:04d}", f"候选{i}", ["volunteer"]).profile.categories = [traffic.category]
     db.session.commit()
     order, crew_of_six = make_order("submitted"), make_order("submitted", needed=6)
     coordinator = login_as("coordinator")
@@ -303,8 +304,9 @@ def test_the_order_page_suggests_the_best_ten_and_more_on_request_or_for_a_large
 
 
 def test_a_refused_pick_shows_every_suggestion_with_the_picks_kept(db, users, login_as, make_order):
-    for i in range(12):
-        make_user(f"1396667{i:04d}", f"候选{i}", ["volunteer"])
+    traffic = service_named("交通安全法规宣讲")
+    for i in range(12):  # each delivers the orders' category: each may be suggested
+        make_user(f"1396667{i:04d}", f"候选{i}", ["volunteer"]).profile.categories = [traffic.category]
     db.session.commit()
     order = make_order("submitted")
     coordinator = login_as("coordinator")

@@ -10,8 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from app import workflow
-from app.models import Assignment, Category, District, Order, Service
-from app.models.users import ALL_WEEK
+from app.models import Assignment, Category, District, Order, Service, VolunteerAway, VolunteerProfile
+from app.models.users import ALL_WEEK, availability_bit
 from app.services import matching
 from app.services import orders as order_service
 from app.services.matching import WEIGHTS, Candidate, Volunteer, rank, score, top
@@ -51,11 +51,12 @@ def bda(db):
 
 def test_only_approved_active_volunteers_are_proposed(db, make_order, bda):
     order = make_order("submitted")
-    approved = volunteer("13911110001", "甲", districts=[bda])
-    pending = volunteer("13911110002", "乙", districts=[bda], approved=False)
-    suspended = volunteer("13911110003", "丙", districts=[bda])
+    qualified = dict(services=[order.service], districts=[bda])
+    approved = volunteer("13911110001", "甲", **qualified)
+    pending = volunteer("13911110002", "乙", **qualified, approved=False)
+    suspended = volunteer("13911110003", "丙", **qualified)
     suspended.profile.status = "suspended"
-    inactive = volunteer("13911110004", "丁", districts=[bda])
+    inactive = volunteer("13911110004", "丁", **qualified)
     inactive.active = False
     db.session.flush()
 
@@ -221,12 +222,13 @@ def test_ranking_order(db, users, make_order, bda):
 
     ranked = [c.volunteer.id for c in rank(order) if c.volunteer.id in
               {exact.id, same_category.id, sibling_only.id, elsewhere.id, twin.id, loaded.id}]
-    # Equal scores keep the older account first.
-    assert ranked == [exact.id, same_category.id, twin.id, loaded.id, sibling_only.id, elsewhere.id]
+    # Equal scores keep the older account first; who lists neither the service nor its category is not ranked.
+    assert ranked == [exact.id, same_category.id, twin.id, loaded.id]
     found = by_id(rank(order))
     assert found[exact.id].score == WEIGHTS["service"] + WEIGHTS["district"]
     assert found[loaded.id].score == found[twin.id].score + WEIGHTS["per_open_job"]
-    assert found[sibling_only.id].score == WEIGHTS["district"]
+    picked = by_id(rank(order, only=[sibling_only.id, elsewhere.id]))
+    assert {c.why for c in picked.values()} == {"not_qualified"}
 
 
 def test_one_kept_statement_ranks_each_order_by_its_own_values(db, users, make_order, bda):
@@ -324,6 +326,12 @@ def test_the_database_scores_every_volunteer_as_score_does(db, users, make_order
                                dict(services=[svc], categories=[svc.category], districts=[bda]),
                                dict(categories=[other], availability=0), dict(availability=ALL_WEEK)]):
         volunteer(f"1392224{i:04d}", f"分{i}", **links)
+    # The grid: free in the order's period, free in another only, free in it and away that day.
+    for i, grid in enumerate([availability_bit(*matching.period_of(order.starts_at)), 1 << 20, ALL_WEEK]):
+        v = volunteer(f"1392225{i:04d}", f"格{i}", services=[svc], availability=grid)
+        if i == 2:
+            day = order.starts_at.astimezone(matching.BEIJING).date()
+            v.profile.away = [VolunteerAway(starts_on=day, ends_on=day)]
     db.session.commit()
     explained = {c.volunteer.id: c.score for c in rank(order)}
     for eligible, blocked in ((None, None), (3, 0)):
@@ -332,3 +340,11 @@ def test_the_database_scores_every_volunteer_as_score_does(db, users, make_order
         assert len(rows) >= (3 if eligible else 9)
         for row in rows:
             assert row.score == pytest.approx(explained[row.id]), row
+    # Everyone, blocked for any reason or not, as a coordinator's picks are checked.
+    everyone = list(db.session.scalars(select(VolunteerProfile.user_id)))
+    explained = {c.volunteer.id: c.score for c in rank(order, only=everyone)}
+    rows = db.session.execute(matching._ranking_statement(None, None, True),
+                              matching._params(order, workflow.utcnow(), everyone)).all()
+    assert {row.block for row in rows} >= {None, "not_qualified", "away"}
+    for row in rows:
+        assert row.score == pytest.approx(explained[row.id]), row

@@ -92,7 +92,8 @@ def test_every_cap_gives_the_head_of_the_full_ranking_whichever_shortlist_settle
     ranked = [c for c in rank(order) if c.eligible]
     full = [c.volunteer.id for c in ranked]
     assert full[:2] == sorted(v.id for v in both) and ranked[1].score > dict(TIERS)["both"]
-    assert {v.id for v in others} <= set(full)
+    *qualified, unlinked = others  # who lists neither the service nor its category may not deliver it
+    assert {v.id for v in qualified} <= set(full) and unlinked.id not in full
     for k in range(1, len(full) + 1):
         assert [c.volunteer.id for c in rank(order, eligible=k, blocked=0)] == full[:k], k
 

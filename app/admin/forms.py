@@ -48,6 +48,7 @@ class SettingsForm(AppForm):
     issuer_handler = _text("issuer_handler")
     issuer_phone = _text("issuer_phone", Regexp(r"^[0-9+\-() ]*$", message=_l("Digits, spaces and - only.")))
     requester_approval = BooleanField(labels.SETTINGS["requester_approval"])
+    volunteer_changes_need_approval = BooleanField(labels.SETTINGS["volunteer_changes_need_approval"])
     submit = SubmitField(_l("Save settings"))
 
     def values(self) -> dict[str, object]:

@@ -6,7 +6,7 @@ from .menu import Category, Service, ServiceStatus
 from .notifications import Notification
 from .orders import Assignment, Order, OrderEvent, Rating
 from .places import District
-from .users import Role, User, UserRole, VolunteerProfile
+from .users import Role, User, UserRole, VolunteerAway, VolunteerProfile
 
 __all__ = [
     "Assignment",
@@ -25,5 +25,6 @@ __all__ = [
     "Setting",
     "User",
     "UserRole",
+    "VolunteerAway",
     "VolunteerProfile",
 ]

@@ -1,4 +1,4 @@
-"""In-app notifications: one row per person told about an order event."""
+"""In-app notifications: one row per person told about an order event or about their volunteer application."""
 
 from __future__ import annotations
 
@@ -20,8 +20,9 @@ class Notification(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"))
-    event_id: Mapped[int] = mapped_column(ForeignKey("order_events.id"))
+    # None for a notice about the person's volunteer application (``kind`` says which).
+    order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"))
+    event_id: Mapped[int | None] = mapped_column(ForeignKey("order_events.id"))
     kind: Mapped[str] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     read_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -164,6 +164,10 @@ class VolunteerProfile(db.Model):
     __tablename__ = "volunteer_profiles"
     __table_args__ = (
         CheckConstraint("status IN ('pending', 'approved', 'suspended')", name="status"),
+        # 志愿者编号: printed on records, given once on approval, never reused.
+        Index("ix_volunteer_profiles_volunteer_number", "volunteer_number", unique=True),
+        # The application queue: the pending ones, oldest first.
+        Index("ix_volunteer_profiles_status", "status", "applied_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -186,15 +190,41 @@ class VolunteerProfile(db.Model):
     open_jobs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     month_hours: Mapped[Decimal] = mapped_column(Numeric(8, 1), default=0, server_default="0")
     month_hours_of: Mapped[date | None] = mapped_column(Date)
+    # The application (志愿者申请): who the person is, as on their identity document. The
+    # number is shown masked (``masked_id``) except to an administrator who reveals it.
+    real_name: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    id_type: Mapped[str] = mapped_column(String(20), default="", server_default="")
+    id_number: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    volunteer_number: Mapped[str | None] = mapped_column(String(12))
+    skills: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    certificates: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    applied_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    reviewed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # A rejected application stays ``pending`` with ``rejected_at`` set (never suggested
+    # either way); applying again clears it. The reason of the last rejection or suspension:
+    decided_reason: Mapped[str] = mapped_column(String(30), default="", server_default="")
+    decided_note: Mapped[str] = mapped_column(String(300), default="", server_default="")
+    rejected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     user: Mapped[User] = relationship(back_populates="profile")
     services: Mapped[list[Service]] = relationship(secondary=volunteer_services)
     categories: Mapped[list[Category]] = relationship(secondary=volunteer_categories)
     districts: Mapped[list[District]] = relationship(secondary=volunteer_districts)
+    away: Mapped[list[VolunteerAway]] = relationship(
+        cascade="all, delete-orphan", order_by="VolunteerAway.starts_on")
 
     @property
     def is_approved(self) -> bool:
         return self.status == "approved"
+
+    @property
+    def state(self) -> str:
+        """pending, rejected, approved or suspended: the application as the pages name it."""
+        return "rejected" if self.status == "pending" and self.rejected_at is not None else self.status
+
+    @property
+    def masked_id(self) -> str:
+        return mask_id_number(self.id_number)
 
     def available_at(self, weekday: int, period: int) -> bool:
         return bool(self.availability & availability_bit(weekday, period))
@@ -213,3 +243,25 @@ class VolunteerProfile(db.Model):
     def hours_in(cls, month: date) -> ColumnElement:
         """SQL: the hours of the jobs completed in ``month`` (0 when the kept figure is older)."""
         return case((cls.month_hours_of == month, cls.month_hours), else_=0)
+
+
+def mask_id_number(number: str) -> str:
+    """1101**********1234: keep the first and last four characters."""
+    if len(number) <= 8:
+        return "*" * len(number)
+    return number[:4] + "*" * (len(number) - 8) + number[-4:]
+
+
+class VolunteerAway(db.Model):
+    """A date or a range of dates a volunteer is away (both days included): not suggested then."""
+
+    __tablename__ = "volunteer_away"
+    __table_args__ = (
+        CheckConstraint("ends_on >= starts_on", name="range"),
+        Index("ix_volunteer_away_starts_on", "starts_on", "ends_on", "profile_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    profile_id: Mapped[int] = mapped_column(ForeignKey("volunteer_profiles.id"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)

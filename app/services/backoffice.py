@@ -23,7 +23,7 @@ def waiting_counts() -> dict[str, int]:
     row = db.session.execute(select(
         count(Order.state == "submitted").label("to_dispatch"),
         count(Order.state == "submitted", Order.overdue_at.is_not(None)).label("overdue"),
-        count(VolunteerProfile.status == "pending").label("applications"),
+        count(VolunteerProfile.status == "pending", VolunteerProfile.rejected_at.is_(None)).label("applications"),
         count(User.active.is_(False)).label("deactivated"),
         count(AuditEntry.action == "setting.change", AuditEntry.created_at >= since).label("settings_changed"),
         count(AuditEntry.created_at >= since).label("actions"),

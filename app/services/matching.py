@@ -1,7 +1,10 @@
 """Which volunteers to offer an order to, ranked, with the reasons shown.
 
 Eligibility rules block a volunteer outright (not approved, declined this
-order, busy at that time, already on it); the rest are scored. The weights
+order, busy at that time, away that day, already on it, outside who may
+deliver it); the rest are scored. Who may deliver an order: a volunteer who
+lists its service or its category and, when their profile names districts,
+serves its district. The weights
 live in ``WEIGHTS`` and nowhere else.
 """
 
@@ -39,7 +42,7 @@ from sqlalchemy import (
 )
 
 from ..extensions import db, read_rows
-from ..models import Assignment, Order, User, UserRole, VolunteerProfile
+from ..models import Assignment, Order, User, UserRole, VolunteerAway, VolunteerProfile
 from ..models.base import utcnow
 from ..models.expressions import in_constants
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, HOLDING_ASSIGNMENT_STATES
@@ -52,7 +55,7 @@ WEIGHTS = {
     "service": 40.0,  # delivers exactly this service
     "category": 20.0,  # delivers something in this category
     "district": 25.0,  # serves the order's district
-    "available": 15.0,  # weekly availability covers the time
+    "available": 15.0,  # the weekly grid covers every period of the order's window
     "per_open_job": -5.0,  # spreads work: each open job costs
     "per_star": 4.0,  # average rating above 3 stars
     "per_hour_this_month": -0.5,  # fairness: fewer hours this month first
@@ -73,6 +76,10 @@ class Volunteer(NamedTuple):
 
     def available_at(self, weekday: int, period: int) -> bool:
         return bool(self.availability & availability_bit(weekday, period))
+
+    def free_in(self, slot: int) -> bool:
+        """The grid has every period of ``slot`` (a mask of ``slot_mask``)."""
+        return self.availability & slot == slot
 
 
 @dataclass
@@ -126,15 +133,38 @@ def period_of(moment: datetime) -> tuple[int, int]:
     return local.weekday(), period
 
 
+# The periods of the weekly grid in minutes of the day, Beijing time: [from, until).
+PERIOD_MINUTES = ((0, 12 * 60), (12 * 60, 18 * 60), (18 * 60, 24 * 60))
+
+
+def slot_mask(starts_at: datetime, ends_at: datetime) -> int:
+    """The grid's bits of every period the window [starts_at, ends_at) touches, on its first day.
+
+    "Free at that time" means the grid has all of them: 11:00–13:00 needs the
+    morning and the afternoon; 10:00–12:00 the morning alone.
+    """
+    start = starts_at.astimezone(BEIJING)
+    weekday, period = period_of(starts_at)
+    first = start.hour * 60 + start.minute
+    last = first + max(int((ends_at - starts_at).total_seconds() // 60), 0)
+    mask = 0
+    for p, (lo, hi) in enumerate(PERIOD_MINUTES):
+        if first < hi and last > lo:
+            mask |= availability_bit(weekday, p)
+    return mask or availability_bit(weekday, period)
+
+
 BLOCKS = {  # why a volunteer is not proposed, in the order the checks apply
     "not_approved": _l("Not an approved volunteer"),
     "on_order": _l("Already on this order"),
     "declined": _l("Declined this order"),
     "busy": _l("Busy at that time"),
+    "away": _l("Away on that date"),
     "requester": _l("Placed this order"),
+    "not_qualified": _l("Does not deliver this service here"),
 }
 # Blocked volunteers are listed in this order: the ones this order concerns first.
-BLOCK_ORDER = ("on_order", "declined", "busy", "requester", "not_approved")
+BLOCK_ORDER = ("on_order", "declined", "busy", "away", "requester", "not_approved", "not_qualified")
 
 
 class ThisOrder:
@@ -154,18 +184,19 @@ class ThisOrder:
     # overlapping one starts less than a day earlier: an index range on starts_at.
     overlap_from = bindparam("overlap_from", type_=Order.__table__.c.starts_at.type)
     month = bindparam("month", type_=Date)  # this month, as ``VolunteerProfile.month_of`` gives it
-    slot_bit = bindparam("slot_bit", type_=Integer)  # the order's weekday and period in availability
+    slot_bit = bindparam("slot_bit", type_=Integer)  # the order's weekday and periods in availability (a mask)
+    day = bindparam("day", type_=Date)  # the order's date, Beijing time (dates away)
     only = bindparam("only", expanding=True)  # the volunteers to rank (``rank(only=...)``)
 
 
 def _params(order: Order, now: datetime, only: list[int] | None) -> dict:
     """The values of ``ThisOrder``'s parameters for ``order``, this month as of ``now``."""
-    weekday, period = period_of(order.starts_at)
     return {
         "order_id": order.id, "service_id": order.service_id, "category_id": order.service.category_id,
         "district_id": order.district_id, "requester_id": order.requester_id,
         "starts_at": order.starts_at, "ends_at": order.ends_at, "overlap_from": order.starts_at - MAX_ORDER_SPAN,
-        "month": VolunteerProfile.month_of(now), "slot_bit": availability_bit(weekday, period),
+        "month": VolunteerProfile.month_of(now), "slot_bit": slot_mask(order.starts_at, order.ends_at),
+        "day": order.starts_at.astimezone(BEIJING).date(),
         **({"only": only} if only is not None else {}),
     }
 
@@ -184,6 +215,20 @@ def _busy() -> Select:
             in_constants(Order.state, ("accepted", "dispatched", "in_service")),
         )
     )
+
+
+def _away() -> Select:
+    """The profiles away on the order's date."""
+    return select(VolunteerAway.profile_id).where(VolunteerAway.starts_on <= ThisOrder.day,
+                                                 VolunteerAway.ends_on >= ThisOrder.day)
+
+
+def _may_deliver(delivers_service: ColumnElement, delivers_category: ColumnElement,
+                 serves_district: ColumnElement) -> ColumnElement:
+    """Who may deliver the order: lists its service or category; serves its district, or names none."""
+    names_districts = select(volunteer_districts.c.profile_id).where(
+        volunteer_districts.c.profile_id == VolunteerProfile.id).exists()
+    return and_(or_(delivers_service, delivers_category), or_(serves_district, ~names_districts))
 
 
 @cache
@@ -218,6 +263,19 @@ def _blocked_ids(limit: int | None) -> CompoundSelect:
         .limit(limit)
         .subquery()
     )
+    shown_away = (
+        select(VolunteerAway.profile_id.label("profile_id"))
+        .where(VolunteerAway.starts_on <= ThisOrder.day, VolunteerAway.ends_on >= ThisOrder.day)
+        .group_by(VolunteerAway.profile_id)
+        .order_by(VolunteerAway.profile_id)
+        .limit(limit)
+        .subquery()
+    )
+    away = (
+        select(VolunteerProfile.user_id)
+        .join(shown_away, shown_away.c.profile_id == VolunteerProfile.id)
+        .where(VolunteerProfile.status == "approved", VolunteerProfile.user_id.not_in(concerned))
+    )
     unapproved = (
         select(VolunteerProfile.user_id)
         .where(VolunteerProfile.status != "approved")
@@ -228,6 +286,7 @@ def _blocked_ids(limit: int | None) -> CompoundSelect:
     return union_all(
         concerned,
         select(shown_busy.c[0]),
+        away,
         select(ThisOrder.requester_id),
         select(unapproved.c.user_id),
     )
@@ -305,7 +364,7 @@ def _facts(flags: tuple[ColumnElement, ColumnElement, ColumnElement]) -> tuple[l
     score_sql = (
         case((delivers_service, w["service"]), (delivers_category, w["category"]), else_=0.0)
         + case((serves_district, w["district"]), else_=0.0)
-        + case((availability.op("&")(ThisOrder.slot_bit) != 0, w["available"]), else_=0.0)
+        + case((availability.op("&")(ThisOrder.slot_bit) == ThisOrder.slot_bit, w["available"]), else_=0.0)
         + w["per_open_job"] * n_open
         + case((rating_count > 0, w["per_star"] * (cast(rating_sum, Float) / rating_count - 3)), else_=0.0)
         + w["per_hour_this_month"] * cast(n_hours, Float)
@@ -322,14 +381,17 @@ def _ranking(among: Select | CompoundSelect | BindParameter) -> tuple[Select, Co
     the block: why not (NULL when eligible), in ``BLOCKS``.
     """
     profile = VolunteerProfile
-    facts, score_sql = _facts(_link_flags())
+    flags = _link_flags()
+    facts, score_sql = _facts(flags)
     on_order, declined, busy = _blocking()
     block = case(
         (func.coalesce(profile.status, "") != "approved", "not_approved"),
         (User.id.in_(on_order), "on_order"),
         (User.id.in_(declined), "declined"),
         (User.id.in_(busy), "busy"),
+        (profile.id.in_(_away()), "away"),
         (User.id == ThisOrder.requester_id, "requester"),
+        (~_may_deliver(*flags), "not_qualified"),
         else_=None,
     )
     query = (
@@ -361,12 +423,13 @@ def _best(limit: int | None, among: str | None = None, unless: ColumnElement | N
     """
     profile = VolunteerProfile
     links = _links(among)
-    facts, score_sql = _facts(tuple(func.coalesce(links.c[name], 0) == 1 for name in "scd"))
+    flags = tuple(func.coalesce(links.c[name], 0) == 1 for name in "scd")
+    facts, score_sql = _facts(flags)
     score = score_sql.label("score")  # sorted by its name: computed once a profile, not again to sort
     scored = (
-        select(profile.user_id.label("id"), *facts, score)
-        .join(links, links.c.profile_id == profile.id, isouter=among is None)
-        .where(profile.status == "approved")
+        select(profile.user_id.label("id"), profile.id.label("profile_id"), *facts, score)
+        .join(links, links.c.profile_id == profile.id)
+        .where(profile.status == "approved", _may_deliver(*flags))
         .order_by(score.desc(), profile.user_id)
         .limit(None if unless is None else case((unless, 0), else_=NO_CAP))
         .offset(0)  # keeps the order: the checks below walk it and stop at ``limit``
@@ -378,7 +441,7 @@ def _best(limit: int | None, among: str | None = None, unless: ColumnElement | N
         .join(User, User.id == scored.c.id)
         .join(UserRole, and_(UserRole.user_id == User.id, UserRole.role == "volunteer"))
         .where(User.active.is_(True), scored.c.id.not_in(on_order), scored.c.id.not_in(declined),
-               scored.c.id.not_in(busy), scored.c.id != ThisOrder.requester_id)
+               scored.c.id.not_in(busy), scored.c.profile_id.not_in(_away()), scored.c.id != ThisOrder.requester_id)
         .order_by(scored.c.score.desc(), scored.c.id)
         .limit(limit)
     )
@@ -395,15 +458,16 @@ def _link_score(s: bool, c: bool, d: bool) -> float:
 
 
 def _ceiling_outside(tier: Callable[[bool, bool, bool], bool]) -> float | None:
-    """The most a volunteer outside ``tier`` (a test of the service, category and district links) can score.
+    """The most a volunteer who may deliver but is outside ``tier`` (a test of the links) can score.
 
-    Their best links, free then, the best average (1 to 5 stars); open jobs and
-    this month's hours only lower a score (None if a weight ever makes them
-    raise it, and then nobody is left out).
+    Their best links (the service or its category, at least), free then, the
+    best average (1 to 5 stars); open jobs and this month's hours only lower a
+    score (None if a weight ever makes them raise it, and then nobody is left out).
     """
     if WEIGHTS["per_open_job"] > 0 or WEIGHTS["per_hour_this_month"] > 0:
         return None
-    links = max(_link_score(*flags) for flags in product((False, True), repeat=3) if not tier(*flags))
+    links = max(_link_score(s, c, d) for s, c, d in product((False, True), repeat=3)
+                if (s or c) and not tier(s, c, d))
     return links + max(WEIGHTS["available"], 0.0) + 2 * abs(WEIGHTS["per_star"])
 
 
@@ -414,7 +478,7 @@ TIERS = (
     ("both", _ceiling_outside(lambda s, c, d: s and d)),
     ("either", _ceiling_outside(lambda s, c, d: s or d)),
 )
-UNLINKED_CEILING = TIERS[-1][1]  # without a link to the order's service or district
+UNLINKED_CEILING = TIERS[-1][1]  # without a link to the order's service or district: by its category
 FLOAT_SLACK = 1e-6  # the database adds the score in floating point
 
 
@@ -496,6 +560,7 @@ def rank(
     if statement is None:
         return []
     weekday, period = period_of(order.starts_at)
+    slot = slot_mask(order.starts_at, order.ends_at)
     found: dict[bool, list[Candidate]] = {True: [], False: []}
     for (vid, name, team, approved, availability, s, c, d, n_open, rating_sum, rating_count, n_hours,
          why, _score) in read_rows(statement, _params(order, now or utcnow(), only)):
@@ -506,7 +571,7 @@ def rank(
             hours_this_month=Decimal(n_hours or 0),
             why=why,
         )
-        score(candidate, order, weekday, period)
+        score(candidate, order, weekday, period, slot)
         found[candidate.eligible].append(candidate)
     # The database chose the rows; Python's exact score orders them.
     best = sorted(found[True], key=lambda c: (-c.score, c.volunteer.id))
@@ -514,14 +579,18 @@ def rank(
     return best[:eligible] + blocked_ones[:blocked]
 
 
-def score(c: Candidate, order: Order, weekday: int, period: int) -> None:
-    """Fill ``c.score`` and ``c.reason_keys`` from the weights."""
+def score(c: Candidate, order: Order, weekday: int, period: int, slot: int | None = None) -> None:
+    """Fill ``c.score`` and ``c.reason_keys`` from the weights.
+
+    ``slot``: the grid's bits of the order's window (``slot_mask``); the one
+    period ``weekday`` and ``period`` name when not given.
+    """
     v = c.volunteer
     reasons = c.reason_keys
     for term in _link_terms(v.delivers_service, v.delivers_category, v.serves_district):
         c.score += WEIGHTS[term]
         reasons.append((term,))
-    if v.available_at(weekday, period):
+    if v.free_in(availability_bit(weekday, period) if slot is None else slot):
         c.score += WEIGHTS["available"]
         reasons.append(("available",))
     c.score += WEIGHTS["per_open_job"] * c.open_jobs

@@ -45,6 +45,8 @@ class CenterSettings:
     issuer_phone: str = ""
     # Whether a newly registered requester waits for approval before ordering.
     requester_approval: bool = False
+    # Whether an approved volunteer who changes their services or districts waits for approval again.
+    volunteer_changes_need_approval: bool = False
 
 
 DEFAULTS = CenterSettings()

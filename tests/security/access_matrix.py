@@ -4,7 +4,8 @@ Data, not code. The probes in ``test_access_matrix.py`` build each URL from
 the world fixture: ``order_id`` is always an order of requester A (one per
 state), ``assignment_id`` a slot of the volunteer who was offered the order,
 ``service_id`` a published service, ``user_id`` an account kept for the
-back office's probes (``World.account_id``). Expected answers:
+back office's probes (``World.account_id``), ``profile_id`` a pending volunteer
+application (``World.profile_id``). Expected answers:
 
 - an HTTP status (200, 403, 404): exactly that;
 - ``LOGIN``: a redirect to the login page (anonymous, deactivated);
@@ -105,6 +106,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("volunteer.check_in", "POST"): _volunteer_object(OK),
     ("volunteer.decline", "POST"): _volunteer_object(OK),
     ("volunteer.complete", "POST"): _volunteer_object(OK),
+    # applying to volunteer: anyone signed in; a volunteer already goes to their profile
+    ("volunteer.apply", "GET"): {**_signed_in(200), **dict.fromkeys(VOLUNTEERS, REDIRECT)},
+    ("volunteer.apply", "POST"): _signed_in(OK),
+    ("volunteer.profile", "GET"): _only(VOLUNTEERS),
+    ("volunteer.profile", "POST"): _only(dict.fromkeys(VOLUNTEERS, OK)),
     # coordinator console
     ("coordinator.queue", "GET"): COORDINATOR_PAGE,
     ("coordinator.order", "GET"): COORDINATOR_PAGE,
@@ -126,6 +132,13 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("admin.deactivate", "POST"): ADMIN_ONLY,
     ("admin.reactivate", "POST"): ADMIN_ONLY,
     ("admin.reset_password", "POST"): ADMIN_ONLY,
+    ("admin.volunteers_list", "GET"): ADMIN_PAGE,
+    ("admin.volunteer", "GET"): ADMIN_PAGE,
+    ("admin.approve_volunteer", "POST"): ADMIN_ONLY,
+    ("admin.reject_volunteer", "POST"): ADMIN_ONLY,
+    ("admin.suspend_volunteer", "POST"): ADMIN_ONLY,
+    ("admin.resume_volunteer", "POST"): ADMIN_ONLY,
+    ("admin.reveal_id_number", "POST"): ADMIN_ONLY,
 }
 
 # Rules the matrix does not probe: files anyone may fetch.

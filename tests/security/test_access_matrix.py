@@ -45,6 +45,8 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [world.service_id]
     if arg == "user_id":
         return [world.account_id]
+    if arg == "profile_id":
+        return [world.profile_id]
     if arg == "action":
         return sorted(converter.items) if hasattr(converter, "items") else ["reject", "cancel"]
     raise AssertionError(f"the probes do not know how to fill <{arg}>: teach _arg_values")

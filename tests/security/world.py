@@ -30,6 +30,7 @@ from tests.conftest import check_in_at_the_start
 ORDER_STATES = ("submitted", "dispatched", "accepted", "in_service", "completed", "rated",
                 "rejected", "cancelled")
 SERVICE_NAME = "交通安全法规宣讲"
+CANARY_ID_NUMBER = "11010519491231002X"  # a valid resident ID number no page may show in full
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"')
 
 
@@ -142,6 +143,7 @@ class World:
     declined_job: Assignment
     service_id: int
     account_id: int  # an account for the back office to act on (roles, deactivation, password)
+    profile_id: int = 0  # a pending volunteer application, with the canary ID number
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -181,8 +183,13 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
             jobs[state] = mine[-1]
     service_id = db.session.scalar(select(Service.id).where(Service.name == SERVICE_NAME))
     account = new_user("13900000106", "待管理账户", ["requester"])
+    applicant = new_user("13900000107", "申请志愿者", ["requester"])
+    application = VolunteerProfile(user=applicant, status="pending", real_name="申请人CANARY", id_type="resident_id",
+                                   id_number=CANARY_ID_NUMBER, applied_at=applicant.created_at)
+    db.session.add(application)
+    db.session.flush()
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
-                  account_id=account.id)
+                  account_id=account.id, profile_id=application.id)
     db.session.commit()
     if sign_in:
         for role, user in users.items():

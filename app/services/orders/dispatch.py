@@ -42,6 +42,8 @@ def dispatch_order(order: Order, volunteers: list[User], actor: User) -> list[As
             continue
         if not volunteer.has_role("volunteer"):
             raise ValidationFailed("volunteer_ids", _l("Only volunteers can be offered an order."))
+        if volunteer.profile is None or not volunteer.profile.is_approved:
+            raise ValidationFailed("volunteer_ids", _l("A pending or suspended volunteer cannot be offered an order."))
         assignment = Assignment(order=order, volunteer=volunteer, expires_at=expires)
         workflow.apply(assignment, "offer", actor)
         offered.append(assignment)
