@@ -30,6 +30,7 @@ from .models.base import utcnow
 from .models.orders import (
     BUSY_ORDER_STATES,
     HOLDING_ASSIGNMENT_STATES,
+    MAX_ORDER_SPAN,
     Assignment,
     Order,
     OrderEvent,
@@ -536,7 +537,7 @@ def _holds_overlapping_job(assignment: Assignment) -> bool:
             Assignment.state.in_(HOLDING_ASSIGNMENT_STATES),
             Order.id != order.id,
             Order.state.in_(BUSY_ORDER_STATES),
-            *Order.overlapping(order.starts_at, order.ends_at),
+            *Order.overlapping(order.starts_at, order.ends_at, order.starts_at - MAX_ORDER_SPAN),
         )
         .limit(1)
     )

@@ -167,9 +167,10 @@ class Order(db.Model):
         return [a for a in self.assignments if a.state == AssignmentState.OFFERED.value]
 
     @classmethod
-    def overlapping(cls, starts_at, ends_at) -> tuple[ColumnElement[bool], ...]:
-        """The conditions of an order whose window overlaps ``starts_at``–``ends_at`` (values or parameters)."""
-        return (cls.starts_at < ends_at, cls.ends_at > starts_at, cls.starts_at > starts_at - MAX_ORDER_SPAN)
+    def overlapping(cls, starts_at, ends_at, starts_after) -> tuple[ColumnElement[bool], ...]:
+        """The conditions of an order whose window overlaps ``starts_at``–``ends_at`` (values or parameters);
+        ``starts_after``: ``starts_at - MAX_ORDER_SPAN``, so that an index range on the start finds them."""
+        return (cls.starts_at < ends_at, cls.ends_at > starts_at, cls.starts_at > starts_after)
 
 
 class Assignment(db.Model):

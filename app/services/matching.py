@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from functools import cache
 from itertools import product
@@ -45,11 +45,10 @@ from ..extensions import db, read_rows
 from ..models import Assignment, Order, User, UserRole, VolunteerAway, VolunteerProfile
 from ..models.base import utcnow
 from ..models.expressions import in_constants
-from ..models.orders import ACTIVE_ASSIGNMENT_STATES, HOLDING_ASSIGNMENT_STATES
+from ..models.orders import ACTIVE_ASSIGNMENT_STATES, BUSY_ORDER_STATES, HOLDING_ASSIGNMENT_STATES, MAX_ORDER_SPAN
 from ..models.users import availability_bit, volunteer_categories, volunteer_districts, volunteer_services
 
 BEIJING = ZoneInfo("Asia/Shanghai")
-MAX_ORDER_SPAN = timedelta(days=1)
 
 WEIGHTS = {
     "service": 40.0,  # delivers exactly this service
@@ -209,10 +208,8 @@ def _busy() -> Select:
         .where(
             in_constants(Assignment.state, HOLDING_ASSIGNMENT_STATES),
             Order.id != ThisOrder.id,
-            Order.starts_at < ThisOrder.ends_at,
-            Order.ends_at > ThisOrder.starts_at,
-            Order.starts_at > ThisOrder.overlap_from,
-            in_constants(Order.state, ("accepted", "dispatched", "in_service")),
+            *Order.overlapping(ThisOrder.starts_at, ThisOrder.ends_at, ThisOrder.overlap_from),
+            in_constants(Order.state, BUSY_ORDER_STATES),
         )
     )
 
