@@ -159,6 +159,9 @@ class Generator:
         self.sizes = sizes
         self.fast_fk = fast_fk
         self.rnd = random.Random(seed)
+        # Whether a notice was read draws from its own stream: who is told may change
+        # without changing the stories themselves.
+        self.read_rnd = random.Random(seed + 1)
         self.now = (now or utcnow()).replace(microsecond=0)
         self.chunk = chunk
         self.echo = echo
@@ -472,7 +475,8 @@ class OrderBuilder:
         for uid in sorted(ids):
             nid = self.g.ids.notification
             self.g.ids.notification += 1
-            read = None if recent and self.r.random() < 0.7 else self.t + timedelta(hours=self.r.randint(1, 72))
+            reads = self.g.read_rnd
+            read = None if recent and reads.random() < 0.7 else self.t + timedelta(hours=reads.randint(1, 72))
             self.b.notifications.append(dict(id=nid, user_id=uid, order_id=self.o["id"], event_id=event_id,
                                              kind=kind, created_at=self.t, read_at=read))
 

@@ -13,6 +13,7 @@ from app.models.base import utcnow
 from app.services import notifications
 from app.services import orders as order_service
 from app.services.sweep import sweep
+from tests.conftest import check_in_at_the_start
 
 
 @pytest.fixture(autouse=True)
@@ -96,8 +97,9 @@ def test_every_promised_action_has_recipients_and_words():
 
     promised = {
         "volunteer": {"offer", "withdraw"},
-        "requester": {"dispatch", "fill", "finish", "reject", "cancel"},
-        "coordinators": {"decline", "expire", "submit"},
+        "requester": {"dispatch", "fill", "check_in", "finish", "reject", "cancel", "resolve"},
+        "coordinators": {"accept", "reopen", "complete", "decline", "expire", "submit", "dispute"},
+        "crew": {"rate", "confirm", "dispute", "resolve"},
     }
     for who, actions in promised.items():
         for action in actions:
@@ -134,3 +136,15 @@ def test_a_long_unread_list_shows_99_plus_and_costs_no_more(db, users, make_orde
     assert 'data-testid="unread-badge-desktop">99+<' in page
     assert 'data-testid="unread-badge">99+<' in page
     assert few.count == many.count
+
+
+def test_every_hand_off_tells_the_next_person(db, users, make_order, coordinators):
+    """An individual accept and completion reach the desk, a check-in the requester."""
+    order = make_order("accepted")
+    assert told("accept") == coordinators
+    check_in_at_the_start(order, order.crew)
+    db.session.commit()
+    assert told("check_in") == {users["requester"].id}
+    workflow.apply(order.crew[0], "complete", users["volunteer"], hours="2", summary="好")
+    db.session.commit()
+    assert told("complete") == coordinators

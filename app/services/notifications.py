@@ -23,6 +23,10 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "fill": ("requester",),
     "reject": ("requester",),
     "cancel": ("requester", "coordinators"),
+    "accept": ("coordinators",),  # one volunteer of the crew said yes
+    "reopen": ("coordinators",),  # a place opened again: someone must fill it
+    "check_in": ("requester",),  # the volunteer is on site
+    "complete": ("coordinators",),  # one volunteer closed their part
     "decline": ("coordinators",),
     "expire": ("coordinators", "volunteer"),
     "withdraw": ("volunteer",),

@@ -1,4 +1,4 @@
-"""Queries per page: within budget and the same at 10 and at 500 orders (L4).
+"""Queries per page: within budget and the same at 50 and at 500 orders (L4).
 
 The data comes from the benchmark generator (``bench.benchdata``), so the pages
 show orders in every state with their assignments, events and notifications.
@@ -17,7 +17,7 @@ from app.models import Assignment, Order, User
 from bench.benchdata import BENCH_ACCOUNTS, BENCH_PASSWORD, Generator, Sizes
 from tests.conftest import login
 
-SIZES = (10, 500)
+SIZES = (50, 500)
 
 # page -> (role, url template, budget); {order} / {job} are filled from the data
 PAGES = {
@@ -101,7 +101,7 @@ def _explain(name: str, statements: list[str]) -> str:
 def test_queries_per_page_are_within_budget_and_constant(counts_by_size):
     small, large = (counts_by_size[n] for n in SIZES)
     report = {name: (small[name][0], large[name][0]) for name in PAGES}
-    print("\nqueries per page (10 orders, 500 orders):", report)
+    print("\nqueries per page (50 orders, 500 orders):", report)
     for name, (_role, _url, budget) in PAGES.items():
         assert large[name][0] == small[name][0], _explain(name, large[name][1])
         assert large[name][0] <= budget, _explain(name, large[name][1])
