@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text
+from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -54,6 +55,11 @@ class Service(db.Model):
     online: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[str] = mapped_column(String(12), default=ServiceStatus.PUBLISHED.value)
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # Delivery rules an order's window must fit; None: no rule.
+    min_duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    max_duration_minutes: Mapped[int | None] = mapped_column(Integer)
+    earliest_start: Mapped[dt.time | None] = mapped_column(Time)
+    latest_end: Mapped[dt.time | None] = mapped_column(Time)
 
     category: Mapped[Category] = relationship(back_populates="services")
 

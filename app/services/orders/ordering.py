@@ -80,10 +80,34 @@ def rule_errors(
             _l("This service needs %(days)s days' notice: the earliest date is %(date)s.",
                days=service.min_notice_days, date=earliest.isoformat()),
         ))
-    if start_time is not None and end_time is not None and end_time <= start_time:
-        errors.append(("end_time", _l("The end must be after the start.")))
+    if start_time is not None and end_time is not None:
+        errors += _window_errors(service, start_time, end_time)
     if audience_size is not None and audience_size > service.audience_limit:
         errors.append(("audience_size", _l("At most %(n)s people for this service.", n=service.audience_limit)))
+    return errors
+
+
+def _minutes(t: time) -> int:
+    return t.hour * 60 + t.minute
+
+
+def _window_errors(service: Service, start: time, end: time) -> list[tuple[str, object]]:
+    """The window's own rules: after its start, within the service's hours of day and duration range."""
+    errors: list[tuple[str, object]] = []
+    if service.earliest_start is not None and start < service.earliest_start:
+        errors.append(("start_time", _l("This service starts at %(t)s at the earliest.",
+                                        t=service.earliest_start.strftime("%H:%M"))))
+    if end <= start:
+        errors.append(("end_time", _l("The end must be after the start.")))
+        return errors
+    if service.latest_end is not None and end > service.latest_end:
+        errors.append(("end_time", _l("This service ends by %(t)s at the latest.",
+                                      t=service.latest_end.strftime("%H:%M"))))
+    length = _minutes(end) - _minutes(start)
+    low, high = service.min_duration_minutes, service.max_duration_minutes
+    if (low is not None and length < low) or (high is not None and length > high):
+        errors.append(("end_time", _l("This service lasts %(low)s to %(high)s minutes.",
+                                      low=low or 0, high=high or 24 * 60)))
     return errors
 
 
