@@ -13,7 +13,7 @@ from app.models.base import utcnow
 from app.services import notifications
 from app.services import orders as order_service
 from app.services.sweep import sweep
-from tests.conftest import check_in_at_the_start
+from tests.conftest import check_in_at_the_start, csrf_token
 
 
 @pytest.fixture(autouse=True)
@@ -148,3 +148,20 @@ def test_every_hand_off_tells_the_next_person(db, users, make_order, coordinator
     workflow.apply(order.crew[0], "complete", users["volunteer"], hours="2", summary="好")
     db.session.commit()
     assert told("complete") == coordinators
+
+
+def test_opening_a_notice_marks_it_read_and_goes_to_its_order(db, users, make_order, login_as):
+    make_order("dispatched")
+    notice = db.session.scalar(select(Notification).where(Notification.user_id == users["volunteer"].id))
+    volunteer = login_as("volunteer")
+    page = volunteer.get("/notifications/").get_data(as_text=True)
+    assert f"/notifications/{notice.id}/open" in page
+    token = csrf_token(volunteer, "/notifications/")
+    requester = login_as("requester")  # not theirs
+    assert requester.post(f"/notifications/{notice.id}/open",
+                          data={"csrf_token": csrf_token(requester, "/notifications/")}).status_code == 404
+    opened = volunteer.post(f"/notifications/{notice.id}/open", data={"csrf_token": token})
+    assert opened.status_code == 303 and opened.location.endswith(f"/jobs/{notice.event.assignment_id}")
+    db.session.expire_all()
+    assert db.session.get(Notification, notice.id).read_at is not None
+    assert notifications.unread_count(db.session.get(User, users["volunteer"].id)) == 0

@@ -8,6 +8,7 @@ from flask_login import current_user, login_required
 from ..extensions import db
 from ..forms import ActionForm
 from ..services import notifications as service
+from ..templating import notification_link
 from . import bp
 
 
@@ -27,3 +28,17 @@ def mark_read():
     service.mark_all_read(current_user)
     db.session.commit()
     return redirect(url_for("notifications.index"), 303)
+
+
+@bp.route("/<int:notification_id>/open", methods=["POST"])
+@login_required
+def open_notification(notification_id: int):
+    """Opening a notice marks it read, then goes to what it is about."""
+    notice = service.notification_of(current_user, notification_id)
+    if notice is None:
+        abort(404)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    service.mark_read(notice)
+    db.session.commit()
+    return redirect(notification_link(notice), 303)

@@ -107,6 +107,18 @@ def latest_for(user: User, limit: int = 50) -> list[Notification]:
     )
 
 
+def notification_of(user: User, notification_id: int) -> Notification | None:
+    """``user``'s own notification, or None (somebody else's is nobody's business)."""
+    return db.session.scalar(
+        select(Notification).where(Notification.id == notification_id, Notification.user_id == user.id)
+    )
+
+
+def mark_read(notification: Notification) -> None:
+    if notification.read_at is None:
+        notification.read_at = utcnow()
+
+
 def mark_all_read(user: User) -> None:
     db.session.execute(
         update(Notification)

@@ -90,6 +90,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     # notifications: everyone signed in, each their own
     ("notifications.index", "GET"): _signed_in(200),
     ("notifications.mark_read", "POST"): _signed_in(OK),
+    # each their own: requester A's notice is nobody else's
+    ("notifications.open_notification", "POST"): {**_everyone(404), **_SIGNED_OUT, "requester_a": OK},
     # requester
     ("requester.orders", "GET"): _only(REQUESTERS),
     ("requester.new_order", "GET"): _only(REQUESTERS),

@@ -47,6 +47,8 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [world.account_id]
     if arg == "profile_id":
         return [world.profile_id]
+    if arg == "notification_id":
+        return [world.notification_id]
     if arg == "action":
         return sorted(converter.items) if hasattr(converter, "items") else ["reject", "cancel"]
     raise AssertionError(f"the probes do not know how to fill <{arg}>: teach _arg_values")

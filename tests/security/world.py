@@ -21,7 +21,7 @@ from werkzeug.security import generate_password_hash
 from app import workflow
 from app.auth.sessions import deactivate_user
 from app.extensions import db, limiter
-from app.models import Assignment, Order, Service, User, VolunteerProfile
+from app.models import Assignment, Notification, Order, Service, User, VolunteerProfile
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
 from app.services import orders as order_service
@@ -144,6 +144,7 @@ class World:
     service_id: int
     account_id: int  # an account for the back office to act on (roles, deactivation, password)
     profile_id: int = 0  # a pending volunteer application, with the canary ID number
+    notification_id: int = 0  # one of requester A's notifications
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -188,8 +189,9 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
                                    id_number=CANARY_ID_NUMBER, applied_at=applicant.created_at)
     db.session.add(application)
     db.session.flush()
+    notice = db.session.scalar(select(Notification.id).where(Notification.user_id == requester_a.id).limit(1))
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
-                  account_id=account.id, profile_id=application.id)
+                  account_id=account.id, profile_id=application.id, notification_id=notice)
     db.session.commit()
     if sign_in:
         for role, user in users.items():
