@@ -223,3 +223,9 @@ def test_a_volunteer_cannot_report_or_decide(db, users, make_order, login_as):
     with pytest.raises(workflow.NotPermitted):
         workflow.apply(order, "resolve", users["volunteer"], reason_code="credit")
     db.session.rollback()
+
+
+def test_the_volunteer_sees_their_hours_held_during_a_dispute(db, users, make_order, login_as):
+    order = make_order("disputed")
+    page = login_as("volunteer").get(f"/jobs/{order.crew[0].id}").get_data(as_text=True)
+    assert 'data-testid="hours-held"' in page and "中心核实问题期间暂缓记入" in page
