@@ -17,7 +17,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 from .choices import choices
 from .validators import MULTI_LINE
-from .workflow import DISPUTE_REASONS, REASONS, RESOLUTIONS
+from .workflow import BY_HAND_REASONS, DISPUTE_REASONS, REASONS, RESOLUTIONS
 
 
 @cache
@@ -74,3 +74,14 @@ class ResolveForm(AppForm):
                          validators=[Optional(), NumberRange(min=0.5, max=24, message=_l("Between 0.5 and 24."))])
     note = TextAreaField(_l("Reason"), validators=[DataRequired(message=_l("Say why.")), Length(max=500), MULTI_LINE])
     submit = SubmitField(_l("Decide"))
+
+
+class CheckInByHandForm(ReasonForm):
+    """The center checks a volunteer in by hand: why, marked on the record."""
+
+    reason_code = SelectField(
+        _l("Why by hand"),
+        choices=choices([("", _l("Choose…")), *BY_HAND_REASONS.items()]),
+        validators=[DataRequired(message=_l("Choose a reason."))],
+    )
+    submit = SubmitField(_l("Check in"))

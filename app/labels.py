@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 
-from .workflow import DISPUTE_REASONS, REASONS, RESOLUTIONS, SYSTEM_REASONS
+from .workflow import BY_HAND_REASONS, DISPUTE_REASONS, REASONS, RESOLUTIONS, SYSTEM_REASONS
 
 
 def N_(message: str) -> str:  # noqa: N802 (Babel's keyword for a message marked, translated later)
@@ -77,6 +77,7 @@ ACTIONS = {
     "expire": _l("Offer expired"),
     "withdraw": _l("Volunteer withdrawn"),
     "check_in": _l("Volunteer checked in"),
+    "check_in_by_hand": _l("Checked in by the center"),
     "complete": _l("Volunteer finished"),
 }
 NOTIFICATIONS = {
@@ -90,6 +91,7 @@ NOTIFICATIONS = {
     "accept": _l("A volunteer accepted order %(number)s"),
     "reopen": _l("A place on order %(number)s is open again"),
     "check_in": _l("Your volunteer checked in for order %(number)s"),
+    "check_in_by_hand": _l("The center checked a volunteer in for order %(number)s"),
     "complete": _l("A volunteer finished their part of order %(number)s"),
     "decline": _l("A volunteer declined order %(number)s"),
     "expire": _l("An offer on order %(number)s expired"),
@@ -101,7 +103,7 @@ NOTIFICATIONS = {
     "dispute": _l("A problem was reported on order %(number)s"),
     "resolve": _l("The dispute on order %(number)s was decided"),
 }
-ALL_REASONS = {**REASONS, **DISPUTE_REASONS, **RESOLUTIONS, **SYSTEM_REASONS}
+ALL_REASONS = {**REASONS, **DISPUTE_REASONS, **RESOLUTIONS, **BY_HAND_REASONS, **SYSTEM_REASONS}
 HOUR_SOURCES = {
     "service": _l("Service (check-in to check-out)"),
     "hold": _l("Held during a dispute"),

@@ -118,6 +118,12 @@ RESOLUTIONS: dict[str, object] = {
     "adjust": _l("Credit adjusted hours"),
     "void": _l("Credit no hours"),
 }
+# Why the center checks a volunteer in by hand (marked on the record).
+BY_HAND_REASONS: dict[str, object] = {
+    "phone_trouble": _l("The volunteer's phone could not check in"),
+    "seen_on_site": _l("Confirmed on site or by phone"),
+    "other": _l("Other"),
+}
 # Reasons only the system gives.
 SYSTEM_REASONS: dict[str, object] = {
     "low_rating": _l("Rated 1 or 2 stars"),
@@ -213,11 +219,17 @@ TRANSITIONS: tuple[Transition, ...] = (
        order_states=[O.DISPATCHED, O.ACCEPTED, O.REJECTED, O.CANCELLED]),
     _t("check_in", "assignment", [A.ACCEPTED], A.CHECKED_IN, {VOLUNTEER: OWNS_SLOT},
        ["checked_in_at"], order_states=[O.ACCEPTED, O.IN_SERVICE], time_rule="check_in_window"),
+    # The center checks a volunteer in by hand, with a reason: the record says so.
+    _t("check_in_by_hand", "assignment", [A.ACCEPTED], A.CHECKED_IN, {COORDINATOR: None},
+       ["checked_in_at"], needs_reason=True, order_states=[O.ACCEPTED, O.IN_SERVICE], time_rule="check_in_window",
+       reasons="by_hand"),
     _t("complete", "assignment", [A.CHECKED_IN], A.COMPLETED, {VOLUNTEER: OWNS_SLOT},
        ["completed_at"], order_states=[O.IN_SERVICE], needs_report=True, time_rule="after_start"),
 )
 
-REASON_LISTS: dict[str, dict[str, object]] = {"general": REASONS, "dispute": DISPUTE_REASONS, "resolve": RESOLUTIONS}
+REASON_LISTS: dict[str, dict[str, object]] = {
+    "general": REASONS, "dispute": DISPUTE_REASONS, "resolve": RESOLUTIONS, "by_hand": BY_HAND_REASONS,
+}
 LOW_RATING = 2  # stars at or below open a dispute instead of confirming the service
 DISPUTE_WINDOW = timedelta(days=7)  # after the service ends
 
@@ -475,6 +487,7 @@ def _not_now(target: Target):
 _TOO_EARLY_OR_LATE: dict[str, Callable[[Target], object]] = {
     "accept": lambda a: _l("This offer has expired."),
     "check_in": _check_in_message,
+    "check_in_by_hand": _check_in_message,
     "complete": lambda a: _l("A job can be completed once the service has started."),
 }
 
@@ -695,6 +708,7 @@ _FOLLOW_ONS = {
     "accept": _after_accept,
     "withdraw": _after_withdraw,
     "check_in": _after_check_in,
+    "check_in_by_hand": _after_check_in,
     "complete": _after_complete,
     "reject": _after_close,
     "cancel": _after_close,

@@ -16,7 +16,7 @@ from ..access import role_required
 from ..choices import choices
 from ..dates import format_window
 from ..extensions import db
-from ..forms import ReasonForm, ResolveForm
+from ..forms import CheckInByHandForm, ReasonForm, ResolveForm
 from ..models import Assignment
 from ..services import matching
 from ..services import orders as order_service
@@ -165,6 +165,7 @@ def _render_order(order, status=200, more: bool = False, **forms):
         needed_form=forms.pop("needed_form", None) or NeededForm(formdata=None, needed=order.needed),
         reason_form=forms.pop("reason_form", None),  # None: blank reason boxes, kept
         resolve_form=_resolve_form(order, forms.pop("resolve_form", None)),
+        by_hand_form=forms.pop("by_hand_form", None) or CheckInByHandForm(formdata=None),
         can_change_crew=order_service.may_change_crew(order),
         **forms,
     ), status
@@ -275,6 +276,22 @@ def resolve(order_id: int):
             flash(labels.ACTIONS["resolve"], "success")
             return _back_to_order(order_id)
     return _render_order(order, 422, resolve_form=form)
+
+
+@bp.route("/assignments/<int:assignment_id>/check-in", methods=["POST"])
+@role_required("coordinator")
+def check_in_by_hand(assignment_id: int):
+    assignment = db.session.get(Assignment, assignment_id)
+    if assignment is None:
+        abort(404)
+    form = CheckInByHandForm()
+    if form.validate_on_submit():
+        workflow.apply(assignment, "check_in_by_hand", current_user, reason_code=form.reason_code.data,
+                       note=form.note.data or "")
+        db.session.commit()
+        flash(labels.ACTIONS["check_in_by_hand"], "success")
+        return _back_to_order(assignment.order_id)
+    return _render_order(assignment.order, 422, by_hand_form=form)
 
 
 @bp.route("/assignments/<int:assignment_id>/withdraw", methods=["POST"])

@@ -26,6 +26,7 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "accept": ("coordinators",),  # one volunteer of the crew said yes
     "reopen": ("coordinators",),  # a place opened again: someone must fill it
     "check_in": ("requester",),  # the volunteer is on site
+    "check_in_by_hand": ("requester", "volunteer"),
     "complete": ("coordinators",),  # one volunteer closed their part
     "decline": ("coordinators",),
     "expire": ("coordinators", "volunteer"),

@@ -120,6 +120,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.dispatch_top", "POST"): COORDINATOR_ONLY,
     ("coordinator.close", "POST"): COORDINATOR_ONLY,
     ("coordinator.resolve", "POST"): COORDINATOR_ONLY,
+    ("coordinator.check_in_by_hand", "POST"): COORDINATOR_ONLY,
     ("coordinator.withdraw", "POST"): COORDINATOR_ONLY,
     ("coordinator.bulk", "POST"): COORDINATOR_ONLY,
     ("coordinator.change_needed", "POST"): COORDINATOR_ONLY,

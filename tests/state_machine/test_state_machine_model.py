@@ -54,16 +54,18 @@ ACTOR_CHOICES = ("owner", "owner", "owner", "coordinator", "coordinator", "syste
                  "other_requester", "other_volunteer", "admin_only", "deactivated")
 # What the people and the sweep do; fill / reopen / start / finish are follow-ons only.
 ORDER_ACTIONS = ("dispatch", "reject", "cancel", "rate", "confirm", "dispute", "resolve")
-ASSIGNMENT_ACTIONS = ("accept", "decline", "expire", "withdraw", "check_in", "complete")
+ASSIGNMENT_ACTIONS = ("accept", "decline", "expire", "withdraw", "check_in", "check_in_by_hand", "complete")
 # Who the table says takes each action, and a mix weighted towards the happy path.
 RIGHTFUL = {
     "dispatch": "coordinator", "offer": "coordinator", "reject": "coordinator", "withdraw": "coordinator",
     "cancel": "owner", "rate": "owner", "accept": "owner", "decline": "owner", "check_in": "owner",
     "complete": "owner", "expire": "system", "confirm": "system", "dispute": "owner", "resolve": "coordinator",
+    "check_in_by_hand": "coordinator",
 }
 # Closing an order ends the sequence: reject and cancel come rarely, to let sequences go deep.
 RIGHTFUL_MIX = (
-    ("dispatch",) * 16 + ("offer",) * 12 + ("accept",) * 12 + ("check_in",) * 10 + ("complete",) * 10
+    ("dispatch",) * 16 + ("offer",) * 12 + ("accept",) * 12 + ("check_in",) * 8 + ("check_in_by_hand",) * 2
+    + ("complete",) * 10
     + ("rate",) * 6 + ("confirm",) * 5 + ("dispute",) * 2 + ("resolve",) * 2
     + ("withdraw",) * 3 + ("expire",) * 3 + ("decline",) * 2 + ("reject", "cancel")
 )

@@ -170,3 +170,36 @@ def test_a_volunteer_cannot_accept_two_jobs_at_the_same_time(db, users, start, e
         workflow.apply(_job(second, vol), "accept", vol)
         db.session.commit()
         assert _job(second, vol).state == "accepted"
+
+
+def test_the_center_checks_a_volunteer_in_by_hand_with_a_reason_on_the_record(db, users, make_order, login_as):
+    from sqlalchemy import select
+
+    from app.models import Notification, OrderEvent
+    from tests.conftest import csrf_token, service_under_way
+
+    later = make_order("accepted")
+    order = make_order("accepted")
+    service_under_way(order)
+    db.session.commit()
+    coordinator = login_as("coordinator")
+    page = coordinator.get(f"/dispatch/orders/{order.id}").get_data(as_text=True)
+    assert "代为签到" in page
+    token = csrf_token(coordinator, f"/dispatch/orders/{order.id}")
+    job, early = order.crew[0], later.crew[0]
+    no_reason = coordinator.post(f"/dispatch/assignments/{job.id}/check-in",
+                                 data={"csrf_token": token, "reason_code": "", "note": "电话确认"})
+    assert no_reason.status_code == 422 and "电话确认" in no_reason.get_data(as_text=True)
+    form = {"csrf_token": token, "reason_code": "phone_trouble", "note": "电话确认已到"}
+    assert coordinator.post(f"/dispatch/assignments/{early.id}/check-in", data=form).status_code == 409  # days ahead
+    assert coordinator.post(f"/dispatch/assignments/{job.id}/check-in", data=form).status_code == 303
+    db.session.expire_all()
+    assert db.session.get(Order, order.id).state == "in_service"
+    event = db.session.scalars(select(OrderEvent).where(OrderEvent.assignment_id == job.id)
+                               .order_by(OrderEvent.id.desc())).first()
+    assert (event.action, event.actor_id, event.reason_code) == ("check_in_by_hand", users["coordinator"].id,
+                                                                 "phone_trouble")
+    told = set(db.session.scalars(select(Notification.user_id).where(Notification.event_id == event.id)))
+    assert told == {users["requester"].id, users["volunteer"].id}
+    timeline = login_as("requester").get(f"/my/orders/{order.id}").get_data(as_text=True)
+    assert "中心代为签到" in timeline and "志愿者手机无法签到" in timeline

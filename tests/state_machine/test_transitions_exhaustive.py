@@ -323,7 +323,7 @@ def expected_follow_ons(action: str, target_id: int | None, from_state: str, pre
         return ["fill"] + ["withdraw"] * len(others), "accepted"
     if action == "withdraw" and from_state == "accepted" and state == "accepted":
         return ["reopen"], "dispatched"
-    if action == "check_in" and state == "accepted":
+    if action in ("check_in", "check_in_by_hand") and state == "accepted":
         return ["start"], "in_service"
     if action == "complete" and state == "in_service":
         crew = [s for i, s in rows.items() if s in HOLDING and i != target_id]
