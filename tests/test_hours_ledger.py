@@ -229,3 +229,12 @@ def test_the_volunteer_sees_their_hours_held_during_a_dispute(db, users, make_or
     order = make_order("disputed")
     page = login_as("volunteer").get(f"/jobs/{order.crew[0].id}").get_data(as_text=True)
     assert 'data-testid="hours-held"' in page and "中心核实问题期间暂缓记入" in page
+
+
+def test_the_desk_sees_a_finished_orders_hours_summary_and_rating_and_no_suggestions(db, users, make_order,
+                                                                                       login_as):
+    order = make_order("rated")
+    page = login_as("coordinator").get(f"/dispatch/orders/{order.id}").get_data(as_text=True)
+    result = page.split('data-testid="result"', 1)[1]
+    assert "2.0 小时" in result and "顺利完成" in result and "很好" in result
+    assert 'id="suggestions"' not in page and "已等待" not in page

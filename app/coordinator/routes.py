@@ -145,7 +145,9 @@ def _resolve_form(order, form: ResolveForm | None) -> ResolveForm | None:
 
 def _render_order(order, status=200, more: bool = False, **forms):
     shown = shown_eligible(order, more)
-    candidates = matching.rank(order, eligible=shown, blocked=SHOWN_BLOCKED)
+    # Suggestions only while volunteers can be offered the order: a settled one shows its result instead.
+    dispatchable = workflow.takes_offers(order)
+    candidates = matching.rank(order, eligible=shown, blocked=SHOWN_BLOCKED) if dispatchable else []
     dispatch_form = forms.pop("dispatch_form", None) or DispatchForm()
     dispatch_form.volunteer_ids.choices = choices(
         (c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible
@@ -155,7 +157,7 @@ def _render_order(order, status=200, more: bool = False, **forms):
         order=order,
         events=order_service.timeline(order.id),
         candidates=candidates,
-        dispatchable=workflow.takes_offers(order),
+        dispatchable=dispatchable,
         picked=frozenset(dispatch_form.volunteer_ids.data or ()),
         # As many eligible as asked for: there may be more.
         can_show_more=shown < SHOWN_MORE and sum(1 for c in candidates if c.eligible) == shown,
