@@ -100,6 +100,7 @@ NOTIFICATIONS = {
     "finish": _l("Order %(number)s is complete: please rate it"),
     "rate": _l("Order %(number)s was rated"),
     "confirm": _l("Order %(number)s was confirmed: your hours count"),
+    "star_reached": _l("With order %(number)s you reached a new star level"),
     "dispute": _l("A problem was reported on order %(number)s"),
     "resolve": _l("The dispute on order %(number)s was decided"),
 }

@@ -67,6 +67,8 @@ def notification_link(n) -> str:
     """Each reader goes to the page of the order they are allowed to see."""
     if n.order_id is None:
         return url_for("volunteer.apply")  # the application, or the profile once approved
+    if n.kind == "star_reached":
+        return url_for("volunteer.hours")
     event = n.event
     if event.assignment is not None and event.assignment.volunteer_id == n.user_id:
         return url_for("volunteer.job", assignment_id=event.assignment_id)

@@ -238,3 +238,19 @@ def test_the_desk_sees_a_finished_orders_hours_summary_and_rating_and_no_suggest
     result = page.split('data-testid="result"', 1)[1]
     assert "2.0 小时" in result and "顺利完成" in result and "很好" in result
     assert 'id="suggestions"' not in page and "已等待" not in page
+
+
+def test_reaching_a_star_level_is_told_once(db, users, make_order, login_as):
+    from app.models import counters
+
+    db.session.add(HourEntry(volunteer_id=users["volunteer"].id, hours=Decimal("98"), source="correction",
+                             note="往年服务补录"))
+    counters.recount(db.session)
+    db.session.commit()
+    make_order("rated")  # +2: 100 hours, the first star
+    make_order("rated")  # +2: still one star
+    stars = db.session.scalars(select(Notification).where(Notification.kind == "star_reached")).all()
+    assert [n.user_id for n in stars] == [users["volunteer"].id]
+    page = login_as("volunteer").get("/notifications/").get_data(as_text=True)
+    assert "您升至新的星级" in page and "/notifications/" in page
+    assert broken_invariants() == []

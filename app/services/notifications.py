@@ -11,8 +11,9 @@ from sqlalchemy import func, select, update
 
 from .. import workflow
 from ..extensions import db
-from ..models import Notification, OrderEvent, Role, User, UserRole
+from ..models import HourEntry, Notification, OrderEvent, Role, User, UserRole, VolunteerProfile
 from ..models.base import utcnow
+from ..models.hours import star_progress
 from ..models.orders import AssignmentState
 
 # action -> who is told: "requester", "volunteer" (of the assignment), "crew" (who completed the order),
@@ -82,8 +83,31 @@ def on_event(event: OrderEvent) -> list[Notification]:
         Notification(user_id=uid, order_id=event.order_id, event_id=event.id, kind=kind)
         for uid in sorted(recipients_of(event))
     ]
+    if event.action in CREDITING_ACTIONS:
+        rows += [Notification(user_id=uid, order_id=event.order_id, event_id=event.id, kind="star_reached")
+                 for uid in reached_a_star(event)]
     db.session.add_all(rows)
     return rows
+
+
+# The events after which a crew's hours may have grown (their follow-ons write the ledger first).
+CREDITING_ACTIONS = ("rate", "confirm", "resolve")
+
+
+def reached_a_star(event: OrderEvent) -> list[int]:
+    """The volunteers whose hours, credited for ``event``'s order just now, took them to a new star level."""
+    credited_now = (
+        select(HourEntry.volunteer_id, func.sum(HourEntry.hours).label("delta"))
+        .where(HourEntry.order_id == event.order_id, HourEntry.created_at == event.created_at)
+        .group_by(HourEntry.volunteer_id)
+        .subquery()
+    )
+    rows = db.session.execute(
+        select(VolunteerProfile.user_id, VolunteerProfile.hours_credited, credited_now.c.delta)
+        .join(credited_now, credited_now.c.volunteer_id == VolunteerProfile.user_id)
+    )
+    return sorted(uid for uid, total, delta in rows
+                  if delta > 0 and star_progress(total - delta).stars < star_progress(total).stars)
 
 
 def unread_count(user: User) -> int:
