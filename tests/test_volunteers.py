@@ -130,8 +130,10 @@ def test_apply_approve_and_be_suggested(db, applicant, traffic, login_as, make_o
         found = {c.volunteer.id: c for c in matching.rank(order)}
     assert found[user.id].eligible and ("available",) in found[user.id].reason_keys  # mornings every day
     # The notification leads to the profile, which shows the number.
-    notices = client.get("/notifications/").get_data(as_text=True)
-    assert "/jobs/apply" in notices
+    notice = db.session.scalar(select(Notification.id).where(Notification.user_id == user.id))
+    assert f"/notifications/{notice}/open" in client.get("/notifications/").get_data(as_text=True)
+    opened = client.post(f"/notifications/{notice}/open", data={"csrf_token": csrf_token(client, "/notifications/")})
+    assert opened.status_code == 303 and opened.location.endswith("/jobs/apply")
     assert profile.volunteer_number in client.get("/jobs/profile").get_data(as_text=True)
 
 
