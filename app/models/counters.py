@@ -138,9 +138,9 @@ def _crew_done(order: Order):
     return (Assignment.order_id == order.id, Assignment.state == COMPLETED)
 
 
-def _write_to_ledger(session: Session, order: Order, source: HourSource, hours, now: datetime,
-                     actor_id: int | None = None, note: str = "", *only) -> None:
-    """One ledger row per job the crew completed (``only``: which), and each one's total follows.
+def _write_to_ledger(session: Session, order: Order, source: HourSource, hours, now: datetime, *,
+                     actor_id: int | None = None, note: str = "", only: tuple = ()) -> None:
+    """One ledger row per job the crew completed (``only``: conditions on which), and each one's total follows.
 
     The rows are written in one INSERT … SELECT; the profiles add up exactly the
     rows of this order and source (each is written once: the unique indexes).
@@ -172,7 +172,7 @@ def _write_to_ledger(session: Session, order: Order, source: HourSource, hours, 
 def credit_crew(session: Session, order: Order, now: datetime) -> None:
     """The service of ``order`` is confirmed: each of its crew's hours goes into the ledger, once."""
     not_yet = Assignment.hours_credited.is_(False)
-    _write_to_ledger(session, order, HourSource.SERVICE, Assignment.hours, now, None, "", not_yet)
+    _write_to_ledger(session, order, HourSource.SERVICE, Assignment.hours, now, only=(not_yet,))
     session.execute(
         update(Assignment).where(*_crew_done(order), not_yet).values(hours_credited=True)
         .execution_options(synchronize_session=False)
@@ -181,15 +181,15 @@ def credit_crew(session: Session, order: Order, now: datetime) -> None:
 
 def hold_crew(session: Session, order: Order, now: datetime) -> None:
     """A dispute opened: the crew's credited hours are held back (a negative row each) until it is decided."""
-    _write_to_ledger(session, order, HourSource.HOLD, -Assignment.hours, now, None, "",
-                     Assignment.hours_credited.is_(True))
+    _write_to_ledger(session, order, HourSource.HOLD, -Assignment.hours, now,
+                     only=(Assignment.hours_credited.is_(True),))
 
 
 def settle_crew(session: Session, order: Order, hours: Decimal | None, now: datetime, actor_id: int,
                 note: str) -> None:
     """The dispute is decided: each of the crew gets ``hours`` back (``None``: the hours logged)."""
     amount = Assignment.hours if hours is None else literal(hours, HourEntry.hours.type)
-    _write_to_ledger(session, order, HourSource.ADJUSTMENT, amount, now, actor_id, note)
+    _write_to_ledger(session, order, HourSource.ADJUSTMENT, amount, now, actor_id=actor_id, note=note)
 
 
 def count_rating(session: Session, order: Order) -> None:
