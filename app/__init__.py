@@ -69,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     from .coordinator import bp as coordinator_bp
     from .menu import bp as menu_bp
     from .notifications import bp as notifications_bp
+    from .reports import bp as reports_bp
     from .requester import bp as requester_bp
     from .volunteer import bp as volunteer_bp
 
@@ -79,6 +80,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(coordinator_bp, url_prefix="/dispatch")
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(admin_bp, url_prefix="/admin")
+    app.register_blueprint(reports_bp, url_prefix="/reports")
 
 
 def register_errorhandlers(app: Flask) -> None:

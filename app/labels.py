@@ -193,3 +193,9 @@ AUDIT_ACTIONS.update({
     "volunteer.view_id": _l("Identity number viewed"),
 })
 AUDIT_TARGETS["volunteer"] = _l("Volunteer")
+AUDIT_ACTIONS.update({
+    "export.orders": _l("Orders exported"),
+    "export.services": _l("Menu analysis exported"),
+    "export.hours": _l("Volunteer hours exported"),
+})
+AUDIT_TARGETS["export"] = _l("Export")

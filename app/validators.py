@@ -84,3 +84,15 @@ class FiniteNumber:
         value = field.data
         if value is not None and hasattr(value, "is_finite") and not value.is_finite():
             raise StopValidation(self.message or _l("Enter a number."))
+
+
+class DateWithin:
+    """A date between two years (both included): a filter's year 9999 is a typing slip, not a period."""
+
+    def __init__(self, first_year: int = 2000, last_year: int = 2099, message=None) -> None:
+        self.first_year, self.last_year, self.message = first_year, last_year, message
+
+    def __call__(self, form, field) -> None:
+        if field.data and not self.first_year <= field.data.year <= self.last_year:
+            raise ValidationError(self.message or _l("Choose a date between %(a)s and %(b)s.",
+                                                     a=self.first_year, b=self.last_year))

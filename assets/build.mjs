@@ -6,6 +6,7 @@
 //   assets/bootstrap-classes.txt  the classes that start a selector of the whole build (the tests read it)
 //   app/icons.svg                 the Bootstrap Icons the templates and the menu data name, as <symbol>s
 //   tests/e2e/vendor/axe.min.js   axe-core for the browser tests' accessibility checks
+//   static/js/vendor/echarts.min.js  Apache ECharts (Apache-2.0) for the dashboard's charts
 import { readFileSync, writeFileSync, readdirSync, mkdirSync, copyFileSync, statSync } from "node:fs";
 import { dirname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -101,6 +102,10 @@ writeFileSync(
 // --- axe-core for the browser tests ------------------------------------------------------------
 mkdirSync(join(ROOT, "tests", "e2e", "vendor"), { recursive: true });
 copyFileSync(join(MODULES, "axe-core", "axe.min.js"), join(ROOT, "tests", "e2e", "vendor", "axe.min.js"));
+
+// --- Apache ECharts for the dashboard (its "simple" build: line, bar and pie charts) -----------
+mkdirSync(join(ROOT, "static", "js", "vendor"), { recursive: true });
+copyFileSync(join(MODULES, "echarts", "dist", "echarts.simple.min.js"), join(ROOT, "static", "js", "vendor", "echarts.min.js"));
 
 console.log(
   `bootstrap.css ${(purged.css.length / 1024).toFixed(1)} KB of ${(full.length / 1024).toFixed(1)} KB; ` +

@@ -39,6 +39,8 @@ def audit_value(stored: str | None, action: str) -> str:
         return _("Yes") if value else _("No")
     if isinstance(value, list):
         return "、".join(str(labels.ROLES.get(v, v)) for v in value) or "—"
+    if isinstance(value, dict):  # an export's filters
+        return "; ".join(f"{k}={v}" for k, v in value.items()) or _("Everything")
     if action.startswith("user."):
         return str(labels.ACCOUNT_STATES.get(value, value))
     return str(value)

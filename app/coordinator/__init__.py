@@ -2,4 +2,4 @@ from flask import Blueprint
 
 bp = Blueprint("coordinator", __name__)
 
-from . import routes  # noqa: E402,F401
+from . import history_routes, routes  # noqa: E402,F401

@@ -19,6 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from ..choices import choices
 from ..forms import AppForm
 from ..services.orders import MAX_CREW
+from ..validators import DateWithin
 from ..workflow import REASONS
 
 
@@ -48,12 +49,24 @@ class QueueFilterForm(AppForm):
     category_id = SelectField(_l("Category"), coerce=int, validators=[Optional()])
     service_id = SelectField(_l("Service"), coerce=int, validators=[Optional()])
     district_id = SelectField(_l("District"), coerce=int, validators=[Optional()])
-    date_from = DateField(_l("From"), validators=[Optional()])
-    date_to = DateField(_l("Until"), validators=[Optional()])
+    date_from = DateField(_l("From"), validators=[Optional(), DateWithin()])
+    date_to = DateField(_l("Until"), validators=[Optional(), DateWithin()])
     overdue = BooleanField(_l("Overdue only"))
     q = StringField(_l("Search"), validators=[Optional(), Length(max=40)])
     after = HiddenField()
     before = HiddenField()
+
+
+class HistoryFilterForm(QueueFilterForm):
+    """全部订单's filters: the queue's, any state, the rating and the volunteer."""
+
+    stars = SelectField(_l("Rating"), coerce=int, validators=[Optional()])
+    volunteer = StringField(_l("Volunteer"), validators=[Optional(), Length(max=40)])
+    export = HiddenField()
+
+    def validate_date_to(self, field) -> None:
+        if field.data and self.date_from.data and field.data < self.date_from.data:
+            raise ValidationError(_l("The end date is before the start date."))
 
 
 BULK_ACTIONS = ("dispatch_top", "reject")

@@ -50,13 +50,18 @@ def _queue_filter_form() -> QueueFilterForm:
     """The filter form from the query string, validated, its choices from the kept menu and districts."""
     form = QueueFilterForm(request.args)
     form.state.choices = choices([("", _("All")), *((state, _(labels.ORDER_STATES[state])) for state in QUEUE_STATES)])
+    fill_place_choices(form)
+    form.validate()
+    return form
+
+
+def fill_place_choices(form: QueueFilterForm) -> None:
+    """The category, service and district choices of a filter form, from the kept menu and districts."""
     rows = services_by_category()
     categories = list(dict.fromkeys((cid, cname) for cid, cname, _sid, _sname in rows))
     form.category_id.choices = choices([(0, _("All")), *categories])
     form.service_id.choices = choices([(0, _("All")), *((sid, sname) for _c, _n, sid, sname in rows)])
     form.district_id.choices = choices([(0, _("All")), *district_pairs()])
-    form.validate()
-    return form
 
 
 def _clean(field):

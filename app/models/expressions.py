@@ -49,3 +49,40 @@ def _comma_joined_sqlite(element, compiler, **kw) -> str:
 @compiles(comma_joined, "postgresql")
 def _comma_joined_postgresql(element, compiler, **kw) -> str:
     return f"string_agg({compiler.process(element.clauses, **kw)}, ',')"
+
+
+class beijing_text(FunctionElement):
+    """A UTC moment as Beijing wall-clock text, ``2026-12-03 09:30`` (exports): Beijing keeps no
+    summer time, so eight hours on is exact."""
+
+    type = String()
+    inherit_cache = True
+    name = "beijing_text"
+
+
+@compiles(beijing_text)
+def _beijing_text_sqlite(element, compiler, **kw) -> str:
+    return f"strftime('%Y-%m-%d %H:%M', {compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(beijing_text, "postgresql")
+def _beijing_text_postgresql(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')"
+
+
+class beijing_day_code(FunctionElement):
+    """The Beijing day of a UTC moment as ``yymmdd`` (the first part of an order number)."""
+
+    type = String()
+    inherit_cache = True
+    name = "beijing_day_code"
+
+
+@compiles(beijing_day_code)
+def _beijing_day_code_sqlite(element, compiler, **kw) -> str:
+    return f"substr(strftime('%Y%m%d', {compiler.process(element.clauses, **kw)}, '+8 hours'), 3)"
+
+
+@compiles(beijing_day_code, "postgresql")
+def _beijing_day_code_postgresql(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')"

@@ -220,7 +220,7 @@ def _away() -> Select:
                                                  VolunteerAway.ends_on >= ThisOrder.day)
 
 
-def _may_deliver(delivers_service: ColumnElement, delivers_category: ColumnElement,
+def may_deliver(delivers_service: ColumnElement, delivers_category: ColumnElement,
                  serves_district: ColumnElement) -> ColumnElement:
     """Who may deliver the order: lists its service or category; serves its district, or names none."""
     names_districts = select(volunteer_districts.c.profile_id).where(
@@ -388,7 +388,7 @@ def _ranking(among: Select | CompoundSelect | BindParameter) -> tuple[Select, Co
         (User.id.in_(busy), "busy"),
         (profile.id.in_(_away()), "away"),
         (User.id == ThisOrder.requester_id, "requester"),
-        (~_may_deliver(*flags), "not_qualified"),
+        (~may_deliver(*flags), "not_qualified"),
         else_=None,
     )
     query = (
@@ -426,7 +426,7 @@ def _best(limit: int | None, among: str | None = None, unless: ColumnElement | N
     scored = (
         select(profile.user_id.label("id"), profile.id.label("profile_id"), *facts, score)
         .join(links, links.c.profile_id == profile.id)
-        .where(profile.status == "approved", _may_deliver(*flags))
+        .where(profile.status == "approved", may_deliver(*flags))
         .order_by(score.desc(), profile.user_id)
         .limit(None if unless is None else case((unless, 0), else_=NO_CAP))
         .offset(0)  # keeps the order: the checks below walk it and stop at ``limit``

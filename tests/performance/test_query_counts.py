@@ -33,6 +33,15 @@ PAGES = {
     # the user, the order, its timeline, and the ranking of candidates (services/matching.py):
     # one statement for the eligible shortlist and the blocked ones, whatever the number of volunteers
     "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 4),
+    # 全部订单: the user and one keyset page (the names, rating and hours joined to it)
+    "history": ("coordinator", "/dispatch/history", 2),
+    "history_filtered": ("coordinator", "/dispatch/history?state=rated&stars=5&volunteer=李&date_from=2020-01-01", 2),
+    "history_older": ("coordinator", "/dispatch/history?after={coord_order}", 2),
+    # the dashboard: the user, and the orders placed and the hours credited in this period and the one before
+    "dashboard": ("coordinator", "/reports/?period=year", 5),
+    # the menu analysis: the user, the services, the categories, the orders, their reasons, their hours,
+    # the reasons by role and the demand nobody covers
+    "menu_analysis": ("coordinator", "/reports/services?period=year", 8),
 }
 
 

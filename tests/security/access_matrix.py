@@ -124,6 +124,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.withdraw", "POST"): COORDINATOR_ONLY,
     ("coordinator.bulk", "POST"): COORDINATOR_ONLY,
     ("coordinator.change_needed", "POST"): COORDINATOR_ONLY,
+    ("coordinator.history", "GET"): COORDINATOR_PAGE,
+    ("coordinator.export_history", "GET"): COORDINATOR_PAGE,
+    # the numbers: the desk and the back office
+    ("reports.dashboard", "GET"): _only({"coordinator": 200, "admin": 200}),
+    ("reports.services", "GET"): _only({"coordinator": 200, "admin": 200}),
     # the back office: the admin role alone
     ("admin.home", "GET"): ADMIN_PAGE,
     ("admin.settings", "GET"): ADMIN_PAGE,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
-from sqlalchemy import Row, Select, and_, bindparam, case, func, or_, select, tuple_
+from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, or_, select, tuple_
 
 from ... import workflow
 from ...extensions import read_rows
@@ -67,7 +67,7 @@ class QueueShape:
     direction: str | None  # "after", "before" or None (the first page)
 
 
-def _like_term(term: str) -> str:
+def like_term(term: str) -> str:
     """``term`` as a LIKE pattern that matches it anywhere, its wildcards taken literally."""
     return "%" + term.replace("/", "//").replace("%", "/%").replace("_", "/_") + "%"
 
@@ -79,7 +79,7 @@ def _queue_shape_and_params(f: QueueFilter, position: tuple | None, direction: s
         "service_id": f.service_id, "category_id": f.category_id, "district_id": f.district_id,
         "starts_from": beijing_to_utc(f.date_from, time(0)) if f.date_from else None,
         "starts_before": beijing_to_utc(f.date_to + timedelta(days=1), time(0)) if f.date_to else None,
-        "term": _like_term(term) if term else None, "number": number,
+        "term": like_term(term) if term else None, "number": number,
     }
     if position is not None:
         params.update(zip(("key_starts", "key_submitted", "key_id"), position, strict=True))
@@ -89,6 +89,34 @@ def _queue_shape_and_params(f: QueueFilter, position: tuple | None, direction: s
         number is not None, direction,
     )
     return shape, params
+
+
+def filter_conditions(shape) -> list[ColumnElement[bool]]:
+    """The conditions a list's filter bar puts on the orders (the queue's and the history's), with
+    parameters named after the fields: ``shape`` says which are set (``service``, ``category``,
+    ``district``, ``date_from``, ``date_to``, ``overdue_only``, ``term`` and ``number``)."""
+    found: list[ColumnElement[bool]] = []
+    if shape.service:
+        found.append(Order.service_id == bindparam("service_id"))
+    if shape.category:
+        found.append(Order.service_id.in_(select(Service.id).where(Service.category_id == bindparam("category_id"))))
+    if shape.district:
+        found.append(Order.district_id == bindparam("district_id"))
+    if shape.date_from:
+        found.append(Order.starts_at >= bindparam("starts_from", type_=Order.starts_at.type))
+    if shape.date_to:
+        found.append(Order.starts_at < bindparam("starts_before", type_=Order.starts_at.type))
+    if shape.overdue_only:
+        found.append(Order.overdue_at.is_not(None))
+    if shape.term:
+        matches = [
+            Order.unit.like(bindparam("term"), escape="/"),
+            Order.requester_id.in_(select(User.id).where(User.name.like(bindparam("term"), escape="/"))),
+        ]
+        if shape.number:
+            matches.append(Order.id == bindparam("number"))
+        found.append(or_(*matches))
+    return found
 
 
 @cache
@@ -116,28 +144,7 @@ def _queue_statement(shape: QueueShape, limit: int) -> Select:
     ).where(in_constants(Order.state, QUEUE_STATES), needs_hand)
     if shape.state:
         picked = picked.where(Order.state == shape.state)
-    if shape.service:
-        picked = picked.where(Order.service_id == bindparam("service_id"))
-    if shape.category:
-        picked = picked.where(
-            Order.service_id.in_(select(Service.id).where(Service.category_id == bindparam("category_id")))
-        )
-    if shape.district:
-        picked = picked.where(Order.district_id == bindparam("district_id"))
-    if shape.date_from:
-        picked = picked.where(Order.starts_at >= bindparam("starts_from", type_=Order.starts_at.type))
-    if shape.date_to:
-        picked = picked.where(Order.starts_at < bindparam("starts_before", type_=Order.starts_at.type))
-    if shape.overdue_only:
-        picked = picked.where(Order.overdue_at.is_not(None))
-    if shape.term:
-        conditions = [
-            Order.unit.like(bindparam("term"), escape="/"),
-            Order.requester_id.in_(select(User.id).where(User.name.like(bindparam("term"), escape="/"))),
-        ]
-        if shape.number:
-            conditions.append(Order.id == bindparam("number"))
-        picked = picked.where(or_(*conditions))
+    picked = picked.where(*filter_conditions(shape))
     key = tuple_(Order.starts_at, Order.submitted_at, Order.id)
     position = tuple_(bindparam("key_starts", type_=Order.starts_at.type),
                       bindparam("key_submitted", type_=Order.submitted_at.type), bindparam("key_id"))

@@ -1,0 +1,66 @@
+"""全部订单: the desk's history of every order, filtered and paged."""
+
+from __future__ import annotations
+
+from flask import current_app, render_template, request
+from flask_babel import gettext as _
+
+from .. import labels
+from ..access import role_required
+from ..choices import choices
+from ..models.orders import OrderState
+from ..reports import exports as export_views
+from ..services.orders.history import HistoryFilter, order_history
+from . import bp
+from .forms import HistoryFilterForm
+from .routes import fill_place_choices
+
+PAGING_ARGS = ("after", "before")
+
+
+def history_filter_form(args) -> HistoryFilterForm:
+    """The history's filter form from a query string, validated, with its choices."""
+    form = HistoryFilterForm(args)
+    form.state.choices = choices([("", _("All")), *((s.value, _(labels.ORDER_STATES[s.value])) for s in OrderState)])
+    form.stars.choices = choices([(0, _("All")), *((n, "★" * n) for n in range(5, 0, -1))])
+    fill_place_choices(form)
+    form.validate()
+    return form
+
+
+def history_filter(form: HistoryFilterForm) -> HistoryFilter:
+    """The filter a validated form asks for; a field with an error is left out (and shown beside it)."""
+    def clean(field):
+        return field.data if field.data and not field.errors else None
+
+    return HistoryFilter(
+        state=clean(form.state), category_id=clean(form.category_id), service_id=clean(form.service_id),
+        district_id=clean(form.district_id), date_from=clean(form.date_from),
+        date_to=clean(form.date_to), stars=clean(form.stars), overdue_only=bool(form.overdue.data),
+        q=(clean(form.q) or "")[:40], volunteer=(clean(form.volunteer) or "")[:40],
+    )
+
+
+def _cursor(name: str) -> int | None:
+    value = request.args.get(name, "")
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+@bp.route("/history")
+@role_required("coordinator")
+def history():
+    filters = {k: v for k, v in request.args.items() if k not in PAGING_ARGS and v}
+    form = history_filter_form(request.args)
+    page = order_history(
+        history_filter(form), after=_cursor("after"), before=_cursor("before"),
+        per_page=current_app.config["QUEUE_PAGE_SIZE"],
+    )
+    return render_template("coordinator/history.html", page=page, filters=filters, filter_form=form)
+
+
+@bp.route("/history/export.<any(csv, xlsx):fmt>")
+@role_required("coordinator")
+def export_history(fmt: str):
+    """The orders the history's filters keep, as a file (a large .xlsx is made apart: see exports)."""
+    form = history_filter_form(request.args)
+    return export_views.export_orders(history_filter(form), fmt)

@@ -1,0 +1,83 @@
+"""数据看板 and 菜单分析: the center's numbers for a period, for coordinators and administrators."""
+
+from __future__ import annotations
+
+from flask import render_template, request
+from flask_babel import gettext as _
+
+from .. import labels
+from ..access import role_required
+from ..choices import choices
+from ..dates import BEIJING
+from ..models.base import utcnow
+from ..services import reports
+from ..services.menu import services_by_category
+from ..services.places import district_pairs
+from . import bp
+from .forms import ReportFilterForm
+
+READERS = ("coordinator", "admin")
+
+
+def _filter_form() -> ReportFilterForm:
+    form = ReportFilterForm(request.args)
+    rows = services_by_category()
+    form.category_id.choices = choices([(0, _("All")), *dict.fromkeys((c, n) for c, n, _s, _m in rows)])
+    form.service_id.choices = choices([(0, _("All")), *((s, m) for _c, _n, s, m in rows)])
+    form.district_id.choices = choices([(0, _("All")), *district_pairs()])
+    if not form.period.data:
+        form.period.data = "month"
+    form.validate()
+    return form
+
+
+def _period_and_scope(form: ReportFilterForm) -> tuple[reports.Period, reports.Scope]:
+    """What the form asks for; a field in error falls back to its default (and says why beside it)."""
+    def clean(field):
+        return field.data if field.data and not field.errors else None
+
+    today = utcnow().astimezone(BEIJING).date()
+    kind = form.period.data if not form.period.errors else "month"
+    if kind == "custom" and (form.start.errors or form.end.errors):
+        kind = "month"
+    period = reports.period_of(kind, today, clean(form.start), clean(form.end))
+    scope = reports.Scope(clean(form.district_id), clean(form.category_id), clean(form.service_id))
+    return period, scope
+
+
+def _chart_data(now: reports.Figures) -> dict:
+    """The charts' datasets (drawn by static/js/dashboard.js; the same numbers are in the tables)."""
+    states = [s for s in labels.ORDER_STATES if now.by_state.get(s)]
+    return {
+        "states": {"type": "bar", "labels": [_(labels.ORDER_STATES[s]) for s in states],
+                   "series": [{"name": _("Orders"), "values": [now.by_state[s] for s in states]}]},
+        "trend": {"type": "line", "labels": [f"{week:%m-%d}" if now.trend_by == "week" else f"{week:%Y-%m}"
+                                             for week, _o, _h in now.trend],
+                  "series": [{"name": _("Orders"), "values": [o for _w, o, _h in now.trend]},
+                             {"name": _("Volunteer hours"), "values": [float(h) for _w, _o, h in now.trend]}]},
+        "stars": {"type": "bar", "labels": ["★" * n for n in range(1, 6)],
+                  "series": [{"name": _("Ratings"), "values": [now.stars[n] for n in range(1, 6)]}]},
+    }
+
+
+@bp.route("/")
+@role_required(*READERS)
+def dashboard():
+    form = _filter_form()
+    period, scope = _period_and_scope(form)
+    now = reports.figures(period, scope)
+    before = reports.figures(period.previous(), scope)
+    return render_template("reports/dashboard.html", form=form, now=now, before=before,
+                           chart_data=_chart_data(now))
+
+
+@bp.route("/services")
+@role_required(*READERS)
+def services():
+    form = _filter_form()
+    period, scope = _period_and_scope(form)
+    return render_template(
+        "reports/services.html", form=form, period=period,
+        items=reports.service_figures(period, scope), reasons=reports.reason_counts(period, scope),
+        uncovered=reports.uncovered_demand(period, scope),
+    )

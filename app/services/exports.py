@@ -1,0 +1,177 @@
+"""Exports (导出): the orders a filter keeps, as .csv or .xlsx, with Chinese headers.
+
+One list of columns (``order_columns``) makes both files. Every text cell is
+made safe in SQL (``neutralised``: a cell a spreadsheet would read as a
+formula gets a leading apostrophe), so that the rule holds for every way a
+file is written. A csv streams: on PostgreSQL the rows come from the
+database's own ``COPY … TO STDOUT`` in chunks; elsewhere a server-side
+cursor feeds Python's csv writer. An xlsx is written by XlsxWriter in
+constant-memory mode to a temporary file, then sent.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import tempfile
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import xlsxwriter
+from flask_babel import gettext as _
+from sqlalchemy import ColumnElement, Select, String, case, cast, func, literal, select
+
+from .. import labels
+from ..dates import BEIJING
+from ..extensions import db
+from ..models import Category, District, Order, Rating, Service, User
+from ..models.expressions import beijing_day_code, beijing_text
+from .orders.history import HistoryFilter, crew_hours_column, kept_ids
+
+# What a spreadsheet reads as the start of a formula (OWASP's list): such a cell gets a leading apostrophe.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+CSV_BATCH = 2000
+BOM = "\ufeff"  # so that Excel opens the UTF-8 file as UTF-8
+
+
+def neutralised(text: ColumnElement) -> ColumnElement:
+    """SQL: ``text``, with an apostrophe in front when it starts like a formula."""
+    return case((func.substr(text, 1, 1).in_(FORMULA_STARTS), literal("'") + text), else_=text)
+
+
+@dataclass(frozen=True)
+class Column:
+    header: str
+    value: ColumnElement
+    kind: str = "text"  # text, number or moment (a UTC datetime, shown in Beijing time)
+    width: int = 12
+
+
+def _order_number() -> ColumnElement:
+    zeros = case((Order.id < 10, "0000"), (Order.id < 100, "000"), (Order.id < 1000, "00"),
+                 (Order.id < 10000, "0"), else_="")
+    return beijing_day_code(Order.submitted_at) + zeros + cast(Order.id, String)
+
+
+def _state_words() -> ColumnElement:
+    return case(*((Order.state == state, _(word)) for state, word in labels.ORDER_STATES.items()), else_=Order.state)
+
+
+def order_columns(sees_contact: bool) -> list[Column]:
+    """The orders export's columns, in the viewer's language; the contact only for who may see it."""
+    columns = [
+        Column(_("Order No."), _order_number(), width=14),
+        Column(_("State"), _state_words(), width=10),
+        Column(_("Category"), neutralised(Category.name), width=14),
+        Column(_("Service"), neutralised(Service.name), width=24),
+        Column(_("District"), neutralised(District.name), width=10),
+        Column(_("Unit"), neutralised(Order.unit), width=24),
+        Column(_("Requester"), neutralised(User.name), width=10),
+    ]
+    if sees_contact:
+        columns += [
+            Column(_("Contact"), neutralised(Order.contact_name), width=10),
+            Column(_("Phone"), neutralised(Order.contact_phone), width=14),
+            Column(_("Address"), neutralised(Order.address), width=30),
+        ]
+    return columns + [
+        Column(_("Starts"), Order.starts_at, "moment", 17),
+        Column(_("Ends"), Order.ends_at, "moment", 17),
+        Column(_("Audience"), Order.audience_size, "number", 8),
+        Column(_("Volunteers needed"), Order.needed, "number", 8),
+        Column(_("Volunteers accepted"), Order.accepted_count, "number", 8),
+        Column(_("Hours"), crew_hours_column(Order.id), "number", 8),
+        Column(_("Rating"), Rating.stars, "number", 6),
+        Column(_("Comment"), neutralised(func.coalesce(Rating.comment, "")), width=30),
+        Column(_("Placed at"), Order.submitted_at, "moment", 17),
+        Column(_("Overdue"), case((Order.overdue_at.is_(None), ""), else_=_("Yes")), width=6),
+    ]
+
+
+def orders_statement(f: HistoryFilter, columns: list[Column], as_text: bool) -> tuple[Select, dict]:
+    """Every order ``f`` keeps, newest first, one row of ``columns`` each (moments as Beijing text for a csv)."""
+    ids, params = kept_ids(f)
+    values = [beijing_text(c.value) if as_text and c.kind == "moment" else c.value for c in columns]
+    statement = (
+        select(*values)
+        .select_from(Order)
+        .join(Service, Service.id == Order.service_id)
+        .join(Category, Category.id == Service.category_id)
+        .join(District, District.id == Order.district_id)
+        .join(User, User.id == Order.requester_id)
+        .outerjoin(Rating, Rating.order_id == Order.id)
+        .where(Order.id.in_(ids))
+        .order_by(Order.id.desc())
+    )
+    return statement, params
+
+
+def _csv_line(values) -> str:
+    out = io.StringIO()
+    csv.writer(out).writerow(values)
+    return out.getvalue()
+
+
+def _copy_chunks(statement: Select, params: dict) -> Iterator[bytes]:
+    """PostgreSQL's own csv of ``statement``: ``COPY (…) TO STDOUT``, the parameters bound by psycopg."""
+    import psycopg
+
+    connection = db.session.connection()
+    expanded = statement.compile(dialect=connection.dialect).construct_expanded_state(params)
+    raw = connection.connection.dbapi_connection
+    query = psycopg.ClientCursor(raw).mogrify(expanded.statement, expanded.parameters)
+    with raw.cursor() as cursor, cursor.copy(f"COPY ({query}) TO STDOUT WITH (FORMAT csv)") as copy:
+        for chunk in copy:
+            yield bytes(chunk)
+
+
+def _python_chunks(statement: Select, params: dict) -> Iterator[bytes]:
+    result = db.session.connection().execution_options(yield_per=CSV_BATCH).execute(statement, params)
+    for rows in result.partitions():
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        yield out.getvalue().encode()
+
+
+def csv_chunks(columns: list[Column], statement: Select, params: dict) -> Iterator[bytes]:
+    """The csv file, a chunk at a time: the byte-order mark and headers, then the rows as they are read."""
+    yield (BOM + _csv_line(c.header for c in columns)).encode()
+    copy = db.session.get_bind().dialect.name == "postgresql"
+    yield from (_copy_chunks if copy else _python_chunks)(statement, params)
+
+
+def _beijing(moment: datetime | None) -> datetime | None:
+    """An Excel date has no zone: the Beijing wall-clock time."""
+    return moment.astimezone(BEIJING).replace(tzinfo=None) if moment else None
+
+
+def write_xlsx(columns: list[Column], statement: Select, params: dict, title: str,
+               progress: Callable[[int], Any] | None = None) -> tuple[str, int]:
+    """The .xlsx file of ``statement`` in a temporary file (its path, and the rows written)."""
+    handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
+    handle.close()
+    book = xlsxwriter.Workbook(handle.name, {
+        "constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm",
+        # Text stays text: nothing typed by a person turns into a formula, a link or a number.
+        "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
+    })
+    sheet = book.add_worksheet(title[:31])
+    bold = book.add_format({"bold": True, "bg_color": "#F2F2F2"})
+    for i, column in enumerate(columns):
+        sheet.set_column(i, i, column.width)
+    sheet.write_row(0, 0, [c.header for c in columns], bold)
+    sheet.freeze_panes(1, 0)
+    moments = [i for i, c in enumerate(columns) if c.kind == "moment"]
+    row_number = 0
+    result = db.session.connection().execution_options(yield_per=CSV_BATCH).execute(statement, params)
+    for row_number, row in enumerate(result, start=1):
+        values = list(row)
+        for i in moments:
+            values[i] = _beijing(values[i])
+        sheet.write_row(row_number, 0, values)
+        if progress and row_number % 10000 == 0:
+            progress(row_number)
+    book.close()
+    return handle.name, row_number

@@ -1,0 +1,398 @@
+"""The center's numbers (数据看板 · 菜单分析): a period's orders, times, ratings, hours and reasons.
+
+Orders count in the period they were placed (Beijing days); hours in the
+period the ledger credited them. Every figure is read from the rows that
+prove it: the orders, their events, the ratings and the hours ledger.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from sqlalchemy import Select, and_, case, func, select
+
+from .. import workflow
+from ..dates import BEIJING
+from ..extensions import db
+from ..models import Assignment, Category, District, HourEntry, Order, OrderEvent, Rating, Service, VolunteerProfile
+from ..models.orders import HOLDING_ASSIGNMENT_STATES, OrderState
+from ..models.users import volunteer_categories, volunteer_districts, volunteer_services
+from .matching import may_deliver
+
+PERIOD_KINDS = ("week", "month", "quarter", "year", "custom")
+LONGEST_PERIOD = timedelta(days=3 * 366)  # a custom period longer than this is refused
+
+# How an order ended up, for the rates.
+DELIVERED_STATES = frozenset({
+    OrderState.COMPLETED, OrderState.RATED, OrderState.CONFIRMED, OrderState.DISPUTED, OrderState.RESOLVED,
+})
+OPEN_STATES = frozenset({OrderState.SUBMITTED, OrderState.DISPATCHED, OrderState.ACCEPTED, OrderState.IN_SERVICE})
+
+
+@dataclass(frozen=True)
+class Period:
+    start: date  # the first Beijing day
+    end: date  # the last Beijing day, included
+    kind: str = "custom"
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days + 1
+
+    def bounds(self) -> tuple[datetime, datetime]:
+        """The period as UTC moments: from its first midnight to the midnight after its last day."""
+        start = datetime.combine(self.start, time(), BEIJING)
+        return start, datetime.combine(self.end + timedelta(days=1), time(), BEIJING)
+
+    def previous(self) -> Period:
+        """The period of the same kind just before (the same number of days for a custom one)."""
+        if self.kind in ("month", "quarter", "year"):
+            months = {"month": 1, "quarter": 3, "year": 12}[self.kind]
+            start = _add_months(self.start, -months)
+            return Period(start, self.start - timedelta(days=1), self.kind)
+        return Period(self.start - timedelta(days=self.days), self.start - timedelta(days=1), self.kind)
+
+
+def _add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def period_of(kind: str, today: date, start: date | None = None, end: date | None = None) -> Period:
+    """The period of ``kind`` holding ``today`` (a custom one from ``start`` to ``end``)."""
+    if kind == "week":
+        first = today - timedelta(days=today.weekday())
+        return Period(first, first + timedelta(days=6), kind)
+    if kind == "quarter":
+        first = date(today.year, (today.month - 1) // 3 * 3 + 1, 1)
+        return Period(first, _add_months(first, 3) - timedelta(days=1), kind)
+    if kind == "year":
+        return Period(date(today.year, 1, 1), date(today.year, 12, 31), kind)
+    if kind == "custom" and start and end:
+        return Period(start, end, kind)
+    first = today.replace(day=1)
+    return Period(first, _add_months(first, 1) - timedelta(days=1), "month")
+
+
+@dataclass(frozen=True)
+class Scope:
+    """Which orders the numbers count: all, or one district, category or service."""
+
+    district_id: int | None = None
+    category_id: int | None = None
+    service_id: int | None = None
+
+    def conditions(self) -> list:
+        found = []
+        if self.district_id:
+            found.append(Order.district_id == self.district_id)
+        if self.service_id:
+            found.append(Order.service_id == self.service_id)
+        if self.category_id:
+            found.append(Order.service_id.in_(select(Service.id).where(Service.category_id == self.category_id)))
+        return found
+
+
+def _placed_in(period: Period, scope: Scope) -> list:
+    start, end = period.bounds()
+    return [Order.submitted_at >= start, Order.submitted_at < end, *scope.conditions()]
+
+
+def _quantile(values: list[float], q: float) -> float | None:
+    """The ``q`` quantile (0-1) of ``values``, None when there are none."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    return statistics.quantiles(values, n=100, method="inclusive")[round(q * 100) - 1]
+
+
+@dataclass
+class Durations:
+    """Median and 90th percentile of a step's duration, in hours."""
+
+    median: float | None
+    p90: float | None
+    count: int
+
+    @classmethod
+    def of(cls, values: list[float]) -> Durations:
+        return cls(_quantile(values, 0.5), _quantile(values, 0.9), len(values))
+
+
+@dataclass
+class Figures:
+    """A period's numbers (see ``figures``)."""
+
+    period: Period
+    by_state: dict[str, int]
+    total: int
+    delivered: int
+    cancelled: int
+    rejected: int
+    open: int
+    overdue: int
+    to_dispatch: Durations
+    to_accept: Durations
+    to_complete: Durations
+    stars: dict[int, int]
+    people_served: int
+    hours: Decimal
+    active_volunteers: int
+    trend: list[tuple[date, int, Decimal]] = field(default_factory=list)  # (week or month's first day, orders, hours)
+    trend_by: str = "week"  # "week" or "month"
+
+    def rate(self, part: int) -> float | None:
+        """``part`` as a share of the orders that are settled (delivered, cancelled or rejected)."""
+        settled = self.delivered + self.cancelled + self.rejected
+        return part / settled if settled else None
+
+    @property
+    def completion_rate(self) -> float | None:
+        return self.rate(self.delivered)
+
+    @property
+    def cancellation_rate(self) -> float | None:
+        return self.rate(self.cancelled)
+
+    @property
+    def rejection_rate(self) -> float | None:
+        return self.rate(self.rejected)
+
+    @property
+    def on_time_rate(self) -> float | None:
+        """Orders dispatched (or closed) before their dispatch deadline: not marked overdue."""
+        return (self.total - self.overdue) / self.total if self.total else None
+
+    @property
+    def ratings(self) -> int:
+        return sum(self.stars.values())
+
+    @property
+    def average_stars(self) -> float | None:
+        return sum(s * n for s, n in self.stars.items()) / self.ratings if self.ratings else None
+
+    @property
+    def satisfied_share(self) -> float | None:
+        """The share of ratings with 4 or 5 stars."""
+        return (self.stars[4] + self.stars[5]) / self.ratings if self.ratings else None
+
+
+def _hours_between(later: datetime | None, earlier: datetime) -> float | None:
+    return (later - earlier).total_seconds() / 3600 if later else None
+
+
+def _week_of(moment: datetime) -> date:
+    """The Monday of a moment's week (Beijing time)."""
+    day = moment.astimezone(BEIJING).date()
+    return day - timedelta(days=day.weekday())
+
+
+def _month_of(moment: datetime) -> date:
+    return moment.astimezone(BEIJING).date().replace(day=1)
+
+
+def _order_rows(period: Period, scope: Scope) -> Select:
+    return (
+        select(Order.state, Order.submitted_at, Order.dispatched_at, Order.accepted_at, Order.completed_at,
+               Order.overdue_at, Order.audience_size, Rating.stars)
+        .outerjoin(Rating, Rating.order_id == Order.id)
+        .where(*_placed_in(period, scope))
+    )
+
+
+def _hour_rows(period: Period, scope: Scope) -> Select:
+    start, end = period.bounds()
+    rows = select(HourEntry.volunteer_id, HourEntry.hours, HourEntry.created_at).where(
+        HourEntry.created_at >= start, HourEntry.created_at < end
+    )
+    if conditions := scope.conditions():
+        rows = rows.join(Order, Order.id == HourEntry.order_id).where(*conditions)
+    return rows
+
+
+def figures(period: Period, scope: Scope = Scope()) -> Figures:
+    """A period's numbers: two statements (the orders placed, the hours credited), whatever the period."""
+    by_state: Counter[str] = Counter()
+    stars: Counter[int] = Counter({n: 0 for n in range(1, 6)})
+    dispatch, accept, complete = [], [], []
+    overdue = people = 0
+    trend_by = "week" if period.days <= 92 else "month"
+    bucket_of = _week_of if trend_by == "week" else _month_of
+    weekly_orders: Counter[date] = Counter()
+    for row in db.session.execute(_order_rows(period, scope)):
+        by_state[row.state] += 1
+        weekly_orders[bucket_of(row.submitted_at)] += 1
+        overdue += row.overdue_at is not None
+        for steps, moment in ((dispatch, row.dispatched_at), (accept, row.accepted_at), (complete, row.completed_at)):
+            if (waited := _hours_between(moment, row.submitted_at)) is not None:
+                steps.append(waited)
+        if row.state in DELIVERED_STATES:
+            people += row.audience_size
+        if row.stars:
+            stars[row.stars] += 1
+    hours = Decimal(0)
+    volunteers: set[int] = set()
+    weekly_hours: defaultdict[date, Decimal] = defaultdict(Decimal)
+    for row in db.session.execute(_hour_rows(period, scope)):
+        hours += row.hours
+        weekly_hours[bucket_of(row.created_at)] += row.hours
+        volunteers.add(row.volunteer_id)
+    weeks = sorted(set(weekly_orders) | set(weekly_hours))
+    return Figures(
+        period=period, by_state=dict(by_state), total=sum(by_state.values()),
+        delivered=sum(by_state[s] for s in DELIVERED_STATES), cancelled=by_state[OrderState.CANCELLED],
+        rejected=by_state[OrderState.REJECTED], open=sum(by_state[s] for s in OPEN_STATES), overdue=overdue,
+        to_dispatch=Durations.of(dispatch), to_accept=Durations.of(accept), to_complete=Durations.of(complete),
+        stars=dict(stars), people_served=people, hours=hours, active_volunteers=len(volunteers),
+        trend=[(week, weekly_orders[week], weekly_hours[week]) for week in weeks], trend_by=trend_by,
+    )
+
+
+# --- per menu item --------------------------------------------------------------------------
+
+# The reasons that say the center could not deliver what was ordered.
+UNMET_REASONS = ("no_volunteer",)
+
+
+@dataclass
+class ServiceFigures:
+    service_id: int
+    name: str
+    category: str
+    orders: int = 0
+    accepted: int = 0  # reached a full crew at some point
+    delivered: int = 0
+    cancelled: int = 0
+    rejected: int = 0
+    unmet: int = 0  # rejected for want of a volunteer
+    stars_sum: int = 0
+    ratings: int = 0
+    hours: Decimal = Decimal(0)
+    dispatch_hours: list[float] = field(default_factory=list)
+    reasons: Counter[tuple[str, str]] = field(default_factory=Counter)  # (action, reason) -> times
+
+    @property
+    def acceptance_rate(self) -> float | None:
+        return self.accepted / self.orders if self.orders else None
+
+    @property
+    def average_stars(self) -> float | None:
+        return self.stars_sum / self.ratings if self.ratings else None
+
+    @property
+    def median_to_dispatch(self) -> float | None:
+        return _quantile(self.dispatch_hours, 0.5)
+
+
+def _role_of_event():
+    """SQL: the role an event's actor acted in (the system, the requester who owns the order, else the center)."""
+    return case(
+        (OrderEvent.actor_id.is_(None), workflow.SYSTEM_ROLE),
+        (OrderEvent.actor_id == Order.requester_id, workflow.REQUESTER),
+        (OrderEvent.action.in_(_volunteer_actions()), workflow.VOLUNTEER),
+        else_=workflow.COORDINATOR,
+    )
+
+
+def _volunteer_actions() -> tuple[str, ...]:
+    return tuple(t.action for t in workflow.TRANSITIONS if workflow.VOLUNTEER in t.roles)
+
+
+def reason_counts(period: Period, scope: Scope = Scope()) -> list[tuple[str, str, str, int]]:
+    """Every reason recorded on the orders placed in the period, counted by step, by the role of
+    who gave it and by reason: (action, role, reason, times), most frequent first."""
+    role = _role_of_event().label("role")
+    rows = db.session.execute(
+        select(OrderEvent.action, role, OrderEvent.reason_code, func.count())
+        .select_from(OrderEvent)
+        .join(Order, Order.id == OrderEvent.order_id)
+        .where(OrderEvent.reason_code.is_not(None), *_placed_in(period, scope))
+        .group_by(OrderEvent.action, role, OrderEvent.reason_code)
+        .order_by(func.count().desc(), OrderEvent.action, OrderEvent.reason_code)
+    )
+    return [tuple(r) for r in rows]
+
+
+def service_figures(period: Period, scope: Scope = Scope()) -> list[ServiceFigures]:
+    """The numbers of every menu item ordered in the period, and of the published items nobody ordered.
+    Four statements: the services, the orders, their reasons, the crew hours."""
+    found: dict[int, ServiceFigures] = {}
+    services = select(Service.id, Service.name, Service.category_id).order_by(Service.category_id, Service.id)
+    if scope.service_id:
+        services = services.where(Service.id == scope.service_id)
+    if scope.category_id:
+        services = services.where(Service.category_id == scope.category_id)
+    names = dict(db.session.execute(select(Category.id, Category.name)).all())
+    for sid, name, category_id in db.session.execute(services):
+        found[sid] = ServiceFigures(sid, name, names.get(category_id, ""))
+    placed = _placed_in(period, scope)
+    for row in db.session.execute(
+        select(Order.service_id, Order.state, Order.submitted_at, Order.dispatched_at, Order.accepted_at,
+               Rating.stars).outerjoin(Rating, Rating.order_id == Order.id).where(*placed)
+    ):
+        item = found.get(row.service_id)
+        if item is None:
+            continue
+        item.orders += 1
+        item.accepted += row.accepted_at is not None
+        item.delivered += row.state in DELIVERED_STATES
+        item.cancelled += row.state == OrderState.CANCELLED
+        item.rejected += row.state == OrderState.REJECTED
+        if (waited := _hours_between(row.dispatched_at, row.submitted_at)) is not None:
+            item.dispatch_hours.append(waited)
+        if row.stars:
+            item.stars_sum += row.stars
+            item.ratings += 1
+    for sid, action, reason, times in db.session.execute(
+        select(Order.service_id, OrderEvent.action, OrderEvent.reason_code, func.count())
+        .join(Order, Order.id == OrderEvent.order_id)
+        .where(OrderEvent.reason_code.is_not(None), *placed)
+        .group_by(Order.service_id, OrderEvent.action, OrderEvent.reason_code)
+    ):
+        if (item := found.get(sid)) is not None:
+            item.reasons[(action, reason)] += times
+            if action == "reject" and reason in UNMET_REASONS:
+                item.unmet += times
+    for sid, hours in db.session.execute(
+        select(Order.service_id, func.sum(Assignment.hours))
+        .join(Order, Order.id == Assignment.order_id)
+        .where(Assignment.state.in_(HOLDING_ASSIGNMENT_STATES), Assignment.hours.is_not(None), *placed)
+        .group_by(Order.service_id)
+    ):
+        if (item := found.get(sid)) is not None:
+            item.hours = Decimal(hours or 0)
+    return list(found.values())
+
+
+def uncovered_demand(period: Period, scope: Scope = Scope()) -> list[tuple[str, str, int]]:
+    """(service, district, orders): what was ordered where no approved volunteer may deliver it
+    (matching's rule: lists the service or its category, and serves the district or names none).
+    The list a center recruits by."""
+    def linked(table, column, value):
+        return select(table.c.profile_id).where(table.c.profile_id == VolunteerProfile.id, column == value).exists()
+
+    covering = (
+        select(VolunteerProfile.id)
+        .where(VolunteerProfile.status == "approved", may_deliver(
+            linked(volunteer_services, volunteer_services.c.service_id, Order.service_id),
+            linked(volunteer_categories, volunteer_categories.c.category_id, Service.category_id),
+            linked(volunteer_districts, volunteer_districts.c.district_id, Order.district_id),
+        ))
+        .correlate(Order, Service)
+        .exists()
+    )
+    rows = db.session.execute(
+        select(Service.name, District.name, func.count())
+        .select_from(Order)
+        .join(Service, Service.id == Order.service_id)
+        .join(District, District.id == Order.district_id)
+        .where(and_(*_placed_in(period, scope)), ~covering)
+        .group_by(Service.name, District.name)
+        .order_by(func.count().desc(), Service.name, District.name)
+    )
+    return [tuple(r) for r in rows]

@@ -1,0 +1,90 @@
+"""Exports: what the history's filters keep, as csv and xlsx, safe to open, and written in the audit log."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import datetime
+
+import openpyxl
+import pytest
+from sqlalchemy import literal, select, update
+
+from app.dates import BEIJING
+from app.extensions import db as _db
+from app.models import AuditEntry, Order
+from app.services.exports import FORMULA_STARTS, neutralised
+
+
+def _csv(response) -> list[list[str]]:
+    body = response.get_data()
+    assert body.startswith("\ufeff".encode()), "a byte-order mark, so that Excel reads UTF-8"
+    return list(csv.reader(io.StringIO(body.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("start", FORMULA_STARTS)
+def test_a_cell_that_starts_like_a_formula_is_neutralised(db, start):
+    text = f"{start}HYPERLINK(\"http://x\")"
+    assert _db.session.scalar(select(neutralised(literal(text)))) == "'" + text
+    assert _db.session.scalar(select(neutralised(literal("亦庄" + text)))) == "亦庄" + text
+
+
+def test_the_csv_holds_the_filtered_orders_in_chinese_with_beijing_times(db, login_as, make_order):
+    rated, _other = make_order("rated"), make_order("submitted")
+    response = login_as("coordinator").get("/dispatch/history/export.csv?state=rated")
+    assert response.status_code == 200
+    assert response.headers["Content-Disposition"].startswith("attachment;")
+    assert response.headers["Cache-Control"] == "no-store"
+    header, *rows = _csv(response)
+    assert header[:4] == ["订单编号", "状态", "类别", "服务项目"]
+    assert [r[0] for r in rows] == [rated.number]
+    row = dict(zip(header, rows[0], strict=True))
+    assert row["状态"] == "已评价" and row["评分"] == "5" and row["时长"] == "2.0"
+    assert row["开始时间"] == f"{rated.starts_at.astimezone(BEIJING):%Y-%m-%d %H:%M}"
+    assert row["联系电话"] == rated.contact_phone  # the coordinator calls the requester
+
+
+def test_typed_formulas_leave_the_csv_and_the_xlsx_as_text(db, login_as, make_order):
+    order = make_order("submitted")
+    _db.session.execute(update(Order).where(Order.id == order.id).values(unit="=cmd|' /C calc'!A0"))
+    _db.session.commit()
+    client = login_as("coordinator")
+    header, row = _csv(client.get("/dispatch/history/export.csv"))
+    assert row[header.index("单位")] == "'=cmd|' /C calc'!A0"
+    book = openpyxl.load_workbook(io.BytesIO(client.get("/dispatch/history/export.xlsx").get_data()))
+    sheet = book.active
+    cell = sheet.cell(2, [c.value for c in sheet[1]].index("单位") + 1)
+    assert cell.data_type == "s" and cell.value == "'=cmd|' /C calc'!A0"
+
+
+def test_the_xlsx_has_dates_as_dates_and_the_same_rows_as_the_csv(db, login_as, make_order):
+    made = [make_order(s) for s in ("rated", "cancelled", "accepted")]
+    client = login_as("coordinator")
+    response = client.get("/dispatch/history/export.xlsx")
+    assert response.status_code == 200
+    assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    header = [c.value for c in sheet[1]]
+    rows = [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)]
+    assert [r["订单编号"] for r in rows] == [o.number for o in reversed(made)]
+    starts = rows[-1]["开始时间"]
+    assert isinstance(starts, datetime)
+    assert abs(starts - made[0].starts_at.astimezone(BEIJING).replace(tzinfo=None)).total_seconds() < 1
+    assert sum(r["时长"] or 0 for r in rows) == 2.0
+    csv_rows = _csv(client.get("/dispatch/history/export.csv"))[1:]
+    assert [r[0] for r in csv_rows] == [r["订单编号"] for r in rows]
+
+
+def test_every_export_is_written_in_the_audit_log(db, login_as, make_order, users):
+    make_order()
+    client = login_as("coordinator")
+    client.get("/dispatch/history/export.csv?state=submitted")
+    entry = _db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.orders")).one()
+    assert entry.actor_id == users["coordinator"].id and entry.target_key == "csv"
+    assert '"state": "submitted"' in entry.after
+
+
+def test_exports_are_for_the_desk_only(db, login_as, make_order):
+    make_order()
+    for role in ("requester", "volunteer"):
+        assert login_as(role).get("/dispatch/history/export.csv").status_code == 403

@@ -1,0 +1,89 @@
+"""全部订单: every order in any state, found by its filters, with its hours and rating."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from app.extensions import db as _db
+from app.models import Rating, VolunteerProfile
+
+
+def _numbers(page: str) -> list[str]:
+    return re.findall(r'data-testid="order-link">(\d+)<', page)
+
+
+def test_every_state_is_listed_newest_first_with_its_hours_and_rating(db, login_as, make_order):
+    made = [make_order(state) for state in ("submitted", "dispatched", "rejected", "cancelled", "rated")]
+    page = login_as("coordinator").get("/dispatch/history").get_data(as_text=True)
+    assert _numbers(page) == [o.number for o in reversed(made)]
+    rated = made[-1]
+    row = re.search(rf'<tr [^>]*data-order="{rated.id}">.*?</tr>', page, re.S).group(0)
+    assert "★★★★★" in row and '"hours">2.0<' in row  # the crew's hours and the rating given
+
+
+@pytest.mark.parametrize("query, kept", [
+    ("state=rated", ["rated"]),
+    ("stars=5", ["rated"]),
+    ("stars=2", []),
+    ("volunteer=李华", ["dispatched", "rated"]),
+    ("state=cancelled&volunteer=李华", []),
+])
+def test_filters_keep_the_orders_they_name(db, login_as, make_order, query, kept):
+    made = {state: make_order(state) for state in ("submitted", "dispatched", "cancelled", "rated")}
+    page = login_as("coordinator").get(f"/dispatch/history?{query}").get_data(as_text=True)
+    assert sorted(_numbers(page)) == sorted(made[s].number for s in kept)
+
+
+def test_a_volunteer_is_found_by_their_volunteer_number(db, login_as, make_order, users):
+    order = make_order("accepted")
+    profile = _db.session.query(VolunteerProfile).filter_by(user_id=users["volunteer"].id).one()
+    profile.volunteer_number = "YZ2026000123"
+    make_order("submitted")
+    _db.session.commit()
+    page = login_as("coordinator").get("/dispatch/history?volunteer=YZ2026000123").get_data(as_text=True)
+    assert _numbers(page) == [order.number]
+
+
+def test_an_order_number_finds_its_order(db, login_as, make_order):
+    first, _second = make_order("rated"), make_order("submitted")
+    page = login_as("coordinator").get(f"/dispatch/history?q={first.number}").get_data(as_text=True)
+    assert _numbers(page) == [first.number]
+
+
+def test_pages_follow_each_other_without_gaps_or_repeats(app, db, login_as, make_order):
+    made = [make_order() for _ in range(5)]
+    client = login_as("coordinator")
+    app.config["QUEUE_PAGE_SIZE"], size = 2, app.config["QUEUE_PAGE_SIZE"]
+    try:
+        seen, url = [], "/dispatch/history"
+        while url:
+            page = client.get(url).get_data(as_text=True)
+            seen += _numbers(page)
+            older = re.search(r'href="([^"]+)" data-testid="next-page"', page)
+            url = older.group(1).replace("&amp;", "&") if older else None
+        assert seen == [o.number for o in reversed(made)]
+        back = client.get(f"/dispatch/history?before={made[2].id}").get_data(as_text=True)
+        assert _numbers(back) == [made[4].number, made[3].number]
+    finally:
+        app.config["QUEUE_PAGE_SIZE"] = size
+
+
+@pytest.mark.parametrize("query, message", [
+    ("date_from=2026-12-10&date_to=2026-12-01", "结束日期早于开始日期"),
+    ("date_to=9999-01-01", "请选择2000年至2099年之间的日期"),
+])
+def test_impossible_dates_are_named_beside_their_field(db, login_as, make_order, query, message):
+    make_order()
+    response = login_as("coordinator").get(f"/dispatch/history?{query}")
+    assert response.status_code == 200
+    assert message in response.get_data(as_text=True)
+
+
+def test_a_rating_of_one_star_reaches_the_desk(db, login_as, make_order):
+    order = make_order("rated")
+    _db.session.query(Rating).filter_by(order_id=order.id).update({"stars": 1})
+    _db.session.commit()
+    page = login_as("coordinator").get("/dispatch/history?stars=1").get_data(as_text=True)
+    assert _numbers(page) == [order.number]
