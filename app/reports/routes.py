@@ -21,6 +21,8 @@ READERS = ("coordinator", "admin")
 
 def _filter_form() -> ReportFilterForm:
     form = ReportFilterForm(request.args)
+    if request.args.get("start") and request.args.get("end"):
+        form.period.data = "custom"  # dates typed mean those dates
     rows = services_by_category()
     form.category_id.choices = choices([(0, _("All")), *dict.fromkeys((c, n) for c, n, _s, _m in rows)])
     form.service_id.choices = choices([(0, _("All")), *((s, m) for _c, _n, s, m in rows)])
