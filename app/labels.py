@@ -196,6 +196,7 @@ AUDIT_TARGETS["volunteer"] = _l("Volunteer")
 AUDIT_ACTIONS.update({
     "export.orders": _l("Orders exported"),
     "export.services": _l("Menu analysis exported"),
+    "export.reasons": _l("Reasons exported"),
     "export.hours": _l("Volunteer hours exported"),
 })
 AUDIT_TARGETS["export"] = _l("Export")

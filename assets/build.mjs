@@ -103,9 +103,9 @@ writeFileSync(
 mkdirSync(join(ROOT, "tests", "e2e", "vendor"), { recursive: true });
 copyFileSync(join(MODULES, "axe-core", "axe.min.js"), join(ROOT, "tests", "e2e", "vendor", "axe.min.js"));
 
-// --- Apache ECharts for the dashboard (its "simple" build: line, bar and pie charts) -----------
+// --- Apache ECharts for the dashboard (its "common" build: the usual charts with legends and tooltips) -----------
 mkdirSync(join(ROOT, "static", "js", "vendor"), { recursive: true });
-copyFileSync(join(MODULES, "echarts", "dist", "echarts.simple.min.js"), join(ROOT, "static", "js", "vendor", "echarts.min.js"));
+copyFileSync(join(MODULES, "echarts", "dist", "echarts.common.min.js"), join(ROOT, "static", "js", "vendor", "echarts.min.js"));
 
 console.log(
   `bootstrap.css ${(purged.css.length / 1024).toFixed(1)} KB of ${(full.length / 1024).toFixed(1)} KB; ` +

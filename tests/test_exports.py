@@ -88,3 +88,52 @@ def test_exports_are_for_the_desk_only(db, login_as, make_order):
     make_order()
     for role in ("requester", "volunteer"):
         assert login_as(role).get("/dispatch/history/export.csv").status_code == 403
+
+
+def _xlsx_rows(response) -> list[dict]:
+    sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
+    header = [c.value for c in sheet[1]]
+    return [dict(zip(header, (c.value for c in r), strict=True)) for r in sheet.iter_rows(min_row=2)]
+
+
+def test_hours_per_volunteer_add_up_to_the_dashboards_hours(db, login_as, make_order, users):
+    from app.services import reports
+
+    make_order("rated", needed=2)
+    make_order("confirmed")
+    client = login_as("admin")
+    rows = _xlsx_rows(client.get("/reports/export/hours.xlsx"))
+    today = datetime.now(BEIJING).date()
+    assert sum(r["本期时长"] for r in rows) == float(reports.figures(reports.period_of("month", today)).hours) == 6.0
+    mine = next(r for r in rows if r["姓名"] == users["volunteer"].name)
+    assert (mine["本期时长"], mine["本期服务次数"]) == (4.0, 2)
+    header, *lines = _csv(client.get("/reports/export/hours.csv"))
+    assert header[:2] == ["志愿者编号", "姓名"] and len(lines) == len(rows)
+
+
+def test_the_menu_analysis_and_reasons_export_what_the_page_counts(db, login_as, make_order):
+    make_order("rejected")
+    make_order("rated")
+    client = login_as("coordinator")
+    services = _xlsx_rows(client.get("/reports/export/services.xlsx?period=year"))
+    assert sum(r["订单"] for r in services) == 2 and len(services) >= 35
+    reasons = _xlsx_rows(client.get("/reports/export/reasons.xlsx?period=year"))
+    counted = [(r["环节"], r["提出方"], r["原因"], r["次数"]) for r in reasons]
+    assert counted == [("已驳回", "中心调度", "超出服务菜单范围", 1)]
+    kinds = set(_db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("export.%"))))
+    assert kinds == {"export.services", "export.reasons"}
+
+
+def test_figures_typed_by_people_are_neutralised_in_tables_too():
+    from app.services.exports import Table, neutralise, table_csv_chunks
+
+    assert neutralise("=1+1") == "'=1+1" and neutralise("@SUM(A1)") == "'@SUM(A1)" and neutralise(3) == 3
+    body = b"".join(table_csv_chunks(Table("t", ["a"], [("-2+3",), ("亦庄",)]))).decode("utf-8-sig")
+    assert body.splitlines() == ["a", "'-2+3", "亦庄"]
+
+
+def test_the_monthly_report_prints_the_months_figures(db, login_as, make_order):
+    make_order("rated")
+    page = login_as("coordinator").get("/reports/monthly").get_data(as_text=True)
+    assert "志愿服务工作报告" in page and 'data-testid="top-volunteers"' in page and "李华" in page
+    assert "css/report" in page  # the print layout

@@ -35,7 +35,23 @@ def export_orders(f: HistoryFilter, fmt: str) -> Response:
     if fmt == "csv":
         chunks = exports.csv_chunks(columns, statement, params)
         return Response(stream_with_context(chunks), mimetype="text/csv; charset=utf-8", headers=_attachment(name))
-    path, _rows = exports.write_xlsx(columns, statement, params, _("Orders"))
+    return send_xlsx(exports.orders_table(columns, statement, params, _("Orders")), name)
+
+
+def send_table(table: exports.Table, kind: str, fmt: str, audit_action: str, filters: dict) -> Response:
+    """A table of figures as a file, written down in the audit log first."""
+    log_action(current_user, audit_action, "export", fmt, label=table.title,
+               after={k: str(v) for k, v in filters.items() if v})
+    db.session.commit()
+    name = _file_name(kind, fmt)
+    if fmt == "csv":
+        return Response(exports.table_csv_chunks(table), mimetype="text/csv; charset=utf-8",
+                        headers=_attachment(name))
+    return send_xlsx(table, name)
+
+
+def send_xlsx(table: exports.Table, name: str) -> Response:
+    path, _rows = exports.write_xlsx(table)
     response = send_file(path, as_attachment=True, download_name=name, max_age=0,
                          mimetype="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     response.headers["Cache-Control"] = "no-store"

@@ -13,8 +13,11 @@ from ..models.base import utcnow
 from ..services import reports
 from ..services.menu import services_by_category
 from ..services.places import district_pairs
+from ..services.settings import current_settings
 from . import bp
+from .exports import send_table
 from .forms import ReportFilterForm
+from .tables import TABLES
 
 READERS = ("coordinator", "admin")
 
@@ -82,4 +85,37 @@ def services():
         "reports/services.html", form=form, period=period,
         items=reports.service_figures(period, scope), reasons=reports.reason_counts(period, scope),
         uncovered=reports.uncovered_demand(period, scope),
+    )
+
+
+@bp.route("/export/<any(hours, services, reasons):kind>.<any(csv, xlsx):fmt>")
+@role_required(*READERS)
+def export(kind: str, fmt: str):
+    """A table of the numbers for the period and scope asked, as a file."""
+    form = _filter_form()
+    period, scope = _period_and_scope(form)
+    table = TABLES[kind](period, scope)
+    filters = {"period": f"{period.start}–{period.end}", **vars(scope)}
+    return send_table(table, kind, fmt, f"export.{kind}", filters)
+
+
+TOP = 10  # the rows of each ranking in the printed report
+
+
+@bp.route("/monthly")
+@role_required(*READERS)
+def monthly():
+    """月度报告: the period's figures, charts and rankings on pages to print (a month by default)."""
+    form = _filter_form()
+    period, scope = _period_and_scope(form)
+    now = reports.figures(period, scope)
+    items = sorted(reports.service_figures(period, scope), key=lambda s: -s.orders)
+    return render_template(
+        "reports/monthly.html", form=form, now=now, before=reports.figures(period.previous(), scope),
+        chart_data=_chart_data(now), center=current_settings(), top_services=items[:TOP],
+        unmet=sorted((s for s in items if s.unmet), key=lambda s: -s.unmet)[:TOP],
+        unmet_total=sum(s.unmet for s in items),
+        volunteers=reports.hours_by_volunteer(period, scope)[:TOP],
+        reasons=reports.reason_counts(period, scope)[:TOP], uncovered=reports.uncovered_demand(period, scope)[:TOP],
+        printed_at=utcnow(),
     )

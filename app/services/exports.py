@@ -14,7 +14,7 @@ from __future__ import annotations
 import csv
 import io
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -147,9 +147,30 @@ def _beijing(moment: datetime | None) -> datetime | None:
     return moment.astimezone(BEIJING).replace(tzinfo=None) if moment else None
 
 
-def write_xlsx(columns: list[Column], statement: Select, params: dict, title: str,
-               progress: Callable[[int], Any] | None = None) -> tuple[str, int]:
-    """The .xlsx file of ``statement`` in a temporary file (its path, and the rows written)."""
+def neutralise(value: object) -> object:
+    """``neutralised`` for a value computed in Python (the tables of figures): the same rule."""
+    return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
+
+
+@dataclass
+class Table:
+    """A table of figures to export: headers, column widths and rows of plain values."""
+
+    title: str
+    headers: list[str]
+    rows: Iterable[Sequence[object]]
+    widths: list[int] | None = None
+
+
+def table_csv_chunks(table: Table) -> Iterator[bytes]:
+    yield (BOM + _csv_line(table.headers)).encode()
+    for row in table.rows:
+        yield _csv_line(neutralise(v) for v in row).encode()
+
+
+def write_xlsx(table: Table, progress: Callable[[int], Any] | None = None) -> tuple[str, int]:
+    """The .xlsx file of a table, in a temporary file (its path, and the rows written); datetimes
+    are written as dates. Constant memory: rows go to disk as they come."""
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
     handle.close()
     book = xlsxwriter.Workbook(handle.name, {
@@ -157,21 +178,31 @@ def write_xlsx(columns: list[Column], statement: Select, params: dict, title: st
         # Text stays text: nothing typed by a person turns into a formula, a link or a number.
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
     })
-    sheet = book.add_worksheet(title[:31])
+    sheet = book.add_worksheet(table.title[:31])
     bold = book.add_format({"bold": True, "bg_color": "#F2F2F2"})
-    for i, column in enumerate(columns):
-        sheet.set_column(i, i, column.width)
-    sheet.write_row(0, 0, [c.header for c in columns], bold)
+    for i, width in enumerate(table.widths or [14] * len(table.headers)):
+        sheet.set_column(i, i, width)
+    sheet.write_row(0, 0, table.headers, bold)
     sheet.freeze_panes(1, 0)
-    moments = [i for i, c in enumerate(columns) if c.kind == "moment"]
     row_number = 0
-    result = db.session.connection().execution_options(yield_per=CSV_BATCH).execute(statement, params)
-    for row_number, row in enumerate(result, start=1):
-        values = list(row)
-        for i in moments:
-            values[i] = _beijing(values[i])
-        sheet.write_row(row_number, 0, values)
+    for row_number, row in enumerate(table.rows, start=1):
+        sheet.write_row(row_number, 0, [neutralise(v) for v in row])
         if progress and row_number % 10000 == 0:
             progress(row_number)
     book.close()
     return handle.name, row_number
+
+
+def orders_table(columns: list[Column], statement: Select, params: dict, title: str) -> Table:
+    """The orders of ``statement`` as a table for ``write_xlsx``: read in batches, times in Beijing."""
+    moments = [i for i, c in enumerate(columns) if c.kind == "moment"]
+
+    def rows() -> Iterator[list]:
+        result = db.session.connection().execution_options(yield_per=CSV_BATCH).execute(statement, params)
+        for row in result:
+            values = list(row)
+            for i in moments:
+                values[i] = _beijing(values[i])
+            yield values
+
+    return Table(title, [c.header for c in columns], rows(), [c.width for c in columns])

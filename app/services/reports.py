@@ -18,7 +18,20 @@ from sqlalchemy import Select, and_, case, func, select
 from .. import workflow
 from ..dates import BEIJING
 from ..extensions import db
-from ..models import Assignment, Category, District, HourEntry, Order, OrderEvent, Rating, Service, VolunteerProfile
+from ..models import (
+    Assignment,
+    Category,
+    District,
+    HourEntry,
+    HourSource,
+    Order,
+    OrderEvent,
+    Rating,
+    Service,
+    User,
+    VolunteerProfile,
+)
+from ..models.hours import star_progress
 from ..models.orders import HOLDING_ASSIGNMENT_STATES, OrderState
 from ..models.users import volunteer_categories, volunteer_districts, volunteer_services
 from .matching import may_deliver
@@ -396,3 +409,39 @@ def uncovered_demand(period: Period, scope: Scope = Scope()) -> list[tuple[str, 
         .order_by(func.count().desc(), Service.name, District.name)
     )
     return [tuple(r) for r in rows]
+
+
+@dataclass
+class VolunteerHours:
+    user_id: int
+    name: str
+    volunteer_number: str | None
+    team: str
+    hours: Decimal  # credited in the period (the ledger's rows, corrections included)
+    jobs: int  # services credited in the period
+    total: Decimal  # credited in all
+
+    @property
+    def stars(self) -> int:
+        return star_progress(self.total).stars
+
+
+def hours_by_volunteer(period: Period, scope: Scope = Scope()) -> list[VolunteerHours]:
+    """Each volunteer's hours credited in the period, most first: one statement."""
+    start, end = period.bounds()
+    jobs = func.count(HourEntry.id).filter(HourEntry.source == HourSource.SERVICE.value)
+    rows = (
+        select(User.id, User.name, VolunteerProfile.volunteer_number, VolunteerProfile.team,
+               func.sum(HourEntry.hours), jobs, VolunteerProfile.hours_credited)
+        .select_from(HourEntry)
+        .join(User, User.id == HourEntry.volunteer_id)
+        .outerjoin(VolunteerProfile, VolunteerProfile.user_id == User.id)
+        .where(HourEntry.created_at >= start, HourEntry.created_at < end)
+        .group_by(User.id, User.name, VolunteerProfile.volunteer_number, VolunteerProfile.team,
+                  VolunteerProfile.hours_credited)
+        .order_by(func.sum(HourEntry.hours).desc(), User.id)
+    )
+    if conditions := scope.conditions():
+        rows = rows.join(Order, Order.id == HourEntry.order_id).where(*conditions)
+    return [VolunteerHours(uid, name, number, team or "", Decimal(hours), n, Decimal(total or 0))
+            for uid, name, number, team, hours, n, total in db.session.execute(rows)]

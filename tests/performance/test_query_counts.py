@@ -42,6 +42,8 @@ PAGES = {
     # the menu analysis: the user, the services, the categories, the orders, their reasons, their hours,
     # the reasons by role and the demand nobody covers
     "menu_analysis": ("coordinator", "/reports/services?period=year", 8),
+    # the printed report: the dashboard's four, the menu analysis's seven, and the volunteers' hours
+    "monthly_report": ("coordinator", "/reports/monthly?period=year", 13),
 }
 
 

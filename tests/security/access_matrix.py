@@ -129,6 +129,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     # the numbers: the desk and the back office
     ("reports.dashboard", "GET"): _only({"coordinator": 200, "admin": 200}),
     ("reports.services", "GET"): _only({"coordinator": 200, "admin": 200}),
+    ("reports.monthly", "GET"): _only({"coordinator": 200, "admin": 200}),
+    ("reports.export", "GET"): _only({"coordinator": 200, "admin": 200}),
     # the back office: the admin role alone
     ("admin.home", "GET"): ADMIN_PAGE,
     ("admin.settings", "GET"): ADMIN_PAGE,

@@ -51,7 +51,7 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [world.notification_id]
     if arg == "action":
         return sorted(converter.items) if hasattr(converter, "items") else ["reject", "cancel"]
-    if arg == "fmt":  # an export's file type
+    if arg in ("fmt", "kind"):  # an export's file type and table
         return sorted(converter.items)
     raise AssertionError(f"the probes do not know how to fill <{arg}>: teach _arg_values")
 
