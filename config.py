@@ -7,6 +7,7 @@ start with a development secret, DEBUG on, or an in-memory database.
 from __future__ import annotations
 
 import os
+import tempfile
 from datetime import timedelta
 
 BASE_DIR = os.path.abspath(os.path.dirname(__file__))
@@ -60,6 +61,10 @@ class Config:
     CACHE_DEFAULT_TIMEOUT = int(os.environ.get("CACHE_DEFAULT_TIMEOUT", "300"))
     CACHE_KEY_PREFIX = "vs:"
     QUEUE_PAGE_SIZE = 25  # about what a 1366×768 screen shows; "Next" pages on by keyset
+    # An xlsx of more orders than this is made by the export worker (`flask exports run`), not the request.
+    EXPORT_INLINE_ROWS = 20_000
+    # Where the worker writes export files (kept a week): the instance folder unless set.
+    EXPORT_DIR = os.environ.get("EXPORT_DIR") or None
     # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none).
     # Set to the exact number of hops, or clients could forge their address.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
@@ -78,6 +83,7 @@ class TestConfig(Config):
     # or a test's plain-SQL change drops it.
     CACHE_DEFAULT_TIMEOUT = 0
     SERVER_NAME = None
+    EXPORT_DIR = os.path.join(tempfile.gettempdir(), f"volunteer-exports-{os.getpid()}")
 
 
 class ProductionConfig(Config):

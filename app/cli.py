@@ -1,4 +1,4 @@
-"""Command line: ``flask seed``, ``flask orders sweep | check | recount | diagram``."""
+"""Command line: ``flask seed``, ``flask orders sweep | check | recount | diagram``, ``flask exports run``."""
 
 from __future__ import annotations
 
@@ -9,6 +9,15 @@ from flask.cli import AppGroup
 from .extensions import db
 
 orders_cli = AppGroup("orders", help="Order maintenance.")
+exports_cli = AppGroup("exports", help="Exports too large for a web request.")
+
+
+@exports_cli.command("run")
+def exports_run_command() -> None:
+    """Make every waiting export, oldest first, and delete files older than a week (run from cron)."""
+    from .services.export_jobs import remove_old_files, run_all
+
+    click.echo(f"made={run_all()} removed={remove_old_files()}")
 
 
 @orders_cli.command("sweep")
@@ -105,6 +114,7 @@ def recount_command() -> None:
 def register(app: Flask) -> None:
     app.cli.add_command(seed_command)
     app.cli.add_command(orders_cli)
+    app.cli.add_command(exports_cli)
     try:  # the benchmark's data generator, where bench/ is deployed (not needed in production)
         from bench.benchdata import bench_cli
     except ImportError:

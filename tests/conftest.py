@@ -32,6 +32,7 @@ from app.extensions import db as _db
 from app.models import (
     Assignment,
     AuditEntry,
+    ExportJob,
     HourEntry,
     Notification,
     Order,
@@ -145,6 +146,7 @@ def _clean(app) -> None:
     extra_users = select(User.id).where(User.id > seed_max)
     extra_profiles = select(VolunteerProfile.id).where(VolunteerProfile.user_id.in_(extra_users))
     for stmt in (
+        delete(ExportJob),
         delete(AuditEntry),
         delete(Setting),
         delete(Notification),

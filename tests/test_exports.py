@@ -137,3 +137,47 @@ def test_the_monthly_report_prints_the_months_figures(db, login_as, make_order):
     page = login_as("coordinator").get("/reports/monthly").get_data(as_text=True)
     assert "志愿服务工作报告" in page and 'data-testid="top-volunteers"' in page and "李华" in page
     assert "css/report" in page  # the print layout
+
+
+def test_a_large_xlsx_is_made_by_the_worker_and_only_its_asker_downloads_it(app, db, login_as, make_order, users):
+    from app.models import ExportJob
+    from app.services import export_jobs
+
+    made = [make_order(s) for s in ("rated", "submitted", "cancelled")]
+    client = login_as("coordinator")
+    app.config["EXPORT_INLINE_ROWS"], inline = 2, app.config["EXPORT_INLINE_ROWS"]
+    try:
+        asked = client.get("/dispatch/history/export.xlsx?overdue=")
+        assert asked.status_code == 303
+        job = _db.session.scalars(select(ExportJob)).one()
+        page = client.get(asked.location).get_data(as_text=True)
+        assert 'data-state="queued"' in page and 'http-equiv="refresh"' in page
+        assert client.get(f"/dispatch/exports/{job.id}/file").status_code == 404  # not made yet
+        assert export_jobs.run_all() == 1 and export_jobs.run_all() == 0  # made once
+        _db.session.refresh(job)
+        assert (job.state, job.rows) == ("done", 3)
+        page = client.get(asked.location).get_data(as_text=True)
+        assert 'data-testid="export-download"' in page and 'http-equiv="refresh"' not in page
+        rows = _xlsx_rows(client.get(f"/dispatch/exports/{job.id}/file"))
+        assert [r["订单编号"] for r in rows] == [o.number for o in reversed(made)]
+        other = make_user_client(app, users)
+        assert other.get(f"/dispatch/exports/{job.id}").status_code == 404  # another coordinator's job
+        assert other.get(f"/dispatch/exports/{job.id}/file").status_code == 404
+    finally:
+        app.config["EXPORT_INLINE_ROWS"] = inline
+
+
+def make_user_client(app, users):
+    from tests.conftest import login, make_user
+
+    make_user("13800000077", "另一位调度", ["coordinator"])
+    _db.session.commit()
+    client = app.test_client()
+    assert login(client, "13800000077").status_code == 302
+    return client
+
+
+def test_a_small_xlsx_is_answered_at_once(db, login_as, make_order):
+    make_order()
+    response = login_as("coordinator").get("/dispatch/history/export.xlsx")
+    assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")

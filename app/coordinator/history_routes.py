@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-from flask import current_app, render_template, request
+from flask import abort, current_app, redirect, render_template, request, send_file, url_for
+from flask_babel import get_locale
 from flask_babel import gettext as _
+from flask_login import current_user
 
 from .. import labels
 from ..access import role_required
 from ..choices import choices
+from ..extensions import db
+from ..models import ExportState
 from ..models.orders import OrderState
 from ..reports import exports as export_views
+from ..services import export_jobs
 from ..services.orders.history import HistoryFilter, order_history
 from . import bp
 from .forms import HistoryFilterForm
@@ -61,6 +66,36 @@ def history():
 @bp.route("/history/export.<any(csv, xlsx):fmt>")
 @role_required("coordinator")
 def export_history(fmt: str):
-    """The orders the history's filters keep, as a file (a large .xlsx is made apart: see exports)."""
-    form = history_filter_form(request.args)
-    return export_views.export_orders(history_filter(form), fmt)
+    """The orders the history's filters keep, as a file; a large .xlsx is made by the export worker."""
+    f = history_filter(history_filter_form(request.args))
+    if fmt == "xlsx" and export_jobs.too_large_to_answer(f):
+        job = export_jobs.queue_export(current_user, f, fmt, with_contact=True, locale=str(get_locale()))
+        db.session.commit()
+        return redirect(url_for("coordinator.export_job", job_id=job.id), 303)
+    return export_views.export_orders(f, fmt)
+
+
+def _job_or_404(job_id: int):
+    job = export_jobs.job_of(current_user, job_id)
+    if job is None:
+        abort(404)
+    return job
+
+
+@bp.route("/exports/<int:job_id>")
+@role_required("coordinator")
+def export_job(job_id: int):
+    """An export being made: its progress while it runs, its file when done."""
+    return render_template("coordinator/export_job.html", job=_job_or_404(job_id))
+
+
+@bp.route("/exports/<int:job_id>/file")
+@role_required("coordinator")
+def export_file(job_id: int):
+    job = _job_or_404(job_id)
+    path = export_jobs.file_of(job)
+    if job.state != ExportState.DONE or not path.exists():
+        abort(404)
+    response = send_file(path, as_attachment=True, download_name=export_jobs.download_name(job), max_age=0)
+    response.headers["Cache-Control"] = "no-store"
+    return response

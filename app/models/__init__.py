@@ -1,6 +1,7 @@
 """All models, imported here so migrations see every table."""
 
 from .admin import AuditEntry, Setting
+from .exports import ExportJob, ExportState
 from .hours import HourEntry, HourSource
 from .menu import Category, Service, ServiceStatus
 from .notifications import Notification
@@ -13,6 +14,8 @@ __all__ = [
     "AuditEntry",
     "Category",
     "District",
+    "ExportJob",
+    "ExportState",
     "HourEntry",
     "HourSource",
     "Notification",

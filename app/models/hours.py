@@ -47,6 +47,8 @@ class HourEntry(db.Model):
               sqlite_where=text("source = 'hold'"), postgresql_where=text("source = 'hold'")),
         # A volunteer's record, by date.
         Index("ix_hour_entries_volunteer", "volunteer_id", "created_at"),
+        # The hours credited in a period (the dashboard).
+        Index("ix_hour_entries_created_at", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -128,7 +128,7 @@ def _copy_chunks(statement: Select, params: dict) -> Iterator[bytes]:
 
 
 def _python_chunks(statement: Select, params: dict) -> Iterator[bytes]:
-    result = db.session.connection().execution_options(yield_per=CSV_BATCH).execute(statement, params)
+    result = db.session.connection().execute(statement, params, execution_options={"yield_per": CSV_BATCH})
     for rows in result.partitions():
         out = io.StringIO()
         csv.writer(out).writerows(rows)
@@ -198,7 +198,7 @@ def orders_table(columns: list[Column], statement: Select, params: dict, title: 
     moments = [i for i, c in enumerate(columns) if c.kind == "moment"]
 
     def rows() -> Iterator[list]:
-        result = db.session.connection().execution_options(yield_per=CSV_BATCH).execute(statement, params)
+        result = db.session.connection().execute(statement, params, execution_options={"yield_per": CSV_BATCH})
         for row in result:
             values = list(row)
             for i in moments:

@@ -126,6 +126,9 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.change_needed", "POST"): COORDINATOR_ONLY,
     ("coordinator.history", "GET"): COORDINATOR_PAGE,
     ("coordinator.export_history", "GET"): COORDINATOR_PAGE,
+    # the coordinator's own export job (waiting: its file is not there yet)
+    ("coordinator.export_job", "GET"): COORDINATOR_PAGE,
+    ("coordinator.export_file", "GET"): _only({"coordinator": 404}),
     # the numbers: the desk and the back office
     ("reports.dashboard", "GET"): _only({"coordinator": 200, "admin": 200}),
     ("reports.services", "GET"): _only({"coordinator": 200, "admin": 200}),

@@ -47,6 +47,8 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [world.account_id]
     if arg == "profile_id":
         return [world.profile_id]
+    if arg == "job_id":
+        return [world.export_job_id]
     if arg == "notification_id":
         return [world.notification_id]
     if arg == "action":

@@ -21,7 +21,7 @@ from werkzeug.security import generate_password_hash
 from app import workflow
 from app.auth.sessions import deactivate_user
 from app.extensions import db, limiter
-from app.models import Assignment, Notification, Order, Service, User, VolunteerProfile
+from app.models import Assignment, ExportJob, Notification, Order, Service, User, VolunteerProfile
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
 from app.services import orders as order_service
@@ -145,6 +145,7 @@ class World:
     account_id: int  # an account for the back office to act on (roles, deactivation, password)
     profile_id: int = 0  # a pending volunteer application, with the canary ID number
     notification_id: int = 0  # one of requester A's notifications
+    export_job_id: int = 0  # the coordinator's export, still waiting for the worker
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -190,8 +191,12 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
     db.session.add(application)
     db.session.flush()
     notice = db.session.scalar(select(Notification.id).where(Notification.user_id == requester_a.id).limit(1))
+    export = ExportJob(user_id=coordinator.id, kind="orders", fmt="xlsx")
+    db.session.add(export)
+    db.session.flush()
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
-                  account_id=account.id, profile_id=application.id, notification_id=notice)
+                  account_id=account.id, profile_id=application.id, notification_id=notice,
+                  export_job_id=export.id)
     db.session.commit()
     if sign_in:
         for role, user in users.items():
