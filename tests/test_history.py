@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+from datetime import date, time, timedelta
 
 import pytest
 
+from app import workflow
 from app.extensions import db as _db
 from app.models import Rating, VolunteerProfile
 
@@ -87,3 +89,26 @@ def test_a_rating_of_one_star_reaches_the_desk(db, login_as, make_order):
     _db.session.commit()
     page = login_as("coordinator").get("/dispatch/history?stars=1").get_data(as_text=True)
     assert _numbers(page) == [order.number]
+
+
+def test_a_likely_duplicate_is_flagged_in_the_queue_and_on_the_order_page(db, login_as, users):
+    from app.services import orders as order_service
+    from tests.conftest import order_request, service_named
+
+    svc = service_named("交通安全法规宣讲")
+    day = date.today() + timedelta(days=svc.min_notice_days + 3)
+    first = order_service.place_order(users["requester"], order_request(svc, service_date=day))
+    later = order_service.place_order(users["requester"], order_request(svc, service_date=day, start_time=time(15),
+                                                                        end_time=time(16)))
+    other_day = order_service.place_order(users["requester"], order_request(svc, service_date=day + timedelta(days=1)))
+    _db.session.commit()
+    client = login_as("coordinator")
+    queue = client.get("/dispatch/").get_data(as_text=True)
+    flagged = re.findall(r'data-order="(\d+)".*?(likely-duplicate|</tr>)', queue, re.S)
+    assert {int(o) for o, mark in flagged if mark == "likely-duplicate"} == {first.id, later.id}
+    page = client.get(f"/dispatch/orders/{first.id}").get_data(as_text=True)
+    assert 'data-testid="likely-duplicate"' in page and f'/dispatch/orders/{later.id}"' in page
+    assert 'data-testid="likely-duplicate"' not in client.get(f"/dispatch/orders/{other_day.id}").get_data(as_text=True)
+    workflow.apply(later, "cancel", users["requester"], reason_code="duplicate")
+    _db.session.commit()
+    assert 'data-testid="likely-duplicate"' not in client.get(f"/dispatch/orders/{first.id}").get_data(as_text=True)

@@ -20,7 +20,7 @@ from sqlalchemy import (
     String,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, query_expression, relationship
 
 from ..extensions import db
 from .base import UTCDateTime, utcnow
@@ -150,6 +150,8 @@ class Order(db.Model):
         back_populates="order", order_by="OrderEvent.id"
     )
     rating: Mapped[Rating | None] = relationship(back_populates="order")
+    # Another live order of the same requester, service and day (loaded where a page asks: the desk's).
+    twin_id: Mapped[int | None] = query_expression()
 
     @property
     def number(self) -> str:

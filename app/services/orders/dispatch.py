@@ -9,7 +9,7 @@ from functools import cache
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload, selectinload
+from sqlalchemy.orm import joinedload, selectinload, with_expression
 
 from ... import workflow
 from ...extensions import db
@@ -17,6 +17,7 @@ from ...models import Assignment, Order, Service, User
 from ...models.base import utcnow
 from ...models.orders import ACTIVE_ASSIGNMENT_STATES, AssignmentState, OrderState
 from ..errors import ValidationFailed
+from .queue import twin_column
 
 MAX_CREW = 20
 
@@ -165,6 +166,7 @@ def orders_for_coordinator(order_ids: list[int]) -> list[Order]:
 def _coordinator_order_query() -> Select:
     # One statement; other people's roles are not shown, so not loaded with them.
     return select(Order).where(Order.id == bindparam("order_id")).options(
+        with_expression(Order.twin_id, twin_column(Order.id, Order.requester_id, Order.service_id, Order.starts_at)),
         joinedload(Order.service).joinedload(Service.category),
         joinedload(Order.requester).lazyload(User.role_rows),
         joinedload(Order.district),

@@ -7,11 +7,12 @@ from datetime import UTC, date, datetime, time, timedelta
 from functools import cache
 
 from sqlalchemy import ColumnElement, Row, Select, and_, bindparam, case, func, or_, select, tuple_
+from sqlalchemy.orm import aliased
 
 from ... import workflow
 from ...extensions import read_rows
 from ...models import Assignment, District, Order, Service, User
-from ...models.expressions import in_constants
+from ...models.expressions import beijing_day_code, in_constants
 from ...models.orders import AssignmentState, OrderState
 from .ordering import beijing_to_utc
 
@@ -42,6 +43,23 @@ def open_offers_column():
         .correlate(Order)
         .scalar_subquery()
     )
+
+
+def twin_column(order_id, requester_id, service_id, starts_at):
+    """SQL: the id of another live order of the same requester, service and (Beijing) day, or None:
+    a likely duplicate, flagged for the desk to look at before dispatching both."""
+    twin = aliased(Order)
+    return (
+        select(func.min(twin.id))
+        .where(twin.requester_id == requester_id, twin.service_id == service_id, twin.id != order_id,
+               beijing_day_code(twin.starts_at) == beijing_day_code(starts_at),
+               in_constants(twin.state, LIVE_STATES))
+        .scalar_subquery()
+    )
+
+
+# Orders still meant to happen (not rejected or cancelled): what a duplicate is a duplicate of.
+LIVE_STATES = tuple(s.value for s in OrderState if s not in (OrderState.REJECTED, OrderState.CANCELLED))
 
 
 def parse_order_number(term: str) -> int | None:
@@ -167,6 +185,7 @@ def _queue_statement(shape: QueueShape, limit: int) -> Select:
             page.c.unit, page.c.audience_size, page.c.needed, page.c.accepted_count, page.c.offered,
             to_offer.label("to_offer"), Service.name.label("service_name"), District.name.label("district_name"),
             User.name.label("requester_name"),
+            twin_column(page.c.id, page.c.requester_id, page.c.service_id, page.c.starts_at).label("twin_id"),
         )
         .join(Service, Service.id == page.c.service_id)
         .join(District, District.id == page.c.district_id)
