@@ -191,6 +191,11 @@ def pages_for(port: int, url: str, cookies: dict[str, str]) -> list[tuple[str, s
         ("order_requester", f"/my/orders/{ids['order']}", "requester"),
         ("order_coordinator", f"/dispatch/orders/{ids['open_order']}", "coordinator"),
         ("order_coordinator_elsewhere", f"/dispatch/orders/{ids['open_order_elsewhere']}", "coordinator"),
+        ("history", "/dispatch/history", "coordinator"),
+        ("history_filtered", f"/dispatch/history?state=rated&district_id={ids['district']}", "coordinator"),
+        ("dashboard", "/reports/", "coordinator"),
+        ("dashboard_year", "/reports/?period=year", "coordinator"),
+        ("menu_analysis", "/reports/services", "coordinator"),
     ]
     return [p for p in pages if not ONLY or p[0] in ONLY]
 

@@ -71,6 +71,10 @@ def test_the_figures_equal_a_direct_count(db, make_order, states):
     settled = [o for o in this_month if o.state in reports.DELIVERED_STATES | {"cancelled", "rejected"}]
     delivered = [o for o in settled if o.state in reports.DELIVERED_STATES]
     assert figures.completion_rate == (len(delivered) / len(settled) if settled else None)
+    waited = [(o.dispatched_at - o.submitted_at).total_seconds() / 3600 for o in this_month if o.dispatched_at]
+    for got, q in ((figures.to_dispatch.median, 0.5), (figures.to_dispatch.p90, 0.9)):
+        expected = reports._quantile(waited, q)
+        assert (got is None) == (expected is None) and (got is None or abs(got - expected) < 1e-3)
 
 
 def test_reasons_are_counted_by_step_and_by_who_gave_them(db, make_order, users):

@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 
-from sqlalchemy import ColumnElement, String, literal_column
+from sqlalchemy import ColumnElement, Float, String, literal_column
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -86,3 +86,41 @@ def _beijing_day_code_sqlite(element, compiler, **kw) -> str:
 @compiles(beijing_day_code, "postgresql")
 def _beijing_day_code_postgresql(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai', 'YYMMDD')"
+
+
+class beijing_day(FunctionElement):
+    """The Beijing day of a UTC moment as ``YYYY-MM-DD`` text (a period's figures are grouped by it)."""
+
+    type = String()
+    inherit_cache = True
+    name = "beijing_day"
+
+
+@compiles(beijing_day)
+def _beijing_day_sqlite(element, compiler, **kw) -> str:
+    return f"date({compiler.process(element.clauses, **kw)}, '+8 hours')"
+
+
+@compiles(beijing_day, "postgresql")
+def _beijing_day_postgresql(element, compiler, **kw) -> str:
+    return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD')"
+
+
+class hours_between(FunctionElement):
+    """``later - earlier`` in hours, as a number (NULL when either is NULL)."""
+
+    type = Float()
+    inherit_cache = True
+    name = "hours_between"
+
+
+@compiles(hours_between)
+def _hours_between_sqlite(element, compiler, **kw) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"((julianday({later}) - julianday({earlier})) * 24.0)"
+
+
+@compiles(hours_between, "postgresql")
+def _hours_between_postgresql(element, compiler, **kw) -> str:
+    later, earlier = (compiler.process(c, **kw) for c in element.clauses)
+    return f"(extract(epoch FROM ({later} - {earlier})) / 3600.0)"

@@ -71,7 +71,7 @@ def dashboard():
     form = _filter_form()
     period, scope = _period_and_scope(form)
     now = reports.figures(period, scope)
-    before = reports.figures(period.previous(), scope)
+    before = reports.figures(period.previous(), scope, detail=False)
     return render_template("reports/dashboard.html", form=form, now=now, before=before,
                            chart_data=_chart_data(now))
 
@@ -111,7 +111,7 @@ def monthly():
     now = reports.figures(period, scope)
     items = sorted(reports.service_figures(period, scope), key=lambda s: -s.orders)
     return render_template(
-        "reports/monthly.html", form=form, now=now, before=reports.figures(period.previous(), scope),
+        "reports/monthly.html", form=form, now=now, before=reports.figures(period.previous(), scope, detail=False),
         chart_data=_chart_data(now), center=current_settings(), top_services=items[:TOP],
         unmet=sorted((s for s in items if s.unmet), key=lambda s: -s.unmet)[:TOP],
         unmet_total=sum(s.unmet for s in items),

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import Select, and_, case, func, select
+from sqlalchemy import and_, case, func, select
 
 from .. import workflow
 from ..dates import BEIJING
@@ -31,6 +31,7 @@ from ..models import (
     User,
     VolunteerProfile,
 )
+from ..models.expressions import beijing_day, hours_between
 from ..models.hours import star_progress
 from ..models.orders import HOLDING_ASSIGNMENT_STATES, OrderState
 from ..models.users import volunteer_categories, volunteer_districts, volunteer_services
@@ -195,75 +196,101 @@ class Figures:
         return (self.stars[4] + self.stars[5]) / self.ratings if self.ratings else None
 
 
-def _hours_between(later: datetime | None, earlier: datetime) -> float | None:
-    return (later - earlier).total_seconds() / 3600 if later else None
-
-
-def _week_of(moment: datetime) -> date:
-    """The Monday of a moment's week (Beijing time)."""
-    day = moment.astimezone(BEIJING).date()
+def _week_of(day: date) -> date:
+    """The Monday of a day's week."""
     return day - timedelta(days=day.weekday())
 
 
-def _month_of(moment: datetime) -> date:
-    return moment.astimezone(BEIJING).date().replace(day=1)
+def _month_of(day: date) -> date:
+    return day.replace(day=1)
 
 
-def _order_rows(period: Period, scope: Scope) -> Select:
-    return (
-        select(Order.state, Order.submitted_at, Order.dispatched_at, Order.accepted_at, Order.completed_at,
-               Order.overdue_at, Order.audience_size, Rating.stars)
-        .outerjoin(Rating, Rating.order_id == Order.id)
-        .where(*_placed_in(period, scope))
-    )
-
-
-def _hour_rows(period: Period, scope: Scope) -> Select:
+def _placed_hours_in(period: Period, scope: Scope) -> list:
     start, end = period.bounds()
-    rows = select(HourEntry.volunteer_id, HourEntry.hours, HourEntry.created_at).where(
-        HourEntry.created_at >= start, HourEntry.created_at < end
-    )
+    found = [HourEntry.created_at >= start, HourEntry.created_at < end]
     if conditions := scope.conditions():
-        rows = rows.join(Order, Order.id == HourEntry.order_id).where(*conditions)
-    return rows
+        found.append(HourEntry.order_id.in_(select(Order.id).where(*conditions)))
+    return found
 
 
-def figures(period: Period, scope: Scope = Scope()) -> Figures:
-    """A period's numbers: two statements (the orders placed, the hours credited), whatever the period."""
+STEPS = {"dispatch": Order.dispatched_at, "accept": Order.accepted_at, "complete": Order.completed_at}
+
+
+def _durations(period: Period, scope: Scope) -> dict[str, Durations]:
+    """Median and 90th percentile of each step's time since the order was placed: computed by
+    PostgreSQL (``percentile_cont``, one statement); on SQLite from the durations read."""
+    placed = _placed_in(period, scope)
+    waited = {step: hours_between(moment, Order.submitted_at) for step, moment in STEPS.items()}
+    if db.session.get_bind().dialect.name == "postgresql":
+        columns = []
+        for step, hours in waited.items():
+            columns += [func.percentile_cont(0.5).within_group(hours).label(f"{step}_p50"),
+                        func.percentile_cont(0.9).within_group(hours).label(f"{step}_p90"),
+                        func.count(hours).label(f"{step}_n")]
+        row = db.session.execute(select(*columns).where(*placed)).one()
+        return {step: Durations(*(getattr(row, f"{step}_{part}") for part in ("p50", "p90", "n"))) for step in STEPS}
+    values: dict[str, list[float]] = {step: [] for step in STEPS}
+    for row in db.session.execute(select(*waited.values()).where(*placed)):
+        for step, hours in zip(STEPS, row, strict=True):
+            if hours is not None:
+                values[step].append(hours)
+    return {step: Durations.of(found) for step, found in values.items()}
+
+
+def figures(period: Period, scope: Scope = Scope(), *, detail: bool = True) -> Figures:
+    """A period's numbers, each grouped by the database: by state, by star, by day (orders and
+    hours), the volunteers credited and the steps' times. ``detail=False``: the totals alone
+    (the period before, for the comparison), without the trend and the times."""
+    placed = _placed_in(period, scope)
     by_state: Counter[str] = Counter()
-    stars: Counter[int] = Counter({n: 0 for n in range(1, 6)})
-    dispatch, accept, complete = [], [], []
     overdue = people = 0
-    trend_by = "week" if period.days <= 92 else "month"
-    bucket_of = _week_of if trend_by == "week" else _month_of
-    weekly_orders: Counter[date] = Counter()
-    for row in db.session.execute(_order_rows(period, scope)):
-        by_state[row.state] += 1
-        weekly_orders[bucket_of(row.submitted_at)] += 1
-        overdue += row.overdue_at is not None
-        for steps, moment in ((dispatch, row.dispatched_at), (accept, row.accepted_at), (complete, row.completed_at)):
-            if (waited := _hours_between(moment, row.submitted_at)) is not None:
-                steps.append(waited)
-        if row.state in DELIVERED_STATES:
-            people += row.audience_size
-        if row.stars:
-            stars[row.stars] += 1
-    hours = Decimal(0)
-    volunteers: set[int] = set()
-    weekly_hours: defaultdict[date, Decimal] = defaultdict(Decimal)
-    for row in db.session.execute(_hour_rows(period, scope)):
-        hours += row.hours
-        weekly_hours[bucket_of(row.created_at)] += row.hours
-        volunteers.add(row.volunteer_id)
-    weeks = sorted(set(weekly_orders) | set(weekly_hours))
-    return Figures(
+    for state, n, late, audience in db.session.execute(
+        select(Order.state, func.count(), func.count(Order.overdue_at), func.sum(Order.audience_size))
+        .where(*placed).group_by(Order.state)
+    ):
+        by_state[state] = n
+        overdue += late
+        people += audience if state in DELIVERED_STATES else 0
+    stars: dict[int, int] = {n: 0 for n in range(1, 6)}
+    stars.update(db.session.execute(
+        select(Rating.stars, func.count()).join(Order, Order.id == Rating.order_id).where(*placed)
+        .group_by(Rating.stars)
+    ).all())
+    hour_rows = _placed_hours_in(period, scope)
+    hours, volunteers = db.session.execute(
+        select(func.coalesce(func.sum(HourEntry.hours), 0), func.count(HourEntry.volunteer_id.distinct()))
+        .where(*hour_rows)
+    ).one()
+    found = Figures(
         period=period, by_state=dict(by_state), total=sum(by_state.values()),
         delivered=sum(by_state[s] for s in DELIVERED_STATES), cancelled=by_state[OrderState.CANCELLED],
         rejected=by_state[OrderState.REJECTED], open=sum(by_state[s] for s in OPEN_STATES), overdue=overdue,
-        to_dispatch=Durations.of(dispatch), to_accept=Durations.of(accept), to_complete=Durations.of(complete),
-        stars=dict(stars), people_served=people, hours=hours, active_volunteers=len(volunteers),
-        trend=[(week, weekly_orders[week], weekly_hours[week]) for week in weeks], trend_by=trend_by,
+        to_dispatch=Durations.of([]), to_accept=Durations.of([]), to_complete=Durations.of([]),
+        stars=stars, people_served=people, hours=Decimal(hours), active_volunteers=volunteers,
     )
+    if detail:
+        times = _durations(period, scope)
+        found.to_dispatch, found.to_accept, found.to_complete = times["dispatch"], times["accept"], times["complete"]
+        found.trend, found.trend_by = _trend(period, placed, hour_rows)
+    return found
+
+
+def _trend(period: Period, placed: list, hour_rows: list) -> tuple[list[tuple[date, int, Decimal]], str]:
+    """Orders placed and hours credited by week (a period of up to 92 days) or by month."""
+    trend_by = "week" if period.days <= 92 else "month"
+    bucket_of = _week_of if trend_by == "week" else _month_of
+    orders: Counter[date] = Counter()
+    hours: defaultdict[date, Decimal] = defaultdict(Decimal)
+    placed_day = beijing_day(Order.submitted_at)
+    for day, n in db.session.execute(select(placed_day, func.count()).where(*placed).group_by(placed_day)):
+        orders[bucket_of(date.fromisoformat(day))] += n
+    credited_day = beijing_day(HourEntry.created_at)
+    for day, total in db.session.execute(
+        select(credited_day, func.sum(HourEntry.hours)).where(*hour_rows).group_by(credited_day)
+    ):
+        hours[bucket_of(date.fromisoformat(day))] += Decimal(total)
+    buckets = sorted(set(orders) | set(hours))
+    return [(b, orders[b], hours[b]) for b in buckets], trend_by
 
 
 # --- per menu item --------------------------------------------------------------------------
@@ -286,7 +313,7 @@ class ServiceFigures:
     stars_sum: int = 0
     ratings: int = 0
     hours: Decimal = Decimal(0)
-    dispatch_hours: list[float] = field(default_factory=list)
+    median_to_dispatch: float | None = None  # hours from placed to dispatched
     reasons: Counter[tuple[str, str]] = field(default_factory=Counter)  # (action, reason) -> times
 
     @property
@@ -297,9 +324,6 @@ class ServiceFigures:
     def average_stars(self) -> float | None:
         return self.stars_sum / self.ratings if self.ratings else None
 
-    @property
-    def median_to_dispatch(self) -> float | None:
-        return _quantile(self.dispatch_hours, 0.5)
 
 
 def _role_of_event():
@@ -331,9 +355,25 @@ def reason_counts(period: Period, scope: Scope = Scope()) -> list[tuple[str, str
     return [tuple(r) for r in rows]
 
 
+def _median_to_dispatch(placed: list) -> dict[int, float]:
+    """Each service's median hours from placed to dispatched (``percentile_cont`` on PostgreSQL)."""
+    waited = hours_between(Order.dispatched_at, Order.submitted_at)
+    if db.session.get_bind().dialect.name == "postgresql":
+        return dict(db.session.execute(
+            select(Order.service_id, func.percentile_cont(0.5).within_group(waited))
+            .where(*placed, Order.dispatched_at.is_not(None)).group_by(Order.service_id)
+        ).all())
+    by_service: defaultdict[int, list[float]] = defaultdict(list)
+    for sid, hours in db.session.execute(select(Order.service_id, waited).where(*placed,
+                                                                              Order.dispatched_at.is_not(None))):
+        by_service[sid].append(hours)
+    return {sid: _quantile(values, 0.5) for sid, values in by_service.items()}
+
+
 def service_figures(period: Period, scope: Scope = Scope()) -> list[ServiceFigures]:
     """The numbers of every menu item ordered in the period, and of the published items nobody ordered.
-    Four statements: the services, the orders, their reasons, the crew hours."""
+    Six statements, each grouped by the database: the categories, the services, the orders, their
+    times to dispatch, their reasons, the crew hours."""
     found: dict[int, ServiceFigures] = {}
     services = select(Service.id, Service.name, Service.category_id).order_by(Service.category_id, Service.id)
     if scope.service_id:
@@ -344,23 +384,20 @@ def service_figures(period: Period, scope: Scope = Scope()) -> list[ServiceFigur
     for sid, name, category_id in db.session.execute(services):
         found[sid] = ServiceFigures(sid, name, names.get(category_id, ""))
     placed = _placed_in(period, scope)
-    for row in db.session.execute(
-        select(Order.service_id, Order.state, Order.submitted_at, Order.dispatched_at, Order.accepted_at,
-               Rating.stars).outerjoin(Rating, Rating.order_id == Order.id).where(*placed)
+    for sid, orders, accepted, delivered, cancelled, rejected, stars_sum, ratings in db.session.execute(
+        select(Order.service_id, func.count(), func.count(Order.accepted_at),
+               func.count().filter(Order.state.in_(DELIVERED_STATES)),
+               func.count().filter(Order.state == OrderState.CANCELLED),
+               func.count().filter(Order.state == OrderState.REJECTED),
+               func.coalesce(func.sum(Rating.stars), 0), func.count(Rating.stars))
+        .outerjoin(Rating, Rating.order_id == Order.id).where(*placed).group_by(Order.service_id)
     ):
-        item = found.get(row.service_id)
-        if item is None:
-            continue
-        item.orders += 1
-        item.accepted += row.accepted_at is not None
-        item.delivered += row.state in DELIVERED_STATES
-        item.cancelled += row.state == OrderState.CANCELLED
-        item.rejected += row.state == OrderState.REJECTED
-        if (waited := _hours_between(row.dispatched_at, row.submitted_at)) is not None:
-            item.dispatch_hours.append(waited)
-        if row.stars:
-            item.stars_sum += row.stars
-            item.ratings += 1
+        if (item := found.get(sid)) is not None:
+            item.orders, item.accepted, item.delivered = orders, accepted, delivered
+            item.cancelled, item.rejected, item.stars_sum, item.ratings = cancelled, rejected, stars_sum, ratings
+    for sid, median in _median_to_dispatch(placed).items():
+        if (item := found.get(sid)) is not None:
+            item.median_to_dispatch = median
     for sid, action, reason, times in db.session.execute(
         select(Order.service_id, OrderEvent.action, OrderEvent.reason_code, func.count())
         .join(Order, Order.id == OrderEvent.order_id)

@@ -37,13 +37,14 @@ PAGES = {
     "history": ("coordinator", "/dispatch/history", 2),
     "history_filtered": ("coordinator", "/dispatch/history?state=rated&stars=5&volunteer=李&date_from=2020-01-01", 2),
     "history_older": ("coordinator", "/dispatch/history?after={coord_order}", 2),
-    # the dashboard: the user, and the orders placed and the hours credited in this period and the one before
-    "dashboard": ("coordinator", "/reports/?period=year", 5),
-    # the menu analysis: the user, the services, the categories, the orders, their reasons, their hours,
-    # the reasons by role and the demand nobody covers
-    "menu_analysis": ("coordinator", "/reports/services?period=year", 8),
-    # the printed report: the dashboard's four, the menu analysis's seven, and the volunteers' hours
-    "monthly_report": ("coordinator", "/reports/monthly?period=year", 13),
+    # the dashboard, each figure grouped by the database: the user; this period's orders by state, ratings
+    # by star, hours and volunteers, the steps' times, orders and hours by day; the period before's first three
+    "dashboard": ("coordinator", "/reports/?period=year", 10),
+    # the menu analysis: the user, the categories, the services, the orders, their times to dispatch, their
+    # reasons, their hours, the reasons by role and the demand nobody covers
+    "menu_analysis": ("coordinator", "/reports/services?period=year", 9),
+    # the printed report: the dashboard's nine, the menu analysis's eight, and the volunteers' hours
+    "monthly_report": ("coordinator", "/reports/monthly?period=year", 19),
 }
 
 
