@@ -14,6 +14,7 @@ from .extensions import db
 from .id_numbers import check_digit
 from .models import Category, District, Role, Service, User, VolunteerProfile
 from .models.base import utcnow
+from .models.menu import DispatchMode
 from .models.places import BEIJING_DISTRICTS
 from .models.users import availability_bit
 
@@ -127,6 +128,10 @@ def seed_districts() -> int:
     return added
 
 
+# Services whose orders go to the claim board (抢单) rather than being dispatched by the center.
+CLAIM_SERVICES = ("文明交通引导", "垃圾分类指导")
+
+
 def seed_menu() -> int:
     added = 0
     for c_pos, (cat_name, icon, description, services) in enumerate(MENU):
@@ -144,6 +149,7 @@ def seed_menu() -> int:
                     description=summary + "。", duration_minutes=minutes,
                     default_volunteers=volunteers, min_notice_days=notice,
                     audience_limit=audience or 1000, online=False, position=s_pos,
+                    dispatch_mode=DispatchMode.CLAIM.value if name in CLAIM_SERVICES else DispatchMode.DISPATCH.value,
                 )
             )
             added += 1

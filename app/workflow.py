@@ -27,6 +27,7 @@ from .dates import BEIJING
 from .extensions import db
 from .models import counters
 from .models.base import utcnow
+from .models.menu import DispatchMode
 from .models.orders import (
     BUSY_ORDER_STATES,
     HOLDING_ASSIGNMENT_STATES,
@@ -185,6 +186,8 @@ TRANSITIONS: tuple[Transition, ...] = (
     # order
     _t("submit", "order", [NEW], O.SUBMITTED, {REQUESTER: OWNS_ORDER}, ["submitted_at"]),
     _t("dispatch", "order", [O.SUBMITTED], O.DISPATCHED, {COORDINATOR: None}, ["dispatched_at"]),
+    # A service open to claims: its new order goes straight to the claim board (抢单).
+    _t("open_claims", "order", [O.SUBMITTED], O.DISPATCHED, {SYSTEM_ROLE: None}, ["dispatched_at"]),
     _t("reject", "order", [O.SUBMITTED, O.DISPATCHED], O.REJECTED, {COORDINATOR: None},
        ["rejected_at"], needs_reason=True),
     _t("cancel", "order", [O.SUBMITTED, O.DISPATCHED, O.ACCEPTED], O.CANCELLED,
@@ -210,6 +213,12 @@ TRANSITIONS: tuple[Transition, ...] = (
        order_states=[O.DISPATCHED]),
     _t("accept", "assignment", [A.OFFERED], A.ACCEPTED, {VOLUNTEER: OWNS_SLOT}, ["responded_at"],
        order_states=[O.DISPATCHED], time_rule="before_offer_deadline", volunteer_free=True),
+    # A volunteer takes a place from the claim board: an accepted place at once, under the same lock.
+    _t("claim", "assignment", [NEW], A.ACCEPTED, {VOLUNTEER: OWNS_SLOT}, ["offered_at", "responded_at"],
+       order_states=[O.DISPATCHED], time_rule="before_start", volunteer_free=True),
+    # ... and may give it back before the service, with a reason (a late release is counted).
+    _t("release", "assignment", [A.ACCEPTED], A.WITHDRAWN, {VOLUNTEER: OWNS_SLOT}, ["ended_at"],
+       needs_reason=True, order_states=[O.DISPATCHED, O.ACCEPTED], time_rule="before_start"),
     _t("decline", "assignment", [A.OFFERED], A.DECLINED, {VOLUNTEER: OWNS_SLOT},
        ["responded_at", "ended_at"], needs_reason=True, order_states=[O.DISPATCHED]),
     _t("expire", "assignment", [A.OFFERED], A.EXPIRED, {SYSTEM_ROLE: None}, ["ended_at"],
@@ -339,6 +348,8 @@ TIME_RULES: dict[str, Callable[[Target, datetime], bool]] = {
     "before_offer_deadline": lambda a, now: a.expires_at is None or now < a.expires_at,
     # From a while before the start until the end of the service day.
     "check_in_window": lambda a, now: check_in_opens(a.order) <= now < check_in_closes(a.order),
+    # A place is claimed or given back before the service starts.
+    "before_start": lambda a, now: now < a.order.starts_at,
     # No job is finished before it began.
     "after_start": lambda a, now: now >= a.order.starts_at,
     # The requester had their days to rate it.
@@ -430,6 +441,8 @@ def apply(
         values.update(hours=Decimal(str(hours)), summary=summary.strip())
 
     if from_state == NEW:
+        if t.entity == "assignment":
+            _keep_place(order, from_state, t.target)  # a claim takes its place as it is made
         _insert(target, values)
     elif t.entity == "order":
         _compare_and_set(Order, order, from_state, values)
@@ -464,7 +477,7 @@ def _illegal_message(t: Transition, target: Target):
     order = _order_of(target)
     if order.state == O.CANCELLED.value:
         return _l("This order was cancelled.")
-    if t.action == "accept" and order.accepted_count >= order.needed:
+    if t.action in ("accept", "claim") and order.accepted_count >= order.needed:
         return _l("All places on this order are already filled.")
     if t.action == "accept" and _state_of(target) == A.WITHDRAWN.value:
         return _l("This offer was withdrawn.")
@@ -489,6 +502,8 @@ _TOO_EARLY_OR_LATE: dict[str, Callable[[Target], object]] = {
     "check_in": _check_in_message,
     "check_in_by_hand": _check_in_message,
     "complete": lambda a: _l("A job can be completed once the service has started."),
+    "claim": lambda a: _l("The service has started: it can no longer be claimed."),
+    "release": lambda a: _l("The service has started: ask the center to withdraw you."),
 }
 
 
@@ -645,6 +660,12 @@ def _current_assignments(order: Order, *states: str) -> list[Assignment]:
     )
 
 
+def _after_submit(order: Order, _order: Order, _event: OrderEvent) -> None:
+    """An order of a service open to claims goes to the claim board; the others wait for the center."""
+    if order.service.dispatch_mode == DispatchMode.CLAIM:
+        apply(order, "open_claims", SYSTEM)
+
+
 def _after_accept(assignment: Assignment, order: Order, _event: OrderEvent) -> None:
     if order.accepted_count >= order.needed and order.state == O.DISPATCHED.value:
         apply(order, "fill", SYSTEM)
@@ -705,7 +726,10 @@ def _after_resolve(order: Order, _order: Order, event: OrderEvent) -> None:
 
 
 _FOLLOW_ONS = {
+    "submit": _after_submit,
     "accept": _after_accept,
+    "claim": _after_accept,
+    "release": _after_withdraw,
     "withdraw": _after_withdraw,
     "check_in": _after_check_in,
     "check_in_by_hand": _after_check_in,

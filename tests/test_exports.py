@@ -155,7 +155,7 @@ def test_a_large_xlsx_is_made_by_the_worker_and_only_its_asker_downloads_it(app,
         assert client.get(f"/dispatch/exports/{job.id}/file").status_code == 404  # not made yet
         assert export_jobs.run_all() == 1 and export_jobs.run_all() == 0  # made once
         _db.session.refresh(job)
-        assert (job.state, job.rows) == ("done", 3)
+        assert (job.status, job.rows) == ("done", 3)
         page = client.get(asked.location).get_data(as_text=True)
         assert 'data-testid="export-download"' in page and 'http-equiv="refresh"' not in page
         rows = _xlsx_rows(client.get(f"/dispatch/exports/{job.id}/file"))

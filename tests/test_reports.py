@@ -155,3 +155,19 @@ def test_the_menu_analysis_lists_every_menu_item(db, login_as, make_order):
     make_order("rated")
     page = login_as("coordinator").get("/reports/services").get_data(as_text=True)
     assert page.count("data-service=") >= 35  # the whole menu, ordered or not
+
+
+def test_uncovered_demand_looks_at_each_orders_own_district(db, users):
+    from app.models import District
+    from app.services import orders as order_service
+    from tests.conftest import order_request
+
+    svc = service_named("交通安全法规宣讲")
+    haidian = _db.session.scalar(select(District).where(District.name == "海淀区"))
+    here = order_service.place_order(users["requester"], order_request(svc))
+    far = order_service.place_order(users["requester"], order_request(svc, district_id=haidian.id))
+    _db.session.commit()
+    today = utcnow().astimezone(BEIJING).date()
+    uncovered = {(s, d): n for s, d, n in reports.uncovered_demand(period_of("year", today))}
+    assert uncovered == {(svc.name, "海淀区"): 1}  # every demo volunteer names 经开区, none 海淀区
+    assert here.district.name != "海淀区" and far.district_id == haidian.id

@@ -42,6 +42,7 @@ class SettingsForm(AppForm):
     auto_confirm_days = _hours_or_days("auto_confirm_days")
     check_in_opens_minutes = _hours_or_days("check_in_opens_minutes")
     hours_tolerance_minutes = _hours_or_days("hours_tolerance_minutes")
+    claim_limit = _hours_or_days("claim_limit")
     center_name = StringField(labels.SETTINGS["center_name"], validators=[
         InputRequired(message=_l("Enter the center's name.")), Length(max=MAX_LENGTH["center_name"]), SINGLE_LINE])
     issuer_head = _text("issuer_head")

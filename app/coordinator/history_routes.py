@@ -94,7 +94,7 @@ def export_job(job_id: int):
 def export_file(job_id: int):
     job = _job_or_404(job_id)
     path = export_jobs.file_of(job)
-    if job.state != ExportState.DONE or not path.exists():
+    if job.status != ExportState.DONE or not path.exists():
         abort(404)
     response = send_file(path, as_attachment=True, download_name=export_jobs.download_name(job), max_age=0)
     response.headers["Cache-Control"] = "no-store"

@@ -23,9 +23,9 @@ class ExportState(enum.StrEnum):
 class ExportJob(db.Model):
     __tablename__ = "export_jobs"
     __table_args__ = (
-        CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name="state"),
+        CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name="status"),
         # The worker takes the oldest waiting job; a person's page lists theirs.
-        Index("ix_export_jobs_state", "state", "id"),
+        Index("ix_export_jobs_status", "status", "id"),
         Index("ix_export_jobs_user", "user_id", "id"),
     )
 
@@ -36,7 +36,7 @@ class ExportJob(db.Model):
     filters: Mapped[str] = mapped_column(Text, default="{}")  # JSON: the filter as it was asked
     with_contact: Mapped[bool] = mapped_column(default=False)  # the asker may see requesters' phones
     locale: Mapped[str] = mapped_column(String(12), default="zh_Hans_CN")  # the headers' language
-    state: Mapped[str] = mapped_column(String(10), default=ExportState.QUEUED.value)
+    status: Mapped[str] = mapped_column(String(10), default=ExportState.QUEUED.value)
     rows: Mapped[int] = mapped_column(Integer, default=0)  # written so far
     error: Mapped[str] = mapped_column(String(300), default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -47,4 +47,4 @@ class ExportJob(db.Model):
 
     @property
     def is_finished(self) -> bool:
-        return self.state in (ExportState.DONE, ExportState.FAILED)
+        return self.status in (ExportState.DONE, ExportState.FAILED)

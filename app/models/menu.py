@@ -15,6 +15,11 @@ if TYPE_CHECKING:
     pass
 
 
+class DispatchMode(enum.StrEnum):
+    DISPATCH = "dispatch"
+    CLAIM = "claim"
+
+
 class ServiceStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -41,6 +46,7 @@ class Service(db.Model):
         CheckConstraint("status IN ('draft', 'published', 'retired')", name="status"),
         CheckConstraint("default_volunteers >= 1", name="default_volunteers"),
         CheckConstraint("min_notice_days >= 0", name="min_notice_days"),
+        CheckConstraint("dispatch_mode IN ('dispatch', 'claim')", name="dispatch_mode"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -53,6 +59,10 @@ class Service(db.Model):
     min_notice_days: Mapped[int] = mapped_column(Integer, default=3)
     audience_limit: Mapped[int] = mapped_column(Integer, default=100)
     online: Mapped[bool] = mapped_column(Boolean, default=False)
+    # "dispatch": the center offers each order to volunteers; "claim": its orders go to the claim board
+    # (抢单), where volunteers who may deliver it take a place themselves.
+    dispatch_mode: Mapped[str] = mapped_column(String(10), default=DispatchMode.DISPATCH.value,
+                                               server_default=DispatchMode.DISPATCH.value)
     status: Mapped[str] = mapped_column(String(12), default=ServiceStatus.PUBLISHED.value)
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Delivery rules an order's window must fit; None: no rule.

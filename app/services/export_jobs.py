@@ -77,13 +77,13 @@ def download_name(job: ExportJob) -> str:
 def _claim_next() -> ExportJob | None:
     """The oldest waiting job, now running and ours (another worker's claim wins: we take the next)."""
     while True:
-        job_id = db.session.scalar(select(ExportJob.id).where(ExportJob.state == ExportState.QUEUED.value)
+        job_id = db.session.scalar(select(ExportJob.id).where(ExportJob.status == ExportState.QUEUED.value)
                                    .order_by(ExportJob.id).limit(1))
         if job_id is None:
             return None
         claimed = db.session.execute(
-            update(ExportJob).where(ExportJob.id == job_id, ExportJob.state == ExportState.QUEUED.value)
-            .values(state=ExportState.RUNNING.value, started_at=utcnow())
+            update(ExportJob).where(ExportJob.id == job_id, ExportJob.status == ExportState.QUEUED.value)
+            .values(status=ExportState.RUNNING.value, started_at=utcnow())
         ).rowcount
         db.session.commit()
         if claimed:
@@ -126,9 +126,9 @@ def run_next() -> ExportJob | None:
     except Exception as error:  # the job fails, the worker goes on to the next
         db.session.rollback()
         current_app.logger.exception("export %s failed", job.id)
-        job.state, job.error = ExportState.FAILED.value, str(error)[:300]
+        job.status, job.error = ExportState.FAILED.value, str(error)[:300]
     else:
-        job.state, job.rows = ExportState.DONE.value, rows
+        job.status, job.rows = ExportState.DONE.value, rows
     job.finished_at = utcnow()
     db.session.commit()
     return job
@@ -146,7 +146,7 @@ def remove_old_files(days: int = 7) -> int:
     """Delete the files of jobs finished more than ``days`` ago (the rows stay, as the record)."""
     removed = 0
     cutoff = utcnow().timestamp() - days * 86400
-    for job in db.session.scalars(select(ExportJob).where(ExportJob.state == ExportState.DONE.value)):
+    for job in db.session.scalars(select(ExportJob).where(ExportJob.status == ExportState.DONE.value)):
         path = file_of(job)
         if job.finished_at and job.finished_at.timestamp() < cutoff and path.exists():
             os.unlink(path)

@@ -220,6 +220,19 @@ def _away() -> Select:
                                                  VolunteerAway.ends_on >= ThisOrder.day)
 
 
+def links_to(service_id: ColumnElement, category_id: ColumnElement,
+             district_id: ColumnElement) -> tuple[ColumnElement, ColumnElement, ColumnElement]:
+    """Whether ``VolunteerProfile`` lists the service, lists the category and serves the district
+    given as columns of another row (an order): the arguments of ``may_deliver``."""
+    def linked(table, column, value):
+        return (select(table.c.profile_id).where(table.c.profile_id == VolunteerProfile.id, column == value)
+                .correlate_except(table).exists())
+
+    return (linked(volunteer_services, volunteer_services.c.service_id, service_id),
+            linked(volunteer_categories, volunteer_categories.c.category_id, category_id),
+            linked(volunteer_districts, volunteer_districts.c.district_id, district_id))
+
+
 def may_deliver(delivers_service: ColumnElement, delivers_category: ColumnElement,
                  serves_district: ColumnElement) -> ColumnElement:
     """Who may deliver the order: lists its service or category; serves its district, or names none."""

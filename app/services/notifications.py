@@ -25,6 +25,9 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
     "reject": ("requester",),
     "cancel": ("requester", "coordinators"),
     "accept": ("coordinators",),  # one volunteer of the crew said yes
+    "claim": ("coordinators",),  # a volunteer took a place from the claim board
+    "release": ("coordinators",),  # ... and gave it back
+    "open_claims": ("requester",),
     "reopen": ("coordinators",),  # a place opened again: someone must fill it
     "check_in": ("requester",),  # the volunteer is on site
     "check_in_by_hand": ("requester", "volunteer"),

@@ -34,8 +34,7 @@ from ..models import (
 from ..models.expressions import beijing_day, hours_between
 from ..models.hours import star_progress
 from ..models.orders import HOLDING_ASSIGNMENT_STATES, OrderState
-from ..models.users import volunteer_categories, volunteer_districts, volunteer_services
-from .matching import may_deliver
+from .matching import links_to, may_deliver
 
 PERIOD_KINDS = ("week", "month", "quarter", "year", "custom")
 LONGEST_PERIOD = timedelta(days=3 * 366)  # a custom period longer than this is refused
@@ -423,16 +422,10 @@ def uncovered_demand(period: Period, scope: Scope = Scope()) -> list[tuple[str, 
     """(service, district, orders): what was ordered where no approved volunteer may deliver it
     (matching's rule: lists the service or its category, and serves the district or names none).
     The list a center recruits by."""
-    def linked(table, column, value):
-        return select(table.c.profile_id).where(table.c.profile_id == VolunteerProfile.id, column == value).exists()
-
     covering = (
         select(VolunteerProfile.id)
-        .where(VolunteerProfile.status == "approved", may_deliver(
-            linked(volunteer_services, volunteer_services.c.service_id, Order.service_id),
-            linked(volunteer_categories, volunteer_categories.c.category_id, Service.category_id),
-            linked(volunteer_districts, volunteer_districts.c.district_id, Order.district_id),
-        ))
+        .where(VolunteerProfile.status == "approved",
+               may_deliver(*links_to(Order.service_id, Service.category_id, Order.district_id)))
         .correlate(Order, Service)
         .exists()
     )

@@ -38,6 +38,8 @@ class CenterSettings:
     check_in_opens_minutes: int = 60
     # Minutes past the service window that still count towards the hours served.
     hours_tolerance_minutes: int = 30
+    # Places a volunteer may hold from the claim board at once (抢单), so that nobody hoards them.
+    claim_limit: int = 3
     # The issuer that printed records of service carry (名称, 负责人, 经办人, 联系电话).
     center_name: str = "经开区新时代文明实践中心"
     issuer_head: str = ""
@@ -58,6 +60,7 @@ BOUNDS: dict[str, tuple[int, int]] = {
     "auto_confirm_days": (1, 60),
     "check_in_opens_minutes": (0, 720),
     "hours_tolerance_minutes": (0, 240),
+    "claim_limit": (1, 20),
 }
 MAX_LENGTH: dict[str, int] = {"center_name": 80, "issuer_head": 40, "issuer_handler": 40, "issuer_phone": 20}
 

@@ -26,6 +26,7 @@ def _my_job_or_404(assignment_id: int):
 def _render_job(job, status=200, **forms):
     forms.setdefault("action_form", ActionForm())
     forms.setdefault("decline_form", ReasonForm())
+    forms.setdefault("release_form", ReasonForm())
     most_hours = workflow.hours_allowed(job) if job.checked_in_at else None
     forms.setdefault("complete_form", CompleteForm(hours=most_hours or None))
     return render_template("volunteer/job.html", job=job, order=job.order, most_hours=most_hours,

@@ -27,18 +27,18 @@ def upgrade():
     sa.Column('filters', sa.Text(), nullable=False),
     sa.Column('with_contact', sa.Boolean(), nullable=False),
     sa.Column('locale', sa.String(length=12), nullable=False),
-    sa.Column('state', sa.String(length=10), nullable=False),
+    sa.Column('status', sa.String(length=10), nullable=False),
     sa.Column('rows', sa.Integer(), nullable=False),
     sa.Column('error', sa.String(length=300), nullable=False),
     sa.Column('created_at', app.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('started_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
     sa.Column('finished_at', app.models.base.UTCDateTime(timezone=True), nullable=True),
-    sa.CheckConstraint("state IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_export_jobs_state')),
+    sa.CheckConstraint("status IN ('queued', 'running', 'done', 'failed')", name=op.f('ck_export_jobs_status')),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_export_jobs_user_id_users')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_export_jobs'))
     )
     with op.batch_alter_table('export_jobs', schema=None) as batch_op:
-        batch_op.create_index('ix_export_jobs_state', ['state', 'id'], unique=False)
+        batch_op.create_index('ix_export_jobs_status', ['status', 'id'], unique=False)
         batch_op.create_index('ix_export_jobs_user', ['user_id', 'id'], unique=False)
     op.create_index('ix_orders_state_id', 'orders', ['state', 'id'], unique=False)
     op.create_index('ix_orders_submitted_at', 'orders', ['submitted_at'], unique=False)
@@ -51,6 +51,6 @@ def downgrade():
     op.drop_index('ix_orders_state_id', table_name='orders')
     with op.batch_alter_table('export_jobs', schema=None) as batch_op:
         batch_op.drop_index('ix_export_jobs_user')
-        batch_op.drop_index('ix_export_jobs_state')
+        batch_op.drop_index('ix_export_jobs_status')
 
     op.drop_table('export_jobs')

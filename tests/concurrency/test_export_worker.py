@@ -22,6 +22,6 @@ def test_two_workers_make_each_job_once(app, db, make_order, users):
     assert sum(made) == len(ids)  # every job by exactly one of the two
     _db.session.expire_all()
     done = _db.session.scalars(select(ExportJob).where(ExportJob.id.in_(ids)).order_by(ExportJob.id)).all()
-    assert [(j.state, j.rows) for j in done] == [("done", 1), ("done", 0), ("done", 1), ("done", 0)]
+    assert [(j.status, j.rows) for j in done] == [("done", 1), ("done", 0), ("done", 1), ("done", 0)]
     assert all(export_jobs.file_of(j).exists() for j in done)
     assert len(_db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.orders")).all()) == 4

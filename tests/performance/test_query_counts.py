@@ -26,6 +26,8 @@ PAGES = {
     "my_orders_older": ("requester", "/my/orders?before={older}", 3),
     "my_jobs": ("volunteer", "/jobs/", 3),
     "my_hours": ("volunteer", "/jobs/hours", 3),
+    # 抢单大厅: the user, the board (one statement), the places held, the settings (kept)
+    "claim_board": ("volunteer", "/jobs/claims", 3),
     "queue": ("coordinator", "/dispatch/", 4),
     "queue_filtered": ("coordinator", "/dispatch/?state=submitted&district_id=17&overdue=y", 4),
     "requester_order": ("requester", "/my/orders/{order}", 3),

@@ -108,6 +108,10 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("volunteer.check_in", "POST"): _volunteer_object(OK),
     ("volunteer.decline", "POST"): _volunteer_object(OK),
     ("volunteer.complete", "POST"): _volunteer_object(OK),
+    ("volunteer.release", "POST"): _volunteer_object(OK),
+    # the claim board: any volunteer; a claim on an order not open to claims is refused with a message
+    ("volunteer.claims", "GET"): _only(VOLUNTEERS),
+    ("volunteer.claim", "POST"): _only(dict.fromkeys(VOLUNTEERS, OK)),
     # applying to volunteer: anyone signed in; a volunteer already goes to their profile
     ("volunteer.apply", "GET"): {**_signed_in(200), **dict.fromkeys(VOLUNTEERS, REDIRECT)},
     ("volunteer.apply", "POST"): _signed_in(OK),

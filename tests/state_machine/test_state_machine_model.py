@@ -53,23 +53,27 @@ VOLUNTEERS = ("volunteer", "volunteer2", "volunteer3", "volunteer4", "extra_volu
 ACTOR_CHOICES = ("owner", "owner", "owner", "coordinator", "coordinator", "system",
                  "other_requester", "other_volunteer", "admin_only", "deactivated")
 # What the people and the sweep do; fill / reopen / start / finish are follow-ons only.
-ORDER_ACTIONS = ("dispatch", "reject", "cancel", "rate", "confirm", "dispute", "resolve")
-ASSIGNMENT_ACTIONS = ("accept", "decline", "expire", "withdraw", "check_in", "check_in_by_hand", "complete")
+ORDER_ACTIONS = ("dispatch", "open_claims", "reject", "cancel", "rate", "confirm", "dispute", "resolve")
+ASSIGNMENT_ACTIONS = ("accept", "decline", "expire", "withdraw", "release", "check_in", "check_in_by_hand",
+                      "complete")
+NEW_SLOT_ACTIONS = ("offer", "claim")  # a new assignment: offered by the center, or claimed by the volunteer
 # Who the table says takes each action, and a mix weighted towards the happy path.
 RIGHTFUL = {
     "dispatch": "coordinator", "offer": "coordinator", "reject": "coordinator", "withdraw": "coordinator",
     "cancel": "owner", "rate": "owner", "accept": "owner", "decline": "owner", "check_in": "owner",
     "complete": "owner", "expire": "system", "confirm": "system", "dispute": "owner", "resolve": "coordinator",
-    "check_in_by_hand": "coordinator",
+    "check_in_by_hand": "coordinator", "open_claims": "system", "claim": "owner", "release": "owner",
 }
 # Closing an order ends the sequence: reject and cancel come rarely, to let sequences go deep.
 RIGHTFUL_MIX = (
-    ("dispatch",) * 16 + ("offer",) * 12 + ("accept",) * 12 + ("check_in",) * 8 + ("check_in_by_hand",) * 2
+    ("dispatch",) * 14 + ("open_claims",) * 2 + ("offer",) * 10 + ("claim",) * 4 + ("accept",) * 12
+    + ("check_in",) * 8 + ("check_in_by_hand",) * 2
     + ("complete",) * 10
     + ("rate",) * 6 + ("confirm",) * 5 + ("dispute",) * 2 + ("resolve",) * 2
-    + ("withdraw",) * 3 + ("expire",) * 3 + ("decline",) * 2 + ("reject", "cancel")
+    + ("withdraw",) * 3 + ("release",) * 2 + ("expire",) * 3 + ("decline",) * 2 + ("reject", "cancel")
 )
-ANY_ACTION = (("offer", "dispatch", "rate", "confirm", "dispute", "resolve", *ASSIGNMENT_ACTIONS) * 3
+ANY_ACTION = (("offer", "claim", "dispatch", "open_claims", "rate", "confirm", "dispute", "resolve",
+               *ASSIGNMENT_ACTIONS) * 3
               + ("reject", "cancel"))
 ENDED_ASSIGNMENT = ("declined", "expired", "withdrawn", "completed")
 TERMINAL = ("rejected", "cancelled", "resolved")
@@ -201,8 +205,8 @@ class OrderMachine(RuleBasedStateMachine):
 
     def _step(self, action: str, which: int, choice: str, volunteer: str) -> None:
         order = db.session.get(Order, self.order_id)
-        if action == "offer":
-            self._offer(order, volunteer, choice)
+        if action in NEW_SLOT_ACTIONS:
+            self._offer(order, volunteer, choice, action)
         elif action in ORDER_ACTIONS:
             kind, actor = self._actor(choice, None)
             self._attempt(order, action, kind, actor, order.state)
@@ -211,14 +215,16 @@ class OrderMachine(RuleBasedStateMachine):
             if slots:
                 self._on_assignment(order, slots[which % len(slots)], action, choice)
 
-    def _offer(self, order: Order, volunteer: str, choice: str) -> None:
+    def _offer(self, order: Order, volunteer: str, choice: str, action: str = "offer") -> None:
+        """A new slot for ``volunteer``: offered to them, or claimed by them."""
         vid = self.ids[volunteer]
         if any(a.volunteer_id == vid and a.state in ("offered", *HOLDING) for a in order.assignments):
-            return  # one live slot per volunteer: the dispatch service skips these (see test_races)
+            return  # one live slot per volunteer: the dispatch and claim services skip these (see test_races)
         kind, actor = self._actor(choice, vid)
         order_state = order.state
-        assignment = Assignment(order=order, volunteer_id=vid, expires_at=utcnow() + timedelta(hours=1))
-        self._attempt(assignment, "offer", kind, actor, order_state)
+        expires = utcnow() + timedelta(hours=1) if action == "offer" else None
+        assignment = Assignment(order=order, volunteer_id=vid, expires_at=expires)
+        self._attempt(assignment, action, kind, actor, order_state)
 
     def _on_assignment(self, order: Order, target: Assignment, action: str, choice: str) -> None:
         kind, actor = self._actor(choice, target.volunteer_id)
@@ -227,7 +233,7 @@ class OrderMachine(RuleBasedStateMachine):
     def _candidates(self, order: Order, action: str) -> list:
         """What ``action`` may be applied to now, by the role the table names."""
         t = workflow.BY_ACTION[action]
-        if action == "offer":
+        if action in NEW_SLOT_ACTIONS:
             live = {a.volunteer_id for a in order.assignments if a.state in ("offered", *HOLDING)}
             return [v for v in VOLUNTEERS if self.ids[v] not in live] if order.state in t.order_states else []
         if t.entity == "order":
@@ -243,8 +249,8 @@ class OrderMachine(RuleBasedStateMachine):
         rnd = self._random(data.draw(st.integers(0, 2**32 - 1), label="seed"))
         action = rnd.choice(options)
         target = rnd.choice(self._candidates(order, action))
-        if action == "offer":
-            self._offer(order, target, RIGHTFUL[action])
+        if action in NEW_SLOT_ACTIONS:
+            self._offer(order, target, RIGHTFUL[action], action)
         elif action in ORDER_ACTIONS:
             kind, actor = self._actor(RIGHTFUL[action], None)
             self._attempt(order, action, kind, actor, order.state)

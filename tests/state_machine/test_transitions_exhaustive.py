@@ -318,10 +318,10 @@ def expected_follow_ons(action: str, target_id: int | None, from_state: str, pre
         return ["withdraw"] * len(live), to
     if workflow.BY_ACTION[action].entity == "order":
         return [], to
-    if action == "accept" and count + 1 >= needed and state == "dispatched":
+    if action in ("accept", "claim") and count + 1 >= needed and state == "dispatched":
         others = [i for i, s in rows.items() if s == "offered" and i != target_id]
         return ["fill"] + ["withdraw"] * len(others), "accepted"
-    if action == "withdraw" and from_state == "accepted" and state == "accepted":
+    if action in ("withdraw", "release") and from_state == "accepted" and state == "accepted":
         return ["reopen"], "dispatched"
     if action in ("check_in", "check_in_by_hand") and state == "accepted":
         return ["start"], "in_service"

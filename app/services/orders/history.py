@@ -61,7 +61,7 @@ def _shape_and_params(f: HistoryFilter, direction: str | None = None, position: 
     number = parse_order_number(term) if term else None
     volunteer = (f.volunteer or "").strip()
     params = {
-        "state": f.state, "category_id": f.category_id, "service_id": f.service_id,
+        "order_state": f.state, "category_id": f.category_id, "service_id": f.service_id,
         "district_id": f.district_id, "stars": f.stars,
         "starts_from": beijing_to_utc(f.date_from, time(0)) if f.date_from else None,
         "starts_before": beijing_to_utc(f.date_to + timedelta(days=1), time(0)) if f.date_to else None,
@@ -81,7 +81,7 @@ def _filtered_ids(shape: HistoryShape) -> Select:
     """The ids of the orders a filter keeps (conditions on the orders table, and subqueries for the rest)."""
     picked = select(Order.id)
     if shape.state:
-        picked = picked.where(Order.state == bindparam("state"))
+        picked = picked.where(Order.state == bindparam("order_state"))
     picked = picked.where(*filter_conditions(shape))
     if shape.stars:
         picked = picked.where(Order.id.in_(select(Rating.order_id).where(Rating.stars == bindparam("stars"))))
