@@ -14,6 +14,12 @@ from app.dates import BEIJING
 from app.extensions import db as _db
 from app.models import AuditEntry, Order
 from app.services.exports import FORMULA_STARTS, neutralised
+from tests.conftest import csrf_token
+
+
+def _export(client, url: str):
+    """Exports are POSTs (each is written in the audit log): the filters ride in the query string."""
+    return client.post(url, data={"csrf_token": csrf_token(client)})
 
 
 def _csv(response) -> list[list[str]]:
@@ -31,7 +37,7 @@ def test_a_cell_that_starts_like_a_formula_is_neutralised(db, start):
 
 def test_the_csv_holds_the_filtered_orders_in_chinese_with_beijing_times(db, login_as, make_order):
     rated, _other = make_order("rated"), make_order("submitted")
-    response = login_as("coordinator").get("/dispatch/history/export.csv?state=rated")
+    response = _export(login_as("coordinator"), "/dispatch/history/export.csv?state=rated")
     assert response.status_code == 200
     assert response.headers["Content-Disposition"].startswith("attachment;")
     assert response.headers["Cache-Control"] == "no-store"
@@ -49,9 +55,9 @@ def test_typed_formulas_leave_the_csv_and_the_xlsx_as_text(db, login_as, make_or
     _db.session.execute(update(Order).where(Order.id == order.id).values(unit="=cmd|' /C calc'!A0"))
     _db.session.commit()
     client = login_as("coordinator")
-    header, row = _csv(client.get("/dispatch/history/export.csv"))
+    header, row = _csv(_export(client, "/dispatch/history/export.csv"))
     assert row[header.index("单位")] == "'=cmd|' /C calc'!A0"
-    book = openpyxl.load_workbook(io.BytesIO(client.get("/dispatch/history/export.xlsx").get_data()))
+    book = openpyxl.load_workbook(io.BytesIO(_export(client, "/dispatch/history/export.xlsx").get_data()))
     sheet = book.active
     cell = sheet.cell(2, [c.value for c in sheet[1]].index("单位") + 1)
     assert cell.data_type == "s" and cell.value == "'=cmd|' /C calc'!A0"
@@ -60,7 +66,7 @@ def test_typed_formulas_leave_the_csv_and_the_xlsx_as_text(db, login_as, make_or
 def test_the_xlsx_has_dates_as_dates_and_the_same_rows_as_the_csv(db, login_as, make_order):
     made = [make_order(s) for s in ("rated", "cancelled", "accepted")]
     client = login_as("coordinator")
-    response = client.get("/dispatch/history/export.xlsx")
+    response = _export(client, "/dispatch/history/export.xlsx")
     assert response.status_code == 200
     assert response.mimetype == "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     sheet = openpyxl.load_workbook(io.BytesIO(response.get_data())).active
@@ -71,14 +77,14 @@ def test_the_xlsx_has_dates_as_dates_and_the_same_rows_as_the_csv(db, login_as, 
     assert isinstance(starts, datetime)
     assert abs(starts - made[0].starts_at.astimezone(BEIJING).replace(tzinfo=None)).total_seconds() < 1
     assert sum(r["时长"] or 0 for r in rows) == 2.0
-    csv_rows = _csv(client.get("/dispatch/history/export.csv"))[1:]
+    csv_rows = _csv(_export(client, "/dispatch/history/export.csv"))[1:]
     assert [r[0] for r in csv_rows] == [r["订单编号"] for r in rows]
 
 
 def test_every_export_is_written_in_the_audit_log(db, login_as, make_order, users):
     make_order()
     client = login_as("coordinator")
-    client.get("/dispatch/history/export.csv?state=submitted")
+    _export(client, "/dispatch/history/export.csv?state=submitted")
     entry = _db.session.scalars(select(AuditEntry).where(AuditEntry.action == "export.orders")).one()
     assert entry.actor_id == users["coordinator"].id and entry.target_key == "csv"
     assert '"state": "submitted"' in entry.after
@@ -87,7 +93,7 @@ def test_every_export_is_written_in_the_audit_log(db, login_as, make_order, user
 def test_exports_are_for_the_desk_only(db, login_as, make_order):
     make_order()
     for role in ("requester", "volunteer"):
-        assert login_as(role).get("/dispatch/history/export.csv").status_code == 403
+        assert _export(login_as(role), "/dispatch/history/export.csv").status_code == 403
 
 
 def _xlsx_rows(response) -> list[dict]:
@@ -102,12 +108,12 @@ def test_hours_per_volunteer_add_up_to_the_dashboards_hours(db, login_as, make_o
     make_order("rated", needed=2)
     make_order("confirmed")
     client = login_as("admin")
-    rows = _xlsx_rows(client.get("/reports/export/hours.xlsx"))
+    rows = _xlsx_rows(_export(client, "/reports/export/hours.xlsx"))
     today = datetime.now(BEIJING).date()
     assert sum(r["本期时长"] for r in rows) == float(reports.figures(reports.period_of("month", today)).hours) == 6.0
     mine = next(r for r in rows if r["姓名"] == users["volunteer"].name)
     assert (mine["本期时长"], mine["本期服务次数"]) == (4.0, 2)
-    header, *lines = _csv(client.get("/reports/export/hours.csv"))
+    header, *lines = _csv(_export(client, "/reports/export/hours.csv"))
     assert header[:2] == ["志愿者编号", "姓名"] and len(lines) == len(rows)
 
 
@@ -115,9 +121,9 @@ def test_the_menu_analysis_and_reasons_export_what_the_page_counts(db, login_as,
     make_order("rejected")
     make_order("rated")
     client = login_as("coordinator")
-    services = _xlsx_rows(client.get("/reports/export/services.xlsx?period=year"))
+    services = _xlsx_rows(_export(client, "/reports/export/services.xlsx?period=year"))
     assert sum(r["订单"] for r in services) == 2 and len(services) >= 35
-    reasons = _xlsx_rows(client.get("/reports/export/reasons.xlsx?period=year"))
+    reasons = _xlsx_rows(_export(client, "/reports/export/reasons.xlsx?period=year"))
     counted = [(r["环节"], r["提出方"], r["原因"], r["次数"]) for r in reasons]
     assert counted == [("已驳回", "中心调度", "超出服务菜单范围", 1)]
     kinds = set(_db.session.scalars(select(AuditEntry.action).where(AuditEntry.action.like("export.%"))))
@@ -147,7 +153,7 @@ def test_a_large_xlsx_is_made_by_the_worker_and_only_its_asker_downloads_it(app,
     client = login_as("coordinator")
     app.config["EXPORT_INLINE_ROWS"], inline = 2, app.config["EXPORT_INLINE_ROWS"]
     try:
-        asked = client.get("/dispatch/history/export.xlsx?overdue=")
+        asked = _export(client, "/dispatch/history/export.xlsx?overdue=")
         assert asked.status_code == 303
         job = _db.session.scalars(select(ExportJob)).one()
         page = client.get(asked.location).get_data(as_text=True)
@@ -179,5 +185,5 @@ def make_user_client(app, users):
 
 def test_a_small_xlsx_is_answered_at_once(db, login_as, make_order):
     make_order()
-    response = login_as("coordinator").get("/dispatch/history/export.xlsx")
+    response = _export(login_as("coordinator"), "/dispatch/history/export.xlsx")
     assert response.status_code == 200 and response.mimetype.endswith("spreadsheetml.sheet")

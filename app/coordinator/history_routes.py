@@ -63,10 +63,11 @@ def history():
     return render_template("coordinator/history.html", page=page, filters=filters, filter_form=form)
 
 
-@bp.route("/history/export.<any(csv, xlsx):fmt>")
+@bp.route("/history/export.<any(csv, xlsx):fmt>", methods=["POST"])
 @role_required("coordinator")
 def export_history(fmt: str):
-    """The orders the history's filters keep, as a file; a large .xlsx is made by the export worker."""
+    """The orders the history's filters (in the query string) keep, as a file; a large .xlsx is made
+    by the export worker. A POST: each export is written in the audit log, a large one queues a job."""
     f = history_filter(history_filter_form(request.args))
     if fmt == "xlsx" and export_jobs.too_large_to_answer(f):
         job = export_jobs.queue_export(current_user, f, fmt, with_contact=True, locale=str(get_locale()))

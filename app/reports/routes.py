@@ -88,10 +88,11 @@ def services():
     )
 
 
-@bp.route("/export/<any(hours, services, reasons):kind>.<any(csv, xlsx):fmt>")
+@bp.route("/export/<any(hours, services, reasons):kind>.<any(csv, xlsx):fmt>", methods=["POST"])
 @role_required(*READERS)
 def export(kind: str, fmt: str):
-    """A table of the numbers for the period and scope asked, as a file."""
+    """A table of the numbers for the period and scope asked (in the query string), as a file; a POST,
+    since each export is written in the audit log."""
     form = _filter_form()
     period, scope = _period_and_scope(form)
     table = TABLES[kind](period, scope)

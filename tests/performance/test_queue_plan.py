@@ -28,6 +28,7 @@ def _prime_sqlite_statistics() -> None:
     raw = _db.session.connection().connection.driver_connection
     raw.execute("DELETE FROM sqlite_stat1")
     raw.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('orders', 'ix_orders_queue', '100000 12500 2 1')")
+    raw.execute("INSERT INTO sqlite_stat1 (tbl, idx, stat) VALUES ('orders', 'ix_orders_state_id', '100000 12500 1')")
     raw.execute("ANALYZE sqlite_schema")  # this connection reads the statistics again
 
 

@@ -129,7 +129,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.bulk", "POST"): COORDINATOR_ONLY,
     ("coordinator.change_needed", "POST"): COORDINATOR_ONLY,
     ("coordinator.history", "GET"): COORDINATOR_PAGE,
-    ("coordinator.export_history", "GET"): COORDINATOR_PAGE,
+    ("coordinator.export_history", "POST"): COORDINATOR_PAGE,
     # the coordinator's own export job (waiting: its file is not there yet)
     ("coordinator.export_job", "GET"): COORDINATOR_PAGE,
     ("coordinator.export_file", "GET"): _only({"coordinator": 404}),
@@ -137,7 +137,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("reports.dashboard", "GET"): _only({"coordinator": 200, "admin": 200}),
     ("reports.services", "GET"): _only({"coordinator": 200, "admin": 200}),
     ("reports.monthly", "GET"): _only({"coordinator": 200, "admin": 200}),
-    ("reports.export", "GET"): _only({"coordinator": 200, "admin": 200}),
+    ("reports.export", "POST"): _only({"coordinator": 200, "admin": 200}),
     # the back office: the admin role alone
     ("admin.home", "GET"): ADMIN_PAGE,
     ("admin.settings", "GET"): ADMIN_PAGE,
