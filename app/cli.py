@@ -24,11 +24,15 @@ def exports_run_command() -> None:
 def sweep_command() -> None:
     """Expire unanswered offers, flag overdue orders, confirm unrated ones (idempotent; run from cron)."""
     from .services.settings import current_settings
-    from .services.sweep import sweep
+    from .services.sweep import only_sweep, sweep
 
-    result = sweep(current_settings().dispatch_deadline_hours)
+    with only_sweep() as alone:
+        if not alone:
+            click.echo("another sweep is running: nothing done")
+            return
+        result = sweep(current_settings().dispatch_deadline_hours)
     click.echo(f"expired={result.expired} overdue={result.overdue} confirmed={result.confirmed}"
-               f" skipped={result.skipped}")
+               f" skipped={result.skipped} reminded={result.reminded} texts_sent={result.texts_sent}")
 
 
 @orders_cli.command("check")

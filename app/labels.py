@@ -95,6 +95,8 @@ NOTIFICATIONS = {
     "claim": _l("A volunteer claimed a place on order %(number)s"),
     "release": _l("A volunteer gave back a place on order %(number)s"),
     "open_claims": _l("Your order %(number)s is open for volunteers to claim"),
+    "reminder_24h": _l("Reminder: order %(number)s takes place within a day"),
+    "reminder_2h": _l("Reminder: order %(number)s starts within two hours"),
     "reopen": _l("A place on order %(number)s is open again"),
     "check_in": _l("Your volunteer checked in for order %(number)s"),
     "check_in_by_hand": _l("The center checked a volunteer in for order %(number)s"),

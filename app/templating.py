@@ -70,6 +70,9 @@ def notification_link(n) -> str:
     if n.kind == "star_reached":
         return url_for("volunteer.hours")
     event = n.event
+    if event is None:  # a reminder: the requester's order page, or the volunteer's jobs
+        return url_for("requester.order", order_id=n.order_id) if n.order.requester_id == n.user_id \
+            else url_for("volunteer.jobs")
     if event.assignment is not None and event.assignment.volunteer_id == n.user_id:
         return url_for("volunteer.job", assignment_id=event.assignment_id)
     if n.order.requester_id == n.user_id:

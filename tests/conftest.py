@@ -37,6 +37,7 @@ from app.models import (
     Notification,
     Order,
     OrderEvent,
+    OutboxMessage,
     Rating,
     Service,
     Setting,
@@ -147,6 +148,7 @@ def _clean(app) -> None:
     extra_profiles = select(VolunteerProfile.id).where(VolunteerProfile.user_id.in_(extra_users))
     for stmt in (
         delete(ExportJob),
+        delete(OutboxMessage),
         delete(AuditEntry),
         delete(Setting),
         delete(Notification),

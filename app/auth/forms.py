@@ -63,6 +63,13 @@ class NewPasswordForm(AppForm):
     submit = SubmitField(_l("Save my new password"))
 
 
+class MessagesForm(AppForm):
+    """How a person hears about their orders besides the app."""
+
+    sms_opt_in = BooleanField(_l("Also send me text messages (reminders, offers, changes to my orders)"))
+    submit = SubmitField(_l("Save"))
+
+
 class SignOutEverywhereForm(AppForm):
     submit = SubmitField(_l("Sign out on every other device"))
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, request, session, url_for
+from flask import abort, flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, fresh_login_required, login_fresh, login_required
 from sqlalchemy import select
@@ -19,6 +19,7 @@ from .forms import (
     LanguageForm,
     LoginForm,
     LogoutForm,
+    MessagesForm,
     NewPasswordForm,
     PasswordChangeForm,
     RegisterForm,
@@ -117,6 +118,7 @@ def _render_account(password_form=None, status: int = 200):
         "auth/account.html",
         password_form=password_form or PasswordChangeForm(),
         everywhere_form=SignOutEverywhereForm(),
+        messages_form=MessagesForm(sms_opt_in=current_user.sms_opt_in),
     ), status
 
 
@@ -124,6 +126,19 @@ def _render_account(password_form=None, status: int = 200):
 @login_required
 def account():
     return _render_account()
+
+
+@bp.route("/account/messages", methods=["POST"])
+@login_required
+def messages():
+    form = MessagesForm()
+    if not form.validate_on_submit():
+        abort(400)
+    user = db.session.get(User, current_user.id)
+    user.sms_opt_in = bool(form.sms_opt_in.data)
+    db.session.commit()
+    flash(_("Saved: you will get text messages.") if user.sms_opt_in else _("Saved: no text messages."), "success")
+    return redirect(url_for("auth.account"), 303)
 
 
 @bp.route("/account/password", methods=["POST"])

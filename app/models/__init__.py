@@ -6,6 +6,7 @@ from .hours import HourEntry, HourSource
 from .menu import Category, Service, ServiceStatus
 from .notifications import Notification
 from .orders import Assignment, Order, OrderEvent, Rating
+from .outbox import OutboxMessage, OutboxStatus
 from .places import District
 from .users import Role, User, UserRole, VolunteerAway, VolunteerProfile
 
@@ -21,6 +22,8 @@ __all__ = [
     "Notification",
     "Order",
     "OrderEvent",
+    "OutboxMessage",
+    "OutboxStatus",
     "Rating",
     "Role",
     "Service",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, Index, Integer, String
+from sqlalchemy import ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -16,6 +16,10 @@ class Notification(db.Model):
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "read_at"),
         Index("ix_notifications_user_latest", "user_id", "id"),
+        # A reminder is written once per person and order, however many sweeps run.
+        Index("uq_notifications_reminder", "user_id", "order_id", "kind", unique=True,
+              sqlite_where=text("kind IN ('reminder_24h', 'reminder_2h')"),
+              postgresql_where=text("kind IN ('reminder_24h', 'reminder_2h')")),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -74,6 +74,8 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Set when an administrator gave a temporary password: every page asks for a new one first.
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # Whether this person also gets text messages (reminders, offers, changes to their orders).
+    sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
 
     role_rows: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"

@@ -7,14 +7,17 @@ event does.
 
 from __future__ import annotations
 
+from flask_babel import force_locale
 from sqlalchemy import func, select, update
 
-from .. import workflow
+from .. import labels, workflow
+from ..dates import BEIJING
 from ..extensions import db
 from ..models import HourEntry, Notification, OrderEvent, Role, User, UserRole, VolunteerProfile
 from ..models.base import utcnow
 from ..models.hours import star_progress
 from ..models.orders import AssignmentState
+from .outbox import queue_sms
 
 # action -> who is told: "requester", "volunteer" (of the assignment), "crew" (who completed the order),
 # "coordinators"
@@ -90,7 +93,28 @@ def on_event(event: OrderEvent) -> list[Notification]:
         rows += [Notification(user_id=uid, order_id=event.order_id, event_id=event.id, kind="star_reached")
                  for uid in reached_a_star(event)]
     db.session.add_all(rows)
+    _text_the_ones_who_take_texts(event, kind, [r.user_id for r in rows])
     return rows
+
+
+# The notices that also go out as a text message (to those who take them): what someone must act on.
+TEXTED = ("offer", "fill", "reject", "cancel", "withdraw", "finish", "open_claims", "reopen")
+
+
+def sms_text(kind: str, order) -> str:
+    """A notice as a text message, in Chinese: the order number, the service and its day, never
+    an address or anybody's phone number."""
+    with force_locale("zh_Hans_CN"):
+        notice = str(labels.NOTIFICATIONS[kind]) % {"number": order.number}
+        return f"{notice}（{order.service.name}，{order.starts_at.astimezone(BEIJING):%m-%d %H:%M}）"
+
+
+def _text_the_ones_who_take_texts(event: OrderEvent, kind: str, user_ids: list[int]) -> None:
+    if kind not in TEXTED or not user_ids:
+        return
+    text = sms_text(kind, event.order)
+    for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
+        queue_sms(user, f"event:{event.id}:{user.id}", text, order_id=event.order_id)
 
 
 # The events after which a crew's hours may have grown (their follow-ons write the ledger first).

@@ -1,5 +1,6 @@
 """Deadlines: expire unanswered offers, flag orders not dispatched in time, confirm
-completed orders nobody rated within the auto-confirm days (their hours count).
+completed orders nobody rated within the auto-confirm days (their hours count), remind the
+people of a service a day and two hours before, and send the text messages due.
 
 Safe to run every minute beside the web workers and twice at once: each
 expiry is a workflow transition (a compare-and-set), so an offer accepted or
@@ -9,16 +10,20 @@ conditional UPDATE.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import select, text, update
 
 from .. import workflow
 from ..extensions import db
 from ..models import Assignment, Order
 from ..models.base import utcnow
 from ..models.orders import AssignmentState, OrderState
+from .outbox import deliver_due
+from .reminders import send_reminders
 from .settings import current_settings
 
 
@@ -28,6 +33,29 @@ class SweepResult:
     overdue: int = 0
     confirmed: int = 0
     skipped: int = 0
+    reminded: int = 0
+    texts_sent: int = 0
+
+
+SWEEP_LOCK = 20261203  # the PostgreSQL advisory lock only one sweep holds at a time
+
+
+@contextmanager
+def only_sweep() -> Iterator[bool]:
+    """Whether this is the only sweep running (on PostgreSQL, an advisory lock held on a
+    connection of its own for the whole run, so app servers on several hosts can all run the
+    sweep from cron); True elsewhere, where one host's ``flock`` does it."""
+    if db.engine.dialect.name != "postgresql":
+        yield True
+        return
+    with db.engine.connect() as connection:
+        held = connection.execute(text("SELECT pg_try_advisory_lock(:key)"), {"key": SWEEP_LOCK}).scalar()
+        try:
+            yield bool(held)
+        finally:
+            if held:
+                connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": SWEEP_LOCK})
+            connection.commit()
 
 
 def sweep(dispatch_deadline_hours: int, now: datetime | None = None) -> SweepResult:
@@ -46,6 +74,8 @@ def sweep(dispatch_deadline_hours: int, now: datetime | None = None) -> SweepRes
     result.expired = _apply_each(Assignment, due, "expire", result)
     _flag_overdue(dispatch_deadline_hours, now, result)
     result.confirmed = _apply_each(Order, _unrated(current_settings().auto_confirm_days, now), "confirm", result)
+    result.reminded = send_reminders(now)
+    result.texts_sent = deliver_due(now).sent  # last: the texts the steps above wrote go out now
     return result
 
 
