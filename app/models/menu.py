@@ -71,7 +71,13 @@ class Service(db.Model):
     earliest_start: Mapped[dt.time | None] = mapped_column(Time)
     latest_end: Mapped[dt.time | None] = mapped_column(Time)
 
+    # Bumped by every change through the ORM: an edit made from a stale page is refused
+    # (StaleDataError) instead of overwriting another administrator's.
+    version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+
     category: Mapped[Category] = relationship(back_populates="services")
+
+    __mapper_args__ = {"version_id_col": version_id}
 
     @property
     def is_orderable(self) -> bool:
