@@ -146,8 +146,23 @@ AUDIT_ACTIONS = {
     "user.deactivate": _l("Account deactivated"),
     "user.reactivate": _l("Account reactivated"),
     "user.password_reset": _l("Password reset"),
+    "service.create": _l("Service added"),
+    "service.edit": _l("Service changed"),
+    "service.published": _l("Service published"),
+    "service.retired": _l("Service retired"),
+    "service.move": _l("Service moved"),
+    "category.create": _l("Category added"),
+    "category.edit": _l("Category changed"),
+    "category.move": _l("Category moved"),
 }
-AUDIT_TARGETS = {"setting": _l("Setting"), "user": _l("Account")}
+AUDIT_TARGETS = {"setting": _l("Setting"), "user": _l("Account"), "service": _l("Service"),
+                 "category": _l("Category")}
+SERVICE_STATUSES = {"draft": _l("Draft"), "published": _l("Published"), "retired": _l("Retired")}
+SERVICE_STATUS_COLOURS = {"draft": "secondary", "published": "success", "retired": "dark"}
+DISPATCH_MODES = {
+    "dispatch": _l("Dispatched by the center"),
+    "claim": _l("Open for qualified volunteers to claim"),
+}
 # What the audit log stores as an account's before and after, besides its roles.
 ACCOUNT_STATES = {
     "active": _l("Active"),

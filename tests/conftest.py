@@ -32,6 +32,7 @@ from app.extensions import db as _db
 from app.models import (
     Assignment,
     AuditEntry,
+    Category,
     ExportJob,
     HourEntry,
     Notification,
@@ -135,11 +136,30 @@ def app(database_url):
         seed_all()
         _db.session.commit()
         app.config["SEED_MAX_USER_ID"] = _db.session.scalar(select(User.id).order_by(User.id.desc()))
+        app.config["SEED_MENU"] = _menu_rows()
         _db.session.remove()
     yield app
     with app.app_context():
         _db.session.remove()
         _db.engine.dispose()
+
+
+def _menu_rows() -> dict[type, dict[int, dict]]:
+    """The menu's categories and services as rows, by id."""
+    return {model: {row["id"]: dict(row) for row in _db.session.execute(select(model.__table__)).mappings()}
+            for model in (Category, Service)}
+
+
+def _restore_menu(seeded: dict[type, dict[int, dict]]) -> None:
+    """The menu as seeded: what the back office's tests added goes, what they changed comes back."""
+    now = _menu_rows()
+    for model in (Service, Category):
+        extra = set(now[model]) - set(seeded[model])
+        if extra:
+            _db.session.execute(delete(model).where(model.id.in_(extra)))
+        for key, row in seeded[model].items():
+            if now[model].get(key) != row:
+                _db.session.execute(update(model.__table__).where(model.__table__.c.id == key).values(**row))
 
 
 def _clean(app) -> None:
@@ -164,11 +184,11 @@ def _clean(app) -> None:
         delete(VolunteerProfile).where(VolunteerProfile.user_id.in_(extra_users)),
         delete(UserRole).where(UserRole.user_id.in_(extra_users)),
         delete(User).where(User.id > seed_max),
-        update(Service).values(status="published"),
         update(User).values(active=True),
         update(VolunteerProfile).values(status="approved", rejected_at=None),  # the seed's volunteers
     ):
         _db.session.execute(stmt)
+    _restore_menu(app.config["SEED_MENU"])
     counters.recount(_db.session)  # the ratings and jobs are gone: so are the figures kept from them
     _db.session.commit()
     reference.forget()  # services and settings were reset with plain SQL: the kept copies are not told

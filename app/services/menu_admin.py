@@ -14,7 +14,7 @@ from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import Order, Service, ServiceStatus, User
+from ..models import Category, Order, Service, ServiceStatus, User
 from ..models.orders import OrderState
 from .audit import log_action
 from .errors import ValidationFailed
@@ -51,3 +51,108 @@ def set_status(actor: User, service: Service, status: str) -> Service:
                before={"status": before}, after={"status": status})
     db.session.flush()
     return service
+
+
+# --- editing: services and categories -------------------------------------------------------
+
+# What the service form edits, as the columns are named; written to the audit log before and after.
+SERVICE_FIELDS = ("category_id", "name", "summary", "description", "duration_minutes", "min_duration_minutes",
+                  "max_duration_minutes", "earliest_start", "latest_end", "default_volunteers",
+                  "min_notice_days", "audience_limit", "online", "dispatch_mode")
+CATEGORY_FIELDS = ("name", "description", "icon")
+
+
+def _plain(value: object) -> object:
+    return value.strftime("%H:%M") if hasattr(value, "strftime") else value
+
+
+def _rule_errors(values: dict) -> list[tuple[str | None, object]]:
+    """The delivery rules that contradict each other, each beside its field."""
+    errors: list[tuple[str | None, object]] = []
+    low, high = values.get("min_duration_minutes"), values.get("max_duration_minutes")
+    if low is not None and high is not None and low > high:
+        errors.append(("max_duration_minutes", _l("The longest may not be shorter than the shortest.")))
+    duration = values.get("duration_minutes")
+    if duration is not None and ((low is not None and duration < low) or (high is not None and duration > high)):
+        errors.append(("duration_minutes", _l("The usual length must lie within the allowed range.")))
+    start, end = values.get("earliest_start"), values.get("latest_end")
+    if start is not None and end is not None:
+        span = (end.hour * 60 + end.minute) - (start.hour * 60 + start.minute)
+        if span <= 0:
+            errors.append(("latest_end", _l("The latest end must come after the earliest start.")))
+        elif low is not None and span < low:
+            errors.append(("latest_end", _l("The hours of the day allowed are shorter than the shortest service.")))
+    return errors
+
+
+def _name_taken(model: type, name: str, own_id: int | None) -> bool:
+    query = select(model.id).where(model.name == name)
+    if own_id is not None:
+        query = query.where(model.id != own_id)
+    return db.session.scalar(query) is not None
+
+
+def save_service(actor: User, service: Service | None, values: dict, version: int | None = None) -> Service:
+    """Create ``service`` (None) as a draft at the end of its category, or change it; flushes, never
+    commits. ``version``: the one the form was made from; an older one means another administrator
+    saved in between (refused, nothing written)."""
+    errors = _rule_errors(values)
+    if _name_taken(Service, values["name"], service.id if service else None):
+        errors.append(("name", _l("Another service already has this name.")))
+    if service is not None and version is not None and version != service.version_id:
+        errors.append((None, _l("Someone else saved this service while you were editing it. "
+                                "Reload the page to see their changes, then make yours again.")))
+    if errors:
+        raise ValidationFailed.of(errors)
+    before = None if service is None else {k: _plain(getattr(service, k)) for k in SERVICE_FIELDS}
+    if service is None:
+        last = db.session.scalar(select(func.max(Service.position)).where(Service.category_id == values["category_id"]))
+        service = Service(status=ServiceStatus.DRAFT.value, position=(last or 0) + 1)
+        db.session.add(service)
+    for key in SERVICE_FIELDS:
+        setattr(service, key, values[key])
+    db.session.flush()  # a concurrent save since the page was read fails here (the version column)
+    after = {k: _plain(getattr(service, k)) for k in SERVICE_FIELDS}
+    changed = {k for k in after if before is None or before[k] != after[k]}
+    if changed:
+        log_action(actor, "service.create" if before is None else "service.edit", "service", service.id,
+                   label=service.name, before=None if before is None else {k: before[k] for k in changed},
+                   after={k: after[k] for k in changed})
+    return service
+
+
+def save_category(actor: User, category: Category | None, values: dict) -> Category:
+    """Create a category at the end of the menu, or change one; flushes, never commits."""
+    if _name_taken(Category, values["name"], category.id if category else None):
+        raise ValidationFailed("name", _l("Another category already has this name."))
+    before = None if category is None else {k: getattr(category, k) for k in CATEGORY_FIELDS}
+    if category is None:
+        last = db.session.scalar(select(func.max(Category.position)))
+        category = Category(position=(last or 0) + 1)
+        db.session.add(category)
+    for key in CATEGORY_FIELDS:
+        setattr(category, key, values[key])
+    db.session.flush()
+    log_action(actor, "category.create" if before is None else "category.edit", "category", category.id,
+               label=category.name, before=before, after={k: getattr(category, k) for k in CATEGORY_FIELDS})
+    return category
+
+
+def move(actor: User, item: Service | Category, step: int) -> bool:
+    """Swap ``item`` with its neighbour (``step`` -1: up, 1: down) among its siblings; False at an end."""
+    model = type(item)
+    siblings = select(model).order_by(model.position, model.id)
+    if isinstance(item, Service):
+        siblings = siblings.where(Service.category_id == item.category_id)
+    ordered = list(db.session.scalars(siblings))
+    at = ordered.index(item)
+    if not 0 <= at + step < len(ordered):
+        return False
+    ordered[at], ordered[at + step] = ordered[at + step], ordered[at]
+    for position, sibling in enumerate(ordered, start=1):
+        if sibling.position != position:
+            sibling.position = position
+    log_action(actor, f"{model.__name__.lower()}.move", model.__name__.lower(), item.id, label=item.name,
+               after={"position": item.position})
+    db.session.flush()
+    return True

@@ -141,6 +141,18 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("reports.export", "POST"): _only({"coordinator": 200, "admin": 200}),
     # the back office: the admin role alone
     ("admin.home", "GET"): ADMIN_PAGE,
+    # 菜单管理: the menu, its services and categories
+    ("admin.menu", "GET"): ADMIN_PAGE,
+    ("admin.new_service", "GET"): ADMIN_PAGE,
+    ("admin.new_service", "POST"): ADMIN_ONLY,
+    ("admin.edit_service", "GET"): ADMIN_PAGE,
+    ("admin.edit_service", "POST"): ADMIN_ONLY,
+    ("admin.service_status", "POST"): ADMIN_ONLY,
+    ("admin.move", "POST"): ADMIN_ONLY,
+    ("admin.new_category", "GET"): ADMIN_PAGE,
+    ("admin.new_category", "POST"): ADMIN_ONLY,
+    ("admin.edit_category", "GET"): ADMIN_PAGE,
+    ("admin.edit_category", "POST"): ADMIN_ONLY,
     ("admin.settings", "GET"): ADMIN_PAGE,
     ("admin.settings", "POST"): ADMIN_ONLY,
     ("admin.audit", "GET"): ADMIN_PAGE,

@@ -41,8 +41,10 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [o.id for o in world.orders.values()]
     if arg == "assignment_id":
         return [a.id for a in world.jobs.values()]
-    if arg == "service_id":
+    if arg in ("service_id", "item_id"):  # item_id: a service or a category of the menu
         return [world.service_id]
+    if arg == "category_id":
+        return [world.category_id]
     if arg == "user_id":
         return [world.account_id]
     if arg == "profile_id":
@@ -53,7 +55,7 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [world.notification_id]
     if arg == "action":
         return sorted(converter.items) if hasattr(converter, "items") else ["reject", "cancel"]
-    if arg in ("fmt", "kind"):  # an export's file type and table
+    if arg in ("fmt", "kind", "status", "direction"):  # an export's file type and table; a menu move
         return sorted(converter.items)
     raise AssertionError(f"the probes do not know how to fill <{arg}>: teach _arg_values")
 

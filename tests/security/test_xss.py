@@ -188,3 +188,27 @@ def test_no_unescaped_payload_in_the_back_office(app, world):
         update_settings({"center_name": "经开区新时代文明实践中心"}, admin_user)
         _db.session.commit()
     FIGURES["S22 pages scanned"] += pages_scanned
+
+
+def test_no_unescaped_payload_on_the_menu_an_administrator_edits(app, world):
+    """A service's name and summary typed in 菜单管理, on the back office's pages and the public menu."""
+    from tests.admin.test_menu_admin import SERVICE_FORM
+
+    admin = world.clients["admin"]
+    requester = world.clients["requester_a"]
+    for i, p in enumerate(PAYLOADS):
+        name = f"{i:02d}{p}"[:60]
+        token = fresh_csrf(admin, "/admin/menu")
+        made = admin.post("/admin/menu/services/new", data={
+            **SERVICE_FORM, "csrf_token": token, "name": name, "summary": _clip(p, 200), "description": p})
+        assert made.status_code == 303, (p, made.status_code)
+        service_path = made.location
+        assert admin.post(service_path + "/published", data={"csrf_token": token}).status_code == 303
+        service_id = service_path.rsplit("/", 1)[1]
+        for client, url in ((admin, "/admin/menu"), (admin, service_path), (admin, "/admin/audit"),
+                            (requester, "/"), (requester, f"/services/{service_id}")):
+            body = client.get(url).get_data(as_text=True)
+            if RISKY & set(p) and p not in AMBIGUOUS:
+                assert name not in body and p not in body, f"{url}: raw payload {p!r}"
+            assert str(escape(name)) in body, f"{url}: the escaped name {name!r} is missing"
+            FIGURES["S22 pages scanned"] += 1

@@ -146,6 +146,7 @@ class World:
     profile_id: int = 0  # a pending volunteer application, with the canary ID number
     notification_id: int = 0  # one of requester A's notifications
     export_job_id: int = 0  # the coordinator's export, still waiting for the worker
+    category_id: int = 0  # the category of the service above
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -183,7 +184,8 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
         mine = [a for a in order.assignments if a.volunteer_id == vol_offered.id]
         if mine:
             jobs[state] = mine[-1]
-    service_id = db.session.scalar(select(Service.id).where(Service.name == SERVICE_NAME))
+    service_id, category_id = db.session.execute(
+        select(Service.id, Service.category_id).where(Service.name == SERVICE_NAME)).one()
     account = new_user("13900000106", "待管理账户", ["requester"])
     applicant = new_user("13900000107", "申请志愿者", ["requester"])
     application = VolunteerProfile(user=applicant, status="pending", real_name="申请人CANARY", id_type="resident_id",
@@ -196,7 +198,7 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
     db.session.flush()
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
                   account_id=account.id, profile_id=application.id, notification_id=notice,
-                  export_job_id=export.id)
+                  export_job_id=export.id, category_id=category_id)
     db.session.commit()
     if sign_in:
         for role, user in users.items():

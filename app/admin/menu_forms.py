@@ -1,0 +1,76 @@
+"""The back office's menu forms: a service with its delivery rules, a category."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms.fields import TimeField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
+
+from .. import labels
+from ..choices import choices
+from ..forms import AppForm
+from ..models.menu import DispatchMode
+from ..validators import MULTI_LINE, SINGLE_LINE
+
+# The icons a category may show (drawn from the sprite; see assets/icons.txt).
+CATEGORY_ICONS = ("buildings", "heart", "megaphone", "mortarboard", "palette", "tree", "people", "award")
+
+
+def _minutes(label, low: int = 15, high: int = 720, required: bool = False) -> IntegerField:
+    first = InputRequired(message=_l("Enter a number.")) if required else Optional()
+    return IntegerField(label, validators=[
+        first, NumberRange(min=low, max=high, message=_l("Between %(low)s and %(high)s.", low=low, high=high)),
+    ])
+
+
+class ServiceForm(AppForm):
+    category_id = SelectField(_l("Category"), coerce=int, validators=[DataRequired(message=_l("Choose a category."))])
+    name = StringField(_l("Name of the service"), validators=[
+        DataRequired(message=_l("Enter a name.")), Length(max=60), SINGLE_LINE])
+    summary = StringField(_l("One line for the menu"), validators=[Optional(), Length(max=200), SINGLE_LINE])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000), MULTI_LINE])
+    duration_minutes = _minutes(_l("Usual length (minutes)"), required=True)
+    min_duration_minutes = _minutes(_l("Shortest (minutes)"))
+    max_duration_minutes = _minutes(_l("Longest (minutes)"))
+    earliest_start = TimeField(_l("Not before"), validators=[Optional()])
+    latest_end = TimeField(_l("Not after"), validators=[Optional()])
+    default_volunteers = IntegerField(_l("Volunteers per order"), validators=[
+        InputRequired(message=_l("Enter a number.")),
+        NumberRange(min=1, max=20, message=_l("Between %(low)s and %(high)s.", low=1, high=20))])
+    min_notice_days = IntegerField(_l("Minimum notice (days)"), validators=[
+        InputRequired(message=_l("Enter a number.")),
+        NumberRange(min=0, max=60, message=_l("Between %(low)s and %(high)s.", low=0, high=60))])
+    audience_limit = IntegerField(_l("Largest audience"), validators=[
+        InputRequired(message=_l("Enter a number.")),
+        NumberRange(min=1, max=100000, message=_l("Between %(low)s and %(high)s.", low=1, high=100000))])
+    online = BooleanField(_l("Delivered online"))
+    dispatch_mode = SelectField(_l("How orders reach volunteers"),
+                                choices=choices(list(labels.DISPATCH_MODES.items())),
+                                default=DispatchMode.DISPATCH.value)
+    version = HiddenField()
+    submit = SubmitField(_l("Save"))
+
+    def values(self) -> dict:
+        from ..services.menu_admin import SERVICE_FIELDS
+
+        values = {key: getattr(self, key).data for key in SERVICE_FIELDS}
+        for key in ("name", "summary", "description"):
+            values[key] = (values[key] or "").strip()
+        values["online"] = bool(values["online"])
+        return values
+
+    def version_seen(self) -> int | None:
+        return int(self.version.data) if (self.version.data or "").isdigit() else None
+
+
+class CategoryForm(AppForm):
+    name = StringField(_l("Name of the category"), validators=[
+        DataRequired(message=_l("Enter a name.")), Length(max=40), SINGLE_LINE])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000), MULTI_LINE])
+    icon = SelectField(_l("Icon"), choices=choices((i, i) for i in CATEGORY_ICONS), default="heart")
+    submit = SubmitField(_l("Save"))
+
+    def values(self) -> dict:
+        return {"name": self.name.data.strip(), "description": (self.description.data or "").strip(),
+                "icon": self.icon.data}
