@@ -154,9 +154,15 @@ AUDIT_ACTIONS = {
     "category.create": _l("Category added"),
     "category.edit": _l("Category changed"),
     "category.move": _l("Category moved"),
+    "correction.propose": _l("Hours proposed (补录)"),
+    "correction.approve": _l("Proposed hours approved"),
+    "correction.reject": _l("Proposed hours rejected"),
 }
 AUDIT_TARGETS = {"setting": _l("Setting"), "user": _l("Account"), "service": _l("Service"),
-                 "category": _l("Category")}
+                 "category": _l("Category"), "correction": _l("Proposed hours")}
+CORRECTION_STATUSES = {"proposed": _l("Waiting for approval"), "approved": _l("Approved"),
+                       "rejected": _l("Rejected")}
+CORRECTION_STATUS_COLOURS = {"proposed": "warning", "approved": "success", "rejected": "secondary"}
 SERVICE_STATUSES = {"draft": _l("Draft"), "published": _l("Published"), "retired": _l("Retired")}
 SERVICE_STATUS_COLOURS = {"draft": "secondary", "published": "success", "retired": "dark"}
 DISPATCH_MODES = {

@@ -34,6 +34,7 @@ from app.models import (
     AuditEntry,
     Category,
     ExportJob,
+    HourCorrection,
     HourEntry,
     Notification,
     Order,
@@ -169,6 +170,7 @@ def _clean(app) -> None:
     for stmt in (
         delete(ExportJob),
         delete(OutboxMessage),
+        delete(HourCorrection),
         delete(AuditEntry),
         delete(Setting),
         delete(Notification),

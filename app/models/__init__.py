@@ -1,6 +1,7 @@
 """All models, imported here so migrations see every table."""
 
 from .admin import AuditEntry, Setting
+from .corrections import CorrectionStatus, HourCorrection
 from .exports import ExportJob, ExportState
 from .hours import HourEntry, HourSource
 from .menu import Category, Service, ServiceStatus
@@ -14,9 +15,11 @@ __all__ = [
     "Assignment",
     "AuditEntry",
     "Category",
+    "CorrectionStatus",
     "District",
     "ExportJob",
     "ExportState",
+    "HourCorrection",
     "HourEntry",
     "HourSource",
     "Notification",

@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy import func, select
 
 from ..extensions import db
-from ..models import AuditEntry, Order, User, VolunteerProfile
+from ..models import AuditEntry, HourCorrection, Order, User, VolunteerProfile
 from ..models.base import utcnow
 
 RECENT = timedelta(days=7)
@@ -24,6 +24,7 @@ def waiting_counts() -> dict[str, int]:
         count(Order.state == "submitted").label("to_dispatch"),
         count(Order.state == "submitted", Order.overdue_at.is_not(None)).label("overdue"),
         count(VolunteerProfile.status == "pending", VolunteerProfile.rejected_at.is_(None)).label("applications"),
+        count(HourCorrection.status == "proposed").label("corrections"),
         count(User.active.is_(False)).label("deactivated"),
         count(AuditEntry.action == "setting.change", AuditEntry.created_at >= since).label("settings_changed"),
         count(AuditEntry.created_at >= since).label("actions"),

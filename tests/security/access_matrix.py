@@ -141,6 +141,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("reports.export", "POST"): _only({"coordinator": 200, "admin": 200}),
     # the back office: the admin role alone
     ("admin.home", "GET"): ADMIN_PAGE,
+    # 补录: proposed at the desk, decided in the back office
+    ("coordinator.corrections_page", "GET"): COORDINATOR_PAGE,
+    ("coordinator.corrections_page", "POST"): COORDINATOR_ONLY,
+    ("admin.corrections_list", "GET"): ADMIN_PAGE,
+    ("admin.decide_correction", "POST"): ADMIN_ONLY,
     # 菜单管理: the menu, its services and categories
     ("admin.menu", "GET"): ADMIN_PAGE,
     ("admin.new_service", "GET"): ADMIN_PAGE,

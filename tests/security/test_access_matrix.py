@@ -43,6 +43,8 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [a.id for a in world.jobs.values()]
     if arg in ("service_id", "item_id"):  # item_id: a service or a category of the menu
         return [world.service_id]
+    if arg == "correction_id":
+        return [world.correction_id]
     if arg == "category_id":
         return [world.category_id]
     if arg == "user_id":
@@ -55,7 +57,7 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [world.notification_id]
     if arg == "action":
         return sorted(converter.items) if hasattr(converter, "items") else ["reject", "cancel"]
-    if arg in ("fmt", "kind", "status", "direction"):  # an export's file type and table; a menu move
+    if arg in ("fmt", "kind", "status", "direction", "decision"):  # an export's file type and table; a menu move
         return sorted(converter.items)
     raise AssertionError(f"the probes do not know how to fill <{arg}>: teach _arg_values")
 

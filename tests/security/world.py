@@ -21,7 +21,16 @@ from werkzeug.security import generate_password_hash
 from app import workflow
 from app.auth.sessions import deactivate_user
 from app.extensions import db, limiter
-from app.models import Assignment, ExportJob, Notification, Order, Service, User, VolunteerProfile
+from app.models import (
+    Assignment,
+    ExportJob,
+    HourCorrection,
+    Notification,
+    Order,
+    Service,
+    User,
+    VolunteerProfile,
+)
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
 from app.services import orders as order_service
@@ -147,6 +156,7 @@ class World:
     notification_id: int = 0  # one of requester A's notifications
     export_job_id: int = 0  # the coordinator's export, still waiting for the worker
     category_id: int = 0  # the category of the service above
+    correction_id: int = 0  # hours the coordinator proposed (补录) for the offered volunteer
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -195,10 +205,13 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
     notice = db.session.scalar(select(Notification.id).where(Notification.user_id == requester_a.id).limit(1))
     export = ExportJob(user_id=coordinator.id, kind="orders", fmt="xlsx")
     db.session.add(export)
+    correction = HourCorrection(volunteer_id=vol_offered.id, hours=1, served_on=date.today(), activity="补录",
+                                reason="漏签", evidence="签到表", proposed_by_id=coordinator.id)
+    db.session.add(correction)
     db.session.flush()
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
                   account_id=account.id, profile_id=application.id, notification_id=notice,
-                  export_job_id=export.id, category_id=category_id)
+                  export_job_id=export.id, category_id=category_id, correction_id=correction.id)
     db.session.commit()
     if sign_in:
         for role, user in users.items():
