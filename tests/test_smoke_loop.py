@@ -8,6 +8,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 
 from app.models import Order
+from app.services import checkin_codes
 from tests.conftest import csrf_token, order_request, service_named
 
 
@@ -48,7 +49,11 @@ def test_order_dispatch_accept_complete_rate(db, login_as, users):
     with freeze_time(order.starts_at - timedelta(minutes=10)):  # on site, ten minutes early
         on_site = login_as("volunteer")
         token = csrf_token(on_site, f"/jobs/{job_id}")
-        assert on_site.post(f"/jobs/{job_id}/check-in", data={"csrf_token": token}).status_code == 303
+        wrong = on_site.post(f"/jobs/{job_id}/check-in", data={"csrf_token": token, "code": "000000"})
+        assert wrong.status_code == 422 and 'data-testid="error-code"' in wrong.get_data(as_text=True)
+        code = checkin_codes.code_for(order)
+        assert code in login_as("requester").get(f"/my/orders/{order_id}").get_data(as_text=True)
+        assert on_site.post(f"/jobs/{job_id}/check-in", data={"csrf_token": token, "code": code}).status_code == 303
     with freeze_time(order.ends_at + timedelta(minutes=40)):  # 1.5 h window + 30 min counted: 2 h at most
         on_site = login_as("volunteer")
         token = csrf_token(on_site, f"/jobs/{job_id}")

@@ -15,6 +15,7 @@ from ..auth.routes import district_choices
 from ..extensions import db
 from ..forms import DisputeForm, ReasonForm
 from ..models import Service
+from ..services import checkin_codes
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from . import bp
@@ -133,8 +134,16 @@ def _render_order(order, cancel_form=None, rating_form=None, dispute_form=None) 
     return render_template(
         "requester/order.html", order=order, events=order_service.timeline(order.id),
         may_cancel=workflow.can(order, "cancel", current_user), cancel_form=cancel_form, rating_form=rating_form,
-        dispute_form=dispute_form,
+        dispute_form=dispute_form, check_in=_check_in_code(order),
     )
+
+
+def _check_in_code(order) -> dict | None:
+    """The code and QR the volunteers check in with, while check-in is open."""
+    if not checkin_codes.shown_now(order):
+        return None
+    link = url_for("volunteer.check_in_link", token=checkin_codes.token_for(order), _external=True)
+    return {"code": checkin_codes.code_for(order), "qr": checkin_codes.qr_svg(link)}
 
 
 @bp.route("/orders/<int:order_id>")

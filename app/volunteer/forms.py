@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange
+from wtforms import DecimalField, HiddenField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
 
 from ..forms import AppForm
 from ..validators import MULTI_LINE, FiniteNumber
@@ -21,3 +21,12 @@ class CompleteForm(AppForm):
     )
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=500), MULTI_LINE])
     submit = SubmitField(_l("Complete"))
+
+
+class CheckInForm(AppForm):
+    """On arrival: the 6-digit code the requester's order page shows (or the token of its QR)."""
+
+    code = StringField(_l("Check-in code"), validators=[
+        Optional(), Regexp(r"^\s*\d{6}\s*$", message=_l("Six digits, as the requester's page shows them."))])
+    token = HiddenField()
+    submit = SubmitField(_l("Check in"))

@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 
 from .. import workflow
 from ..access import role_required
-from ..extensions import db
+from ..auth import audit
+from ..extensions import db, limiter
 from ..forms import ActionForm, ReasonForm
 from ..models.hours import star_progress
+from ..services import checkin_codes
 from ..services import orders as order_service
 from . import bp
-from .forms import CompleteForm
+from .forms import CheckInForm, CompleteForm
 
 
 def _my_job_or_404(assignment_id: int):
@@ -29,6 +31,7 @@ def _render_job(job, status=200, **forms):
     forms.setdefault("release_form", ReasonForm())
     most_hours = workflow.hours_allowed(job) if job.checked_in_at else None
     forms.setdefault("complete_form", CompleteForm(hours=most_hours or None))
+    forms.setdefault("check_in_form", CheckInForm(formdata=None))
     return render_template("volunteer/job.html", job=job, order=job.order, most_hours=most_hours,
                            check_in_later=workflow.check_in_opens_later(job), **forms), status
 
@@ -63,10 +66,47 @@ def accept(assignment_id: int):
     return _simple_action(assignment_id, "accept", _("You accepted the job. Thank you!"))
 
 
+def _wrong_code(response) -> bool:
+    """Only a wrong code counts towards the limit (it re-renders the page, 422)."""
+    return response.status_code == 422
+
+
+def _check_in_key() -> str:
+    """Wrong codes count per volunteer and job: five tries, then a wait."""
+    return f"check-in:{current_user.get_id()}:{request.view_args.get('assignment_id')}"
+
+
 @bp.route("/<int:assignment_id>/check-in", methods=["POST"])
 @role_required("volunteer")
+@limiter.limit("5 per 10 minutes", methods=["POST"], key_func=_check_in_key, deduct_when=_wrong_code)
 def check_in(assignment_id: int):
-    return _simple_action(assignment_id, "check_in", _("Checked in. Have a good service!"))
+    """Check in with the order's code, typed, or the token its QR carried; a wrong one is refused and logged."""
+    job = _my_job_or_404(assignment_id)
+    form = CheckInForm()
+    if not form.validate_on_submit():
+        return _render_job(job, 422, check_in_form=form)
+    if not workflow.can(job, "check_in", current_user):
+        workflow.apply(job, "check_in", current_user)  # refused: the state machine says why (409)
+    how = checkin_codes.proof(job.order, form.code.data, form.token.data)
+    if how is None:
+        audit.record("check_in", "wrong_code", user_id=current_user.id, assignment=job.id, order=job.order_id)
+        form.code.errors.append(_("This is not the code of this order. Ask the requester for the code on their page."))
+        return _render_job(job, 422, check_in_form=form)
+    workflow.apply(job, "check_in", current_user, note=how)
+    db.session.commit()
+    flash(_("Checked in. Have a good service!"), "success")
+    return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
+
+
+@bp.route("/check-in/<token>")
+@role_required("volunteer")
+def check_in_link(token: str):
+    """Where the QR on the requester's page leads: this volunteer's job on that order, ready to check in."""
+    found = checkin_codes.order_id_of(token)
+    job = order_service.volunteer_job_on(found[0], current_user) if found else None
+    if job is None:
+        abort(404)
+    return _render_job(job, check_in_form=CheckInForm(formdata=None, token=token))
 
 
 @bp.route("/<int:assignment_id>/decline", methods=["POST"])

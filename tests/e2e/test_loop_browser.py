@@ -204,8 +204,13 @@ def test_order_dispatch_accept_complete_rate_in_the_browser(open_as, live_url, w
     order = db.session.scalar(select(Order))
     # The service day: the server's clock moves (the browser's need not); each visit signs in anew.
     with on_the_clock(order.starts_at - timedelta(minutes=10)):
+        host = open_as("13800000001")  # the requester, on site: their page shows the code
+        host.goto(f"{live_url}/my/orders/{order.id}")
+        code = host.get_by_test_id("code").inner_text().strip()
+        expect(host.get_by_test_id("check-in-code").locator("svg")).to_be_visible()  # the QR
         volunteer = open_as("13800000002")
         volunteer.goto(job_url)
+        volunteer.get_by_label("签到码").fill(code)
         volunteer.get_by_test_id("check-in").click()
         settled(volunteer)
         expect(volunteer.get_by_test_id("job-state")).to_have_text("已签到")

@@ -105,6 +105,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("volunteer.jobs", "GET"): _only(VOLUNTEERS),
     ("volunteer.hours", "GET"): _only(VOLUNTEERS),
     ("volunteer.job", "GET"): _volunteer_object(200),
+    # the check-in QR of an order: opens the job of the volunteer holding a place on it, no one else's
+    ("volunteer.check_in_link", "GET"): _volunteer_object(200),
     ("volunteer.accept", "POST"): _volunteer_object(OK),
     ("volunteer.check_in", "POST"): _volunteer_object(OK),
     ("volunteer.decline", "POST"): _volunteer_object(OK),

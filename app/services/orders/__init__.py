@@ -31,6 +31,7 @@ from .jobs import (
     assignment_for_volunteer,
     credited_hours,
     jobs_of_volunteer,
+    volunteer_job_on,
 )
 from .ordering import (
     MY_ORDERS_PAGE,
@@ -56,4 +57,5 @@ __all__ = [
     "jobs_of_volunteer", "may_change_crew", "order_for_coordinator",
     "order_for_requester", "orders_for_coordinator", "orders_of_requester",
     "place_order", "place_order_once", "rate_order", "recent_duplicate", "rule_errors", "reject_order", "timeline",
+    "volunteer_job_on",
 ]

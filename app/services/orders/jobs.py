@@ -12,7 +12,7 @@ from sqlalchemy.orm import contains_eager, joinedload, load_only, raiseload
 from ...extensions import db
 from ...models import Assignment, District, Order, Service, User, VolunteerProfile
 from ...models.expressions import in_constants
-from ...models.orders import AssignmentState
+from ...models.orders import HOLDING_ASSIGNMENT_STATES, AssignmentState
 
 JOB_GROUPS = {
     "offers": (AssignmentState.OFFERED.value,),
@@ -101,6 +101,17 @@ def _credited_hours_query() -> Select:
 def credited_hours(user: User) -> Decimal:
     total = db.session.scalar(_credited_hours_query(), {"volunteer_id": user.id})
     return Decimal(total or 0)
+
+
+def volunteer_job_on(order_id: int, user: User) -> Assignment | None:
+    """The volunteer's place on an order that they still hold (the check-in QR leads there)."""
+    found = db.session.scalar(
+        select(Assignment.id)
+        .where(Assignment.order_id == order_id, Assignment.volunteer_id == user.id,
+               in_constants(Assignment.state, HOLDING_ASSIGNMENT_STATES))
+        .order_by(Assignment.id.desc()).limit(1)
+    )
+    return assignment_for_volunteer(found, user) if found else None
 
 
 def assignment_for_volunteer(assignment_id: int, user: User) -> Assignment | None:
