@@ -17,9 +17,9 @@ from ..validators import MULTI_LINE, SINGLE_LINE
 CATEGORY_ICONS = ("buildings", "heart", "megaphone", "mortarboard", "palette", "tree", "people", "award")
 
 
-def _minutes(label, low: int = 15, high: int = 720, required: bool = False) -> IntegerField:
+def _minutes(label, low: int = 15, high: int = 720, required: bool = False, default: int | None = None) -> IntegerField:
     first = InputRequired(message=_l("Enter a number.")) if required else Optional()
-    return IntegerField(label, validators=[
+    return IntegerField(label, default=default, validators=[
         first, NumberRange(min=low, max=high, message=_l("Between %(low)s and %(high)s.", low=low, high=high)),
     ])
 
@@ -30,18 +30,18 @@ class ServiceForm(AppForm):
         DataRequired(message=_l("Enter a name.")), Length(max=60), SINGLE_LINE])
     summary = StringField(_l("One line for the menu"), validators=[Optional(), Length(max=200), SINGLE_LINE])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=4000), MULTI_LINE])
-    duration_minutes = _minutes(_l("Usual length (minutes)"), required=True)
+    duration_minutes = _minutes(_l("Usual length (minutes)"), required=True, default=90)
     min_duration_minutes = _minutes(_l("Shortest (minutes)"))
     max_duration_minutes = _minutes(_l("Longest (minutes)"))
     earliest_start = TimeField(_l("Not before"), validators=[Optional()])
     latest_end = TimeField(_l("Not after"), validators=[Optional()])
-    default_volunteers = IntegerField(_l("Volunteers per order"), validators=[
+    default_volunteers = IntegerField(_l("Volunteers per order"), default=1, validators=[
         InputRequired(message=_l("Enter a number.")),
         NumberRange(min=1, max=20, message=_l("Between %(low)s and %(high)s.", low=1, high=20))])
-    min_notice_days = IntegerField(_l("Minimum notice (days)"), validators=[
+    min_notice_days = IntegerField(_l("Minimum notice (days)"), default=3, validators=[
         InputRequired(message=_l("Enter a number.")),
         NumberRange(min=0, max=60, message=_l("Between %(low)s and %(high)s.", low=0, high=60))])
-    audience_limit = IntegerField(_l("Largest audience"), validators=[
+    audience_limit = IntegerField(_l("Largest audience"), default=100, validators=[
         InputRequired(message=_l("Enter a number.")),
         NumberRange(min=1, max=100000, message=_l("Between %(low)s and %(high)s.", low=1, high=100000))])
     online = BooleanField(_l("Delivered online"))

@@ -87,6 +87,10 @@ def _save_service(service: Service | None):
             flash(_("Saved. The menu shows it at once.") if saved.is_orderable
                   else _("Saved as a draft: publish it to put it on the menu."), "success")
             return redirect(url_for("admin.edit_service", service_id=saved.id), 303)
+    elif form.is_submitted():  # the rules between fields too, so that every message shows at once
+        for field, message in menu_admin.rule_errors(form.values()):
+            if not getattr(form, field).errors:
+                getattr(form, field).errors.append(message)
     return render_template("admin/menu/service.html", form=form, service=service,
                            action_form=ActionForm()), status
 

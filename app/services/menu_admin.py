@@ -66,7 +66,7 @@ def _plain(value: object) -> object:
     return value.strftime("%H:%M") if hasattr(value, "strftime") else value
 
 
-def _rule_errors(values: dict) -> list[tuple[str | None, object]]:
+def rule_errors(values: dict) -> list[tuple[str | None, object]]:
     """The delivery rules that contradict each other, each beside its field."""
     errors: list[tuple[str | None, object]] = []
     low, high = values.get("min_duration_minutes"), values.get("max_duration_minutes")
@@ -96,7 +96,7 @@ def save_service(actor: User, service: Service | None, values: dict, version: in
     """Create ``service`` (None) as a draft at the end of its category, or change it; flushes, never
     commits. ``version``: the one the form was made from; an older one means another administrator
     saved in between (refused, nothing written)."""
-    errors = _rule_errors(values)
+    errors = rule_errors(values)
     if _name_taken(Service, values["name"], service.id if service else None):
         errors.append(("name", _l("Another service already has this name.")))
     if service is not None and version is not None and version != service.version_id:
