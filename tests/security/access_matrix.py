@@ -148,6 +148,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.corrections_page", "POST"): COORDINATOR_ONLY,
     ("admin.corrections_list", "GET"): ADMIN_PAGE,
     ("admin.decide_correction", "POST"): ADMIN_ONLY,
+    # 批量导入: the template, the dry run, the import
+    ("admin.import_people", "GET"): ADMIN_PAGE,
+    ("admin.import_people", "POST"): ADMIN_ONLY,
+    ("admin.run_import", "POST"): ADMIN_ONLY,
+    ("admin.import_template", "GET"): ADMIN_PAGE,
     # 菜单管理: the menu, its services and categories
     ("admin.menu", "GET"): ADMIN_PAGE,
     ("admin.new_service", "GET"): ADMIN_PAGE,

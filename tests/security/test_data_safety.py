@@ -68,8 +68,8 @@ def test_pii_canaries(app, world):
     for role in ROLES:
         for url in urls:
             response = world.clients[role].get(url)
-            if response.mimetype.startswith("image/"):  # the favicon: no text to leak
-                continue
+            if response.mimetype.startswith("image/") or "spreadsheetml" in response.mimetype:
+                continue  # the favicon, the import's template: files, not pages (their contents have own tests)
             scanned += _scan(world, role, response.get_data(as_text=True), url, leaks)
     # The scan is not vacuous: the owner and the coordinator do see the canaries.
     for role, url in (("requester_a", "/my/orders/{}"), ("coordinator", "/dispatch/orders/{}")):

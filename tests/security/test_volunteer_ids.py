@@ -39,8 +39,8 @@ def test_the_full_id_number_is_on_no_page_but_the_reveal(app, world):
     for role in ROLES:
         for url in _every_get(app, world) + ["/admin/volunteers?state=approved", "/admin/audit"]:
             response = world.clients[role].get(url)
-            if response.mimetype.startswith("image/"):  # the favicon: no text to leak
-                continue
+            if response.mimetype.startswith("image/") or "spreadsheetml" in response.mimetype:
+                continue  # the favicon, the import's template: files, not pages
             body = response.get_data(as_text=True)
             scanned += 1
             for number in (CANARY_ID_NUMBER, *demo_numbers):
