@@ -67,6 +67,7 @@ def register_blueprints(app: Flask) -> None:
     from .admin import bp as admin_bp
     from .auth import bp as auth_bp
     from .coordinator import bp as coordinator_bp
+    from .feedback import bp as feedback_bp
     from .menu import bp as menu_bp
     from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
@@ -81,6 +82,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(notifications_bp, url_prefix="/notifications")
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reports_bp, url_prefix="/reports")
+    app.register_blueprint(feedback_bp, url_prefix="/feedback")
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -31,6 +31,7 @@ from app import create_app, workflow
 from app.extensions import db as _db
 from app.models import (
     Assignment,
+    AttendeeFeedback,
     AuditEntry,
     Category,
     ExportJob,
@@ -171,6 +172,7 @@ def _clean(app) -> None:
         delete(ExportJob),
         delete(OutboxMessage),
         delete(HourCorrection),
+        delete(AttendeeFeedback),
         delete(AuditEntry),
         delete(Setting),
         delete(Notification),

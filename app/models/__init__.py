@@ -3,6 +3,7 @@
 from .admin import AuditEntry, Setting
 from .corrections import CorrectionStatus, HourCorrection
 from .exports import ExportJob, ExportState
+from .feedback import AttendeeFeedback
 from .hours import HourEntry, HourSource
 from .menu import Category, Service, ServiceStatus
 from .notifications import Notification
@@ -13,6 +14,7 @@ from .users import Role, User, UserRole, VolunteerAway, VolunteerProfile
 
 __all__ = [
     "Assignment",
+    "AttendeeFeedback",
     "AuditEntry",
     "Category",
     "CorrectionStatus",

@@ -152,6 +152,9 @@ class Order(db.Model):
     rating: Mapped[Rating | None] = relationship(back_populates="order")
     # Another live order of the same requester, service and day (loaded where a page asks: the desk's).
     twin_id: Mapped[int | None] = query_expression()
+    # What attendees said (count and average stars), loaded where a page shows it.
+    feedback_count: Mapped[int | None] = query_expression()
+    feedback_average: Mapped[float | None] = query_expression()
 
     @property
     def number(self) -> str:

@@ -15,7 +15,7 @@ from ..auth.routes import district_choices
 from ..extensions import db
 from ..forms import DisputeForm, ReasonForm
 from ..models import Service
-from ..services import checkin_codes
+from ..services import checkin_codes, feedback
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from . import bp
@@ -134,8 +134,16 @@ def _render_order(order, cancel_form=None, rating_form=None, dispute_form=None) 
     return render_template(
         "requester/order.html", order=order, events=order_service.timeline(order.id),
         may_cancel=workflow.can(order, "cancel", current_user), cancel_form=cancel_form, rating_form=rating_form,
-        dispute_form=dispute_form, check_in=_check_in_code(order),
+        dispute_form=dispute_form, check_in=_check_in_code(order), attendees=_attendee_link(order),
     )
+
+
+def _attendee_link(order) -> dict | None:
+    """The link and QR attendees give feedback with, from the start of the service for 14 days."""
+    if not feedback.is_open(order):
+        return None
+    link = url_for("feedback.give", feedback_token=feedback.token_for(order), _external=True)
+    return {"link": link, "qr": checkin_codes.qr_svg(link)}
 
 
 def _check_in_code(order) -> dict | None:

@@ -148,6 +148,9 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.corrections_page", "POST"): COORDINATOR_ONLY,
     ("admin.corrections_list", "GET"): ADMIN_PAGE,
     ("admin.decide_correction", "POST"): ADMIN_ONLY,
+    # 观众评价: public, by a signed link of the order
+    ("feedback.give", "GET"): _everyone(200),
+    ("feedback.give", "POST"): _everyone(OK),
     # 批量导入: the template, the dry run, the import
     ("admin.import_people", "GET"): ADMIN_PAGE,
     ("admin.import_people", "POST"): ADMIN_ONLY,

@@ -43,6 +43,8 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [a.id for a in world.jobs.values()]
     if arg in ("service_id", "item_id"):  # item_id: a service or a category of the menu
         return [world.service_id]
+    if arg == "feedback_token":
+        return [world.feedback_token]
     if arg == "token":
         return [world.check_in_token]
     if arg == "correction_id":

@@ -33,7 +33,7 @@ from app.models import (
 )
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
-from app.services import checkin_codes
+from app.services import checkin_codes, feedback
 from app.services import orders as order_service
 from tests.conftest import check_in_at_the_start
 
@@ -159,6 +159,7 @@ class World:
     category_id: int = 0  # the category of the service above
     correction_id: int = 0  # hours the coordinator proposed (补录) for the offered volunteer
     check_in_token: str = ""  # the QR token of the order the offered volunteer accepted
+    feedback_token: str = ""  # the attendees' link of the completed order
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -214,7 +215,8 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
                   account_id=account.id, profile_id=application.id, notification_id=notice,
                   export_job_id=export.id, category_id=category_id, correction_id=correction.id,
-                  check_in_token=checkin_codes.token_for(orders["accepted"]))
+                  check_in_token=checkin_codes.token_for(orders["accepted"]),
+                  feedback_token=feedback.token_for(orders["completed"]))
     db.session.commit()
     if sign_in:
         for role, user in users.items():

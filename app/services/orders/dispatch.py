@@ -16,6 +16,7 @@ from ...extensions import db
 from ...models import Assignment, Order, Service, User
 from ...models.base import utcnow
 from ...models.orders import ACTIVE_ASSIGNMENT_STATES, AssignmentState, OrderState
+from .. import feedback
 from ..errors import ValidationFailed
 from .queue import twin_column
 
@@ -167,6 +168,8 @@ def _coordinator_order_query() -> Select:
     # One statement; other people's roles are not shown, so not loaded with them.
     return select(Order).where(Order.id == bindparam("order_id")).options(
         with_expression(Order.twin_id, twin_column(Order.id, Order.requester_id, Order.service_id, Order.starts_at)),
+        with_expression(Order.feedback_count, feedback.count_column(Order.id)),
+        with_expression(Order.feedback_average, feedback.average_column(Order.id)),
         joinedload(Order.service).joinedload(Service.category),
         joinedload(Order.requester).lazyload(User.role_rows),
         joinedload(Order.district),

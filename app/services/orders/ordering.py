@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Row, Select, and_, bindparam, false, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import joinedload, with_expression
 
 from ... import workflow
 from ...dates import BEIJING
@@ -18,6 +18,7 @@ from ...extensions import db, read_rows
 from ...models import Assignment, District, Order, Rating, Service, User
 from ...models.base import utcnow
 from ...models.orders import OrderState
+from .. import feedback
 from ..errors import ValidationFailed
 
 
@@ -227,6 +228,8 @@ def _requester_order_query() -> Select:
         select(Order)
         .where(Order.id == bindparam("order_id"), Order.requester_id == bindparam("user_id"))
         .options(
+            with_expression(Order.feedback_count, feedback.count_column(Order.id)),
+            with_expression(Order.feedback_average, feedback.average_column(Order.id)),
             joinedload(Order.service),
             joinedload(Order.district),
             joinedload(Order.rating),
