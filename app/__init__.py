@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
     from .requester import bp as requester_bp
+    from .verify import bp as verify_bp
     from .volunteer import bp as volunteer_bp
 
     app.register_blueprint(menu_bp)
@@ -83,6 +84,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp, url_prefix="/admin")
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(feedback_bp, url_prefix="/feedback")
+    app.register_blueprint(verify_bp, url_prefix="/verify")
 
 
 def register_errorhandlers(app: Flask) -> None:

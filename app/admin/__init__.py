@@ -16,4 +16,4 @@ def _administrators_only():
     return None
 
 
-from . import correction_routes, import_routes, menu_routes, routes, volunteer_routes  # noqa: E402,F401
+from . import certificate_routes, correction_routes, import_routes, menu_routes, routes, volunteer_routes  # noqa: E402,F401

@@ -1,6 +1,7 @@
 """All models, imported here so migrations see every table."""
 
 from .admin import AuditEntry, Setting
+from .certificates import ServiceCertificate
 from .corrections import CorrectionStatus, HourCorrection
 from .exports import ExportJob, ExportState
 from .feedback import AttendeeFeedback
@@ -32,6 +33,7 @@ __all__ = [
     "Rating",
     "Role",
     "Service",
+    "ServiceCertificate",
     "ServiceStatus",
     "Setting",
     "User",

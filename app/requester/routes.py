@@ -18,6 +18,7 @@ from ..models import Service
 from ..services import checkin_codes, feedback
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
+from ..services.qr import qr_svg
 from . import bp
 from .forms import OrderForm, RatingForm
 
@@ -143,7 +144,7 @@ def _attendee_link(order) -> dict | None:
     if not feedback.is_open(order):
         return None
     link = url_for("feedback.give", feedback_token=feedback.token_for(order), _external=True)
-    return {"link": link, "qr": checkin_codes.qr_svg(link)}
+    return {"link": link, "qr": qr_svg(link)}
 
 
 def _check_in_code(order) -> dict | None:
@@ -151,7 +152,7 @@ def _check_in_code(order) -> dict | None:
     if not checkin_codes.shown_now(order):
         return None
     link = url_for("volunteer.check_in_link", token=checkin_codes.token_for(order), _external=True)
-    return {"code": checkin_codes.code_for(order), "qr": checkin_codes.qr_svg(link)}
+    return {"code": checkin_codes.code_for(order), "qr": qr_svg(link)}
 
 
 @bp.route("/orders/<int:order_id>")

@@ -13,11 +13,9 @@ import hashlib
 import hmac
 from datetime import datetime
 
-import segno
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from markupsafe import Markup
 
 from .. import workflow
 from ..models import Order
@@ -62,11 +60,6 @@ def order_id_of(token: str) -> tuple[int, str] | None:
     except (BadSignature, ValueError, TypeError):
         return None
     return (order_id, code) if isinstance(order_id, int) and isinstance(code, str) else None
-
-
-def qr_svg(url: str) -> Markup:
-    """The QR of ``url`` as inline SVG (no image request, nothing cached)."""
-    return Markup(segno.make(url, error="m").svg_inline(scale=4, border=2, dark="#212529"))
 
 
 def proof(order: Order, typed: str | None, token: str | None) -> str | None:

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import render_template
+from flask import abort, render_template
 from flask_login import current_user
 
 from ..access import role_required
+from ..admin.certificate_routes import certificate_context
+from ..extensions import db
+from ..models import ServiceCertificate
+from ..services import certificates
 from ..services.hours import record_of
 from . import bp
 
@@ -13,4 +17,16 @@ from . import bp
 @bp.route("/hours")
 @role_required("volunteer")
 def hours():
-    return render_template("volunteer/hours.html", record=record_of(current_user))
+    return render_template("volunteer/hours.html", record=record_of(current_user),
+                           certificates=certificates.of_volunteer(current_user.id))
+
+
+@bp.route("/certificates/<int:certificate_id>")
+@role_required("volunteer")
+def certificate(certificate_id: int):
+    """The volunteer's own record, to print or save as PDF from the browser; anyone else's is missing."""
+    found = db.session.get(ServiceCertificate, certificate_id)
+    if found is None or found.volunteer_id != current_user.id:
+        abort(404)
+    return render_template("certificates/certificate.html", certificate=found, revoke_form=None,
+                           **certificate_context(found))

@@ -2,9 +2,6 @@
 // JSON block (#chart-data). The numbers are also in the table beside each chart.
 (function () {
   "use strict";
-  document.querySelectorAll("[data-print]").forEach(function (button) {
-    button.addEventListener("click", function () { window.print(); });
-  });
   var block = document.getElementById("chart-data");
   if (!block || !window.echarts) return;
   var data = JSON.parse(block.textContent);

@@ -148,6 +148,14 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.corrections_page", "POST"): COORDINATOR_ONLY,
     ("admin.corrections_list", "GET"): ADMIN_PAGE,
     ("admin.decide_correction", "POST"): ADMIN_ONLY,
+    # 志愿服务记录证明: issued and revoked in the back office, printed by the admin and its volunteer,
+    # verified by anyone holding its link
+    ("admin.issue_certificate", "GET"): ADMIN_PAGE,
+    ("admin.issue_certificate", "POST"): ADMIN_ONLY,
+    ("admin.certificate", "GET"): ADMIN_PAGE,
+    ("admin.revoke_certificate", "POST"): ADMIN_ONLY,
+    ("volunteer.certificate", "GET"): _volunteer_object(200),
+    ("verify.certificate", "GET"): _everyone(200),
     # 观众评价: public, by a signed link of the order
     ("feedback.give", "GET"): _everyone(200),
     ("feedback.give", "POST"): _everyone(OK),

@@ -43,6 +43,10 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [a.id for a in world.jobs.values()]
     if arg in ("service_id", "item_id"):  # item_id: a service or a category of the menu
         return [world.service_id]
+    if arg == "certificate_id":
+        return [world.certificate_id]
+    if arg == "cert_token":
+        return [world.certificate_token]
     if arg == "feedback_token":
         return [world.feedback_token]
     if arg == "token":

@@ -125,8 +125,8 @@ REVIEWED_MARKUP = {
     # the <svg> wrapper filled by Markup.format, the generated sprite's paths, and an empty icon;
     # an icon's name (a category's, from the data) is only a key to look up, never written out
     "app/icons.py": 3,
-    # the check-in QR: segno's SVG of a URL the app signed (digits and a token), no user text in it
-    "app/services/checkin_codes.py": 1,
+    # a QR: segno's SVG of a URL the app signed (digits and a token), no user text in it
+    "app/services/qr.py": 1,
 }
 
 

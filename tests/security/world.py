@@ -28,12 +28,13 @@ from app.models import (
     Notification,
     Order,
     Service,
+    ServiceCertificate,
     User,
     VolunteerProfile,
 )
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
-from app.services import checkin_codes, feedback
+from app.services import certificates, checkin_codes, feedback
 from app.services import orders as order_service
 from tests.conftest import check_in_at_the_start
 
@@ -160,6 +161,8 @@ class World:
     correction_id: int = 0  # hours the coordinator proposed (补录) for the offered volunteer
     check_in_token: str = ""  # the QR token of the order the offered volunteer accepted
     feedback_token: str = ""  # the attendees' link of the completed order
+    certificate_id: int = 0  # a service record of the offered volunteer
+    certificate_token: str = ""  # its verification link
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
 
@@ -211,12 +214,19 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
     correction = HourCorrection(volunteer_id=vol_offered.id, hours=1, served_on=date.today(), activity="补录",
                                 reason="漏签", evidence="签到表", proposed_by_id=coordinator.id)
     db.session.add(correction)
+    certificate = ServiceCertificate(
+        number="2026-0999", volunteer_id=vol_offered.id, period_start=date(2026, 1, 1), period_end=date(2026, 6, 30),
+        real_name="记录人", id_type="resident_id", id_number="110115198506151239", volunteer_number="YZ202699999",
+        total_hours=2, lines="[]", issuer_name="中心", issuer_head="负责人", issuer_handler="经办人",
+        issuer_phone="010-1234", issued_by_id=coordinator.id)
+    db.session.add(certificate)
     db.session.flush()
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
                   account_id=account.id, profile_id=application.id, notification_id=notice,
                   export_job_id=export.id, category_id=category_id, correction_id=correction.id,
                   check_in_token=checkin_codes.token_for(orders["accepted"]),
-                  feedback_token=feedback.token_for(orders["completed"]))
+                  feedback_token=feedback.token_for(orders["completed"]), certificate_id=certificate.id,
+                  certificate_token=certificates.token_for(certificate))
     db.session.commit()
     if sign_in:
         for role, user in users.items():

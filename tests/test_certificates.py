@@ -1,0 +1,110 @@
+"""志愿服务记录证明: refused while a required field is missing; the hours frozen, numbered per year;
+printed for its volunteer and the admin only; verified by anyone, showing only what it should."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import select, update
+
+from app.extensions import db as _db
+from app.extensions import limiter
+from app.models import AuditEntry, ServiceCertificate, VolunteerProfile
+from app.services import certificates
+from app.services.errors import ValidationFailed
+from app.services.settings import update_settings
+from tests.conftest import csrf_token
+
+ISSUER = {"issuer_head": "王主任", "issuer_handler": "陈静", "issuer_phone": "010-67856789"}
+
+
+@pytest.fixture
+def issuer(db, users):
+    update_settings(ISSUER, users["admin"])
+    _db.session.commit()
+
+
+def _profile(users, key: str = "volunteer") -> VolunteerProfile:
+    return _db.session.scalars(select(VolunteerProfile).where(VolunteerProfile.user_id == users[key].id)).one()
+
+
+def _year() -> tuple[date, date]:
+    today = date.today()
+    return today - timedelta(days=400), today + timedelta(days=400)
+
+
+def test_the_check_names_every_missing_field_and_refuses(app, db, users):
+    profile = _profile(users)
+    with app.test_request_context():
+        missing = certificates.missing(profile)
+        assert len(missing) == 3  # the three issuer fields the settings start without
+        with pytest.raises(ValidationFailed) as refused:
+            certificates.issue(users["admin"], profile, *_year())
+    assert "settings" in str(refused.value.message) or "设置" in str(refused.value.message)
+    assert _db.session.scalar(select(ServiceCertificate.id)) is None
+
+
+def test_issued_records_freeze_the_hours_and_are_numbered_in_turn(app, db, users, make_order, issuer, login_as):
+    make_order("rated")  # two hours credited to the volunteer
+    profile = _profile(users)
+    with app.test_request_context():
+        first = certificates.issue(users["admin"], profile, *_year(), note="用于评优")
+        second = certificates.issue(users["admin"], profile, *_year())
+    year = date.today().year
+    assert (first.number, second.number) == (f"{year}-0001", f"{year}-0002")
+    assert first.total_hours == 2 and '"hours": "2.0"' in first.lines
+    assert (first.real_name, first.id_number) == (profile.real_name, profile.id_number)
+    assert first.issuer_head == "王主任"
+    page = login_as("volunteer").get(f"/jobs/certificates/{first.id}").get_data(as_text=True)
+    assert profile.id_number in page and "用于评优" in page and "交通安全法规宣讲" in page
+    assert first.number in login_as("volunteer").get("/jobs/hours").get_data(as_text=True)
+    assert login_as("volunteer2").get(f"/jobs/certificates/{first.id}").status_code == 404
+    assert _db.session.scalar(select(AuditEntry.id).where(AuditEntry.action == "certificate.issue"))
+
+
+def test_the_verification_page_shows_the_record_and_nothing_private_and_says_when_revoked(
+        app, db, users, make_order, issuer, login_as):
+    limiter.reset()
+    make_order("rated")
+    profile = _profile(users)
+    with app.test_request_context():
+        made = certificates.issue(users["admin"], profile, *_year())
+        link = f"/verify/{certificates.token_for(made)}"
+    stranger = app.test_client()
+    page = stranger.get(link).get_data(as_text=True)
+    assert made.number in page and certificates.masked_name(profile.real_name) in page
+    for private in (profile.id_number, profile.real_name, users["volunteer"].phone):
+        assert private not in page
+    assert 'data-testid="verify-state"' in page and "有效" in page
+    assert stranger.get(link[:-2] + "zz").status_code == 404
+    admin = login_as("admin")
+    token = csrf_token(admin, f"/admin/certificates/{made.id}")
+    assert admin.post(f"/admin/certificates/{made.id}/revoke", data={"csrf_token": token}).status_code == 422
+    assert admin.post(f"/admin/certificates/{made.id}/revoke",
+                      data={"csrf_token": token, "reason": "时长有误，已重开"}).status_code == 303
+    assert "撤销" in stranger.get(link).get_data(as_text=True)
+
+
+def test_the_admin_issues_from_the_volunteers_page(app, db, users, make_order, issuer, login_as):
+    make_order("rated")
+    profile = _profile(users)
+    admin = login_as("admin")
+    url = f"/admin/volunteers/{profile.id}/certificates/new"
+    start, end = _year()
+    bad = admin.post(url, data={"csrf_token": csrf_token(admin, url), "period_start": end.isoformat(),
+                                "period_end": start.isoformat(), "note": "我的说明"})
+    assert bad.status_code == 422 and "我的说明" in bad.get_data(as_text=True)
+    done = admin.post(url, data={"csrf_token": csrf_token(admin, url), "period_start": start.isoformat(),
+                                 "period_end": end.isoformat()})
+    assert done.status_code == 303
+    page = admin.get(done.location).get_data(as_text=True)
+    assert profile.id_number in page and 'data-testid="verify-link"' in page and "<svg" in page
+
+
+def test_a_record_without_a_real_name_is_refused(app, db, users, issuer):
+    _db.session.execute(update(VolunteerProfile).where(VolunteerProfile.user_id == users["volunteer"].id)
+                        .values(real_name=""))
+    _db.session.commit()
+    with app.test_request_context():
+        assert len(certificates.missing(_profile(users))) == 1
