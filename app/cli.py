@@ -32,7 +32,8 @@ def sweep_command() -> None:
             return
         result = sweep(current_settings().dispatch_deadline_hours)
     click.echo(f"expired={result.expired} overdue={result.overdue} confirmed={result.confirmed}"
-               f" skipped={result.skipped} reminded={result.reminded} texts_sent={result.texts_sent}")
+               f" skipped={result.skipped} reminded={result.reminded} flagged={result.flagged}"
+               f" texts_sent={result.texts_sent}")
 
 
 @orders_cli.command("check")

@@ -97,6 +97,8 @@ NOTIFICATIONS = {
     "open_claims": _l("Your order %(number)s is open for volunteers to claim"),
     "reminder_24h": _l("Reminder: order %(number)s takes place within a day"),
     "reminder_2h": _l("Reminder: order %(number)s starts within two hours"),
+    "unconfirmed": _l("A volunteer of order %(number)s has not confirmed they will come"),
+    "not_checked_in": _l("A volunteer of order %(number)s has not checked in"),
     "reopen": _l("A place on order %(number)s is open again"),
     "check_in": _l("Your volunteer checked in for order %(number)s"),
     "check_in_by_hand": _l("The center checked a volunteer in for order %(number)s"),

@@ -69,6 +69,8 @@ def notification_link(n) -> str:
         return url_for("volunteer.apply")  # the application, or the profile once approved
     if n.kind == "star_reached":
         return url_for("volunteer.hours")
+    if n.kind in ("unconfirmed", "not_checked_in"):  # the desk's attendance flags
+        return url_for("coordinator.order", order_id=n.order_id)
     event = n.event
     if event is None:  # a reminder: the requester's order page, or the volunteer's jobs
         return url_for("requester.order", order_id=n.order_id) if n.order.requester_id == n.user_id \

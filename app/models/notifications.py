@@ -10,16 +10,18 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 from ..extensions import db
 from .base import UTCDateTime, utcnow
 
+ONCE_PER_ORDER = "kind IN ('reminder_24h', 'reminder_2h', 'unconfirmed', 'not_checked_in')"
+
 
 class Notification(db.Model):
     __tablename__ = "notifications"
     __table_args__ = (
         Index("ix_notifications_user_unread", "user_id", "read_at"),
         Index("ix_notifications_user_latest", "user_id", "id"),
-        # A reminder is written once per person and order, however many sweeps run.
+        # A reminder or an attendance flag is written once per person and order, however many sweeps run.
         Index("uq_notifications_reminder", "user_id", "order_id", "kind", unique=True,
-              sqlite_where=text("kind IN ('reminder_24h', 'reminder_2h')"),
-              postgresql_where=text("kind IN ('reminder_24h', 'reminder_2h')")),
+              sqlite_where=text(ONCE_PER_ORDER),
+              postgresql_where=text(ONCE_PER_ORDER)),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

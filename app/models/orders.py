@@ -220,6 +220,8 @@ class Assignment(db.Model):
     expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     responded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # "我会准时到": the volunteer said, after the day-before reminder, that they will come.
+    attendance_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hours: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))

@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Assignment, Order
 from ..models.base import utcnow
 from ..models.orders import AssignmentState, OrderState
+from .attendance import flag_missing
 from .outbox import deliver_due
 from .reminders import send_reminders
 from .settings import current_settings
@@ -34,6 +35,7 @@ class SweepResult:
     confirmed: int = 0
     skipped: int = 0
     reminded: int = 0
+    flagged: int = 0
     texts_sent: int = 0
 
 
@@ -75,6 +77,7 @@ def sweep(dispatch_deadline_hours: int, now: datetime | None = None) -> SweepRes
     _flag_overdue(dispatch_deadline_hours, now, result)
     result.confirmed = _apply_each(Order, _unrated(current_settings().auto_confirm_days, now), "confirm", result)
     result.reminded = send_reminders(now)
+    result.flagged = flag_missing(now)
     result.texts_sent = deliver_due(now).sent  # last: the texts the steps above wrote go out now
     return result
 

@@ -12,8 +12,9 @@ from ..auth import audit
 from ..extensions import db, limiter
 from ..forms import ActionForm, ReasonForm
 from ..models.hours import star_progress
-from ..services import checkin_codes
+from ..services import attendance, checkin_codes
 from ..services import orders as order_service
+from ..services.errors import ValidationFailed
 from . import bp
 from .forms import CheckInForm, CompleteForm
 
@@ -33,6 +34,7 @@ def _render_job(job, status=200, **forms):
     forms.setdefault("complete_form", CompleteForm(hours=most_hours or None))
     forms.setdefault("check_in_form", CheckInForm(formdata=None))
     return render_template("volunteer/job.html", job=job, order=job.order, most_hours=most_hours,
+                           may_confirm=attendance.may_confirm(job),
                            check_in_later=workflow.check_in_opens_later(job), **forms), status
 
 
@@ -95,6 +97,24 @@ def check_in(assignment_id: int):
     workflow.apply(job, "check_in", current_user, note=how)
     db.session.commit()
     flash(_("Checked in. Have a good service!"), "success")
+    return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
+
+
+@bp.route("/<int:assignment_id>/on-my-way", methods=["POST"])
+@role_required("volunteer")
+def confirm_attendance(assignment_id: int):
+    """我会准时到: the volunteer's word, from a day before the service, that they will come."""
+    job = _my_job_or_404(assignment_id)
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    try:
+        attendance.confirm(job, current_user)
+        db.session.commit()
+    except ValidationFailed as err:
+        db.session.rollback()
+        flash(str(err.message), "warning")
+        return _render_job(job, 409)
+    flash(_("Thank you: the center knows you will be there."), "success")
     return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
 
 

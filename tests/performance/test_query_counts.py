@@ -25,7 +25,8 @@ PAGES = {
     "my_orders": ("requester", "/my/orders", 3),
     "my_orders_older": ("requester", "/my/orders?before={older}", 3),
     "my_jobs": ("volunteer", "/jobs/", 3),
-    "my_hours": ("volunteer", "/jobs/hours", 3),
+    # 我的时长: the user, the ledger with its orders, the total, the service records issued
+    "my_hours": ("volunteer", "/jobs/hours", 4),
     # 抢单大厅: the user, the board (one statement), the places held, the settings (kept)
     "claim_board": ("volunteer", "/jobs/claims", 3),
     "queue": ("coordinator", "/dispatch/", 4),

@@ -109,6 +109,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("volunteer.check_in_link", "GET"): _volunteer_object(200),
     ("volunteer.accept", "POST"): _volunteer_object(OK),
     ("volunteer.check_in", "POST"): _volunteer_object(OK),
+    ("volunteer.confirm_attendance", "POST"): _volunteer_object(OK),
     ("volunteer.decline", "POST"): _volunteer_object(OK),
     ("volunteer.complete", "POST"): _volunteer_object(OK),
     ("volunteer.release", "POST"): _volunteer_object(OK),
