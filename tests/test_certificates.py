@@ -8,6 +8,7 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import select, update
 
+from app import labels
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import AuditEntry, ServiceCertificate, VolunteerProfile
@@ -103,8 +104,33 @@ def test_the_admin_issues_from_the_volunteers_page(app, db, users, make_order, i
 
 
 def test_a_record_without_a_real_name_is_refused(app, db, users, issuer):
-    _db.session.execute(update(VolunteerProfile).where(VolunteerProfile.user_id == users["volunteer"].id)
-                        .values(real_name=""))
+    profile = _profile(users)
+    real_name = profile.real_name
+    _db.session.execute(update(VolunteerProfile).where(VolunteerProfile.id == profile.id).values(real_name=""))
     _db.session.commit()
+    try:
+        with app.test_request_context():
+            assert len(certificates.missing(_profile(users))) == 1
+    finally:  # the seeded volunteer as it was, for the tests after this one
+        _db.session.execute(update(VolunteerProfile).where(VolunteerProfile.id == profile.id)
+                            .values(real_name=real_name))
+        _db.session.commit()
+
+
+def test_the_admin_traces_each_hour_to_its_evidence(app, db, users, make_order, issuer, login_as):
+    order = make_order("rated")
+    profile = _profile(users)
     with app.test_request_context():
-        assert len(certificates.missing(_profile(users))) == 1
+        made = certificates.issue(users["admin"], profile, *_year())
+        lines = certificates.lines_for_page(made)
+        steps = certificates.evidence(lines, profile.user_id)
+    (line,) = lines
+    assert line.order_id == order.id
+    words = " ".join(steps[line.entry_id])
+    for action in ("check_in", "complete", "rate"):
+        with app.test_request_context():
+            assert str(labels.ACTIONS[action]) in words, action
+    page = login_as("admin").get(f"/admin/certificates/{made.id}").get_data(as_text=True)
+    assert 'data-testid="evidence"' in page
+    volunteer_page = login_as("volunteer").get(f"/jobs/certificates/{made.id}").get_data(as_text=True)
+    assert 'data-testid="evidence"' not in volunteer_page  # the trail is the center's

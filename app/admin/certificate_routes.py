@@ -72,8 +72,9 @@ def _certificate_or_404(certificate_id: int) -> ServiceCertificate:
 @bp.route("/certificates/<int:certificate_id>")
 def certificate(certificate_id: int):
     found = _certificate_or_404(certificate_id)
-    return render_template("certificates/certificate.html", certificate=found,
-                           revoke_form=RevokeForm(formdata=None), **certificate_context(found))
+    context = certificate_context(found)
+    return render_template("certificates/certificate.html", certificate=found, revoke_form=RevokeForm(formdata=None),
+                           evidence=certificates.evidence(context["lines"], found.volunteer_id), **context)
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])

@@ -18,13 +18,23 @@ from decimal import Decimal
 from flask import current_app
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
-from sqlalchemy import func, select
+from sqlalchemy import func, or_, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import contains_eager
+from sqlalchemy.orm import contains_eager, joinedload
 
-from ..dates import BEIJING
+from .. import labels
+from ..dates import BEIJING, to_beijing
 from ..extensions import db
-from ..models import HourEntry, Order, ServiceCertificate, User, VolunteerProfile
+from ..models import (
+    Assignment,
+    HourCorrection,
+    HourEntry,
+    Order,
+    OrderEvent,
+    ServiceCertificate,
+    User,
+    VolunteerProfile,
+)
 from ..models.base import utcnow
 from .audit import log_action
 from .errors import ValidationFailed
@@ -39,6 +49,8 @@ class Line:
     service: str
     hours: Decimal
     source: str  # service | adjustment | hold | correction
+    order_id: int | None = None  # the evidence: the order's timeline (check-in, check-out, confirmation)
+    entry_id: int | None = None  # the ledger row (a correction's proposal and approver)
 
 
 def missing(profile: VolunteerProfile) -> list[str]:
@@ -71,7 +83,8 @@ def lines_of(user_id: int, start: date, end: date) -> list[Line]:
         .order_by(HourEntry.created_at, HourEntry.id)
     )
     return [Line(day=(e.order.starts_at if e.order else e.created_at).astimezone(BEIJING).date().isoformat(),
-                 service=e.order.service.name if e.order else e.note, hours=e.hours, source=e.source)
+                 service=e.order.service.name if e.order else e.note, hours=e.hours, source=e.source,
+                 order_id=e.order_id, entry_id=e.id)
             for e in entries]
 
 
@@ -126,7 +139,45 @@ def revoke(admin: User, certificate: ServiceCertificate, reason: str) -> None:
 
 
 def lines_for_page(certificate: ServiceCertificate) -> list[Line]:
-    return [Line(d["day"], d["service"], Decimal(d["hours"]), d["source"]) for d in json.loads(certificate.lines)]
+    return [Line(d["day"], d["service"], Decimal(d["hours"]), d["source"], d.get("order_id"), d.get("entry_id"))
+            for d in json.loads(certificate.lines)]
+
+
+# The steps that make an hour: how the volunteer checked in, checked out, and who confirmed it.
+EVIDENCE_ACTIONS = ("check_in", "check_in_by_hand", "complete", "rate", "confirm", "resolve")
+
+
+def _event_words(e: OrderEvent) -> str:
+    who = e.actor.name if e.actor else str(_l("System"))
+    what = str(labels.ACTIONS.get(e.action, e.action))
+    extra = f"（{e.note}）" if e.note else ""
+    return f"{to_beijing(e.created_at):%m-%d %H:%M} {what} · {who}{extra}"
+
+
+def evidence(lines: list[Line], volunteer_id: int) -> dict[int | None, list[str]]:
+    """For the administrator, by ledger row: the events behind each hour (the volunteer's check-in and
+    check-out, the requester's confirmation or the auto-confirm, a dispute's decision), and for a
+    correction its reason, evidence, proposer and approver. Two statements, whatever the lines."""
+    order_ids = {line.order_id for line in lines if line.order_id}
+    found: dict[int | None, list[str]] = {}
+    if order_ids:
+        events = db.session.scalars(
+            select(OrderEvent).outerjoin(OrderEvent.assignment)
+            .where(OrderEvent.order_id.in_(order_ids), OrderEvent.action.in_(EVIDENCE_ACTIONS),
+                   or_(OrderEvent.assignment_id.is_(None), Assignment.volunteer_id == volunteer_id))
+            .options(joinedload(OrderEvent.actor)).order_by(OrderEvent.id))
+        by_order: dict[int, list[str]] = {}
+        for e in events:
+            by_order.setdefault(e.order_id, []).append(_event_words(e))
+        found = {line.entry_id: by_order.get(line.order_id, []) for line in lines if line.order_id}
+    corrections = [line.entry_id for line in lines if line.source == "correction" and line.entry_id]
+    if corrections:
+        for c in db.session.scalars(select(HourCorrection).where(HourCorrection.entry_id.in_(corrections))
+                                    .options(joinedload(HourCorrection.proposed_by),
+                                             joinedload(HourCorrection.decided_by))):
+            found[c.entry_id] = [f"{c.reason}；{c.evidence}",
+                                 f"{c.proposed_by.name} → {c.decided_by.name if c.decided_by else ''}"]
+    return found
 
 
 def of_volunteer(user_id: int) -> list[ServiceCertificate]:
