@@ -97,6 +97,9 @@ NOTIFICATIONS = {
     "open_claims": _l("Your order %(number)s is open for volunteers to claim"),
     "reminder_24h": _l("Reminder: order %(number)s takes place within a day"),
     "reminder_2h": _l("Reminder: order %(number)s starts within two hours"),
+    "wish_submitted": _l("A requester made a wish (心愿)"),
+    "wish_rejected": _l("The center answered your wish"),
+    "wish_converted": _l("Your wish became order %(number)s"),
     "unconfirmed": _l("A volunteer of order %(number)s has not confirmed they will come"),
     "not_checked_in": _l("A volunteer of order %(number)s has not checked in"),
     "reopen": _l("A place on order %(number)s is open again"),
@@ -165,6 +168,9 @@ AUDIT_TARGETS = {"setting": _l("Setting"), "user": _l("Account"), "service": _l(
 CORRECTION_STATUSES = {"proposed": _l("Waiting for approval"), "approved": _l("Approved"),
                        "rejected": _l("Rejected")}
 CORRECTION_STATUS_COLOURS = {"proposed": "warning", "approved": "success", "rejected": "secondary"}
+WISH_STATUSES = {"submitted": _l("Waiting for the center"), "rejected": _l("Not taken up"),
+                 "converted": _l("Turned into an order")}
+WISH_STATUS_COLOURS = {"submitted": "warning", "rejected": "secondary", "converted": "success"}
 SERVICE_STATUSES = {"draft": _l("Draft"), "published": _l("Published"), "retired": _l("Retired")}
 SERVICE_STATUS_COLOURS = {"draft": "secondary", "published": "success", "retired": "dark"}
 DISPATCH_MODES = {

@@ -57,14 +57,18 @@ def unread_badge(unread: int) -> str:
 
 
 def notification_text(n) -> str:
-    if n.order_id is None:  # about the person's volunteer application
-        return str(labels.VOLUNTEER_NOTICES.get(n.kind, n.kind))
+    if n.order_id is None:  # about the person's volunteer application, or a wish
+        return str(labels.VOLUNTEER_NOTICES.get(n.kind) or labels.NOTIFICATIONS.get(n.kind, n.kind))
     template = labels.NOTIFICATIONS.get(n.kind)
     return str(template) % {"number": n.order.number} if template else n.kind
 
 
 def notification_link(n) -> str:
     """Each reader goes to the page of the order they are allowed to see."""
+    if n.kind == "wish_submitted":
+        return url_for("coordinator.wishes_list")
+    if n.kind == "wish_rejected":
+        return url_for("requester.wishes_page")
     if n.order_id is None:
         return url_for("volunteer.apply")  # the application, or the profile once approved
     if n.kind == "star_reached":

@@ -49,6 +49,7 @@ from app.models import (
     UserRole,
     VolunteerAway,
     VolunteerProfile,
+    Wish,
     counters,
 )
 from app.models.base import utcnow
@@ -175,6 +176,7 @@ def _clean(app) -> None:
         delete(HourCorrection),
         delete(AttendeeFeedback),
         delete(ServiceCertificate),
+        delete(Wish),
         delete(AuditEntry),
         delete(Setting),
         delete(Notification),

@@ -12,6 +12,7 @@ from .orders import Assignment, Order, OrderEvent, Rating
 from .outbox import OutboxMessage, OutboxStatus
 from .places import District
 from .users import Role, User, UserRole, VolunteerAway, VolunteerProfile
+from .wishes import Wish, WishStatus
 
 __all__ = [
     "Assignment",
@@ -40,4 +41,6 @@ __all__ = [
     "UserRole",
     "VolunteerAway",
     "VolunteerProfile",
+    "Wish",
+    "WishStatus",
 ]

@@ -144,6 +144,14 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("reports.export", "POST"): _only({"coordinator": 200, "admin": 200}),
     # the back office: the admin role alone
     ("admin.home", "GET"): ADMIN_PAGE,
+    # 心愿: made by a requester, answered at the desk
+    ("requester.new_wish", "GET"): _only(REQUESTERS),
+    ("requester.new_wish", "POST"): _only({"requester_a": OK, "requester_b": OK}),
+    ("requester.wishes_page", "GET"): _only(REQUESTERS),
+    ("coordinator.wishes_list", "GET"): COORDINATOR_PAGE,
+    ("coordinator.wish", "GET"): COORDINATOR_PAGE,
+    ("coordinator.convert_wish", "POST"): COORDINATOR_ONLY,
+    ("coordinator.reject_wish", "POST"): COORDINATOR_ONLY,
     # 补录: proposed at the desk, decided in the back office
     ("coordinator.corrections_page", "GET"): COORDINATOR_PAGE,
     ("coordinator.corrections_page", "POST"): COORDINATOR_ONLY,

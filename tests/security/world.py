@@ -31,6 +31,7 @@ from app.models import (
     ServiceCertificate,
     User,
     VolunteerProfile,
+    Wish,
 )
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
@@ -162,6 +163,7 @@ class World:
     check_in_token: str = ""  # the QR token of the order the offered volunteer accepted
     feedback_token: str = ""  # the attendees' link of the completed order
     certificate_id: int = 0  # a service record of the offered volunteer
+    wish_id: int = 0  # requester A's wish, waiting for the desk
     certificate_token: str = ""  # its verification link
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -220,13 +222,17 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
         total_hours=2, lines="[]", issuer_name="中心", issuer_head="负责人", issuer_handler="经办人",
         issuer_phone="010-1234", issued_by_id=coordinator.id)
     db.session.add(certificate)
+    wish = Wish(requester_id=requester_a.id, title="心愿", description="描述", audience_size=10,
+                district_id=orders["submitted"].district_id, address=orders["submitted"].address,
+                date_from=date.today() + timedelta(days=10), date_to=date.today() + timedelta(days=20))
+    db.session.add(wish)
     db.session.flush()
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
                   account_id=account.id, profile_id=application.id, notification_id=notice,
                   export_job_id=export.id, category_id=category_id, correction_id=correction.id,
                   check_in_token=checkin_codes.token_for(orders["accepted"]),
                   feedback_token=feedback.token_for(orders["completed"]), certificate_id=certificate.id,
-                  certificate_token=certificates.token_for(certificate))
+                  certificate_token=certificates.token_for(certificate), wish_id=wish.id)
     db.session.commit()
     if sign_in:
         for role, user in users.items():
