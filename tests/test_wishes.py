@@ -89,3 +89,11 @@ def test_bad_dates_come_back_with_what_was_typed(db, users, login_as):
 def test_only_requesters_wish_and_only_the_desk_answers(db, users, login_as):
     assert login_as("volunteer").get("/my/wishes/new").status_code == 403
     assert login_as("requester").get("/dispatch/wishes").status_code == 403
+
+
+def test_the_menu_analysis_counts_wishes_by_category_and_district(db, users, login_as):
+    _make(login_as, category_id="1")
+    _make(login_as, title="另一个心愿", category_id="1")
+    page = login_as("coordinator").get("/reports/services?period=year").get_data(as_text=True)
+    table = page.split('data-testid="wish-counts"')[1].split("</table>")[0]
+    assert '<td class="text-end">2</td>' in table

@@ -10,7 +10,7 @@ from ..access import role_required
 from ..choices import choices
 from ..dates import BEIJING
 from ..models.base import utcnow
-from ..services import reports
+from ..services import reports, wishes
 from ..services.menu import services_by_category
 from ..services.places import district_pairs
 from ..services.settings import current_settings
@@ -84,7 +84,7 @@ def services():
     return render_template(
         "reports/services.html", form=form, period=period,
         items=reports.service_figures(period, scope), reasons=reports.reason_counts(period, scope),
-        uncovered=reports.uncovered_demand(period, scope),
+        uncovered=reports.uncovered_demand(period, scope), wishes=wishes.counts(period.start, period.end),
     )
 
 

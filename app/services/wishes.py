@@ -119,15 +119,20 @@ def for_desk(limit: int = 100) -> list[Wish]:
         .limit(limit)))
 
 
-def counts(since: date) -> list[tuple[str, str, int]]:
-    """(category or —, district, wishes) since ``since``: what the menu may be missing, and where."""
+def counts(start: date, end: date) -> list[tuple[str, str, int]]:
+    """(category or —, district, wishes) made from ``start`` to ``end`` (Beijing days): what the menu
+    may be missing, and where."""
+    from datetime import datetime
+
     from ..models import Category, District
 
+    low = datetime.combine(start, time(), BEIJING)
+    high = datetime.combine(end + timedelta(days=1), time(), BEIJING)
     rows = db.session.execute(
         select(func.coalesce(Category.name, "—"), District.name, func.count(Wish.id))
         .select_from(Wish).join(District, District.id == Wish.district_id)
         .outerjoin(Category, Category.id == Wish.category_id)
-        .where(Wish.created_at >= since)
+        .where(Wish.created_at >= low, Wish.created_at < high)
         .group_by(Category.name, District.name).order_by(func.count(Wish.id).desc())
     ).all()
     return [(c, d, n) for c, d, n in rows]

@@ -44,8 +44,8 @@ PAGES = {
     # by star, hours and volunteers, the steps' times, orders and hours by day; the period before's first three
     "dashboard": ("coordinator", "/reports/?period=year", 10),
     # the menu analysis: the user, the categories, the services, the orders, their times to dispatch, their
-    # reasons, their hours, the reasons by role and the demand nobody covers
-    "menu_analysis": ("coordinator", "/reports/services?period=year", 9),
+    # reasons, their hours, the reasons by role, the demand nobody covers and the wishes by category and district
+    "menu_analysis": ("coordinator", "/reports/services?period=year", 10),
     # the printed report: the dashboard's nine, the menu analysis's eight, and the volunteers' hours
     "monthly_report": ("coordinator", "/reports/monthly?period=year", 19),
 }
