@@ -49,6 +49,7 @@ from app.models import (
     UserRole,
     VolunteerAway,
     VolunteerProfile,
+    VolunteerReview,
     Wish,
     counters,
 )
@@ -177,6 +178,7 @@ def _clean(app) -> None:
         delete(AttendeeFeedback),
         delete(ServiceCertificate),
         delete(Wish),
+        delete(VolunteerReview),
         delete(AuditEntry),
         delete(Setting),
         delete(Notification),

@@ -18,7 +18,7 @@ from ..dates import format_window
 from ..extensions import db
 from ..forms import CheckInByHandForm, ReasonForm, ResolveForm
 from ..models import Assignment
-from ..services import matching
+from ..services import matching, volunteer_reviews
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -160,6 +160,7 @@ def _render_order(order, status=200, more: bool = False, **forms):
     return render_template(
         "coordinator/order.html",
         order=order,
+        reviews=[] if dispatchable else volunteer_reviews.of_order(order.id),  # the settled parts: one more
         events=order_service.timeline(order.id),
         candidates=candidates,
         dispatchable=dispatchable,

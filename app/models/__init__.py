@@ -11,6 +11,7 @@ from .notifications import Notification
 from .orders import Assignment, Order, OrderEvent, Rating
 from .outbox import OutboxMessage, OutboxStatus
 from .places import District
+from .reviews import VolunteerReview
 from .users import Role, User, UserRole, VolunteerAway, VolunteerProfile
 from .wishes import Wish, WishStatus
 
@@ -41,6 +42,7 @@ __all__ = [
     "UserRole",
     "VolunteerAway",
     "VolunteerProfile",
+    "VolunteerReview",
     "Wish",
     "WishStatus",
 ]

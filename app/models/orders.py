@@ -222,6 +222,8 @@ class Assignment(db.Model):
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # "我会准时到": the volunteer said, after the day-before reminder, that they will come.
     attendance_confirmed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Whether the volunteer has reviewed the job's organisation (loaded with the volunteer's job page).
+    reviewed: Mapped[bool | None] = query_expression()
     completed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hours: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, HiddenField, StringField, SubmitField, TextAreaField
-from wtforms.validators import DataRequired, Length, NumberRange, Optional, Regexp
+from wtforms import DecimalField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
+from ..choices import choices
 from ..forms import AppForm
 from ..validators import MULTI_LINE, FiniteNumber
 
@@ -30,3 +31,13 @@ class CheckInForm(AppForm):
         Optional(), Regexp(r"^\s*\d{6}\s*$", message=_l("Six digits, as the requester's page shows them."))])
     token = HiddenField()
     submit = SubmitField(_l("Check in"))
+
+
+class ReviewForm(AppForm):
+    """How the order was organised, for the center only."""
+
+    stars = RadioField(_l("How was it organised?"), coerce=int, choices=choices((n, str(n)) for n in range(1, 6)),
+                       validators=[InputRequired(message=_l("Choose from 1 to 5 stars."))])
+    comment = TextAreaField(_l("What should the center know? (optional)"),
+                            validators=[Optional(), Length(max=300), MULTI_LINE])
+    submit = SubmitField(_l("Send to the center"))

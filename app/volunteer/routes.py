@@ -12,11 +12,11 @@ from ..auth import audit
 from ..extensions import db, limiter
 from ..forms import ActionForm, ReasonForm
 from ..models.hours import star_progress
-from ..services import attendance, checkin_codes
+from ..services import attendance, checkin_codes, volunteer_reviews
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from . import bp
-from .forms import CheckInForm, CompleteForm
+from .forms import CheckInForm, CompleteForm, ReviewForm
 
 
 def _my_job_or_404(assignment_id: int):
@@ -33,8 +33,9 @@ def _render_job(job, status=200, **forms):
     most_hours = workflow.hours_allowed(job) if job.checked_in_at else None
     forms.setdefault("complete_form", CompleteForm(hours=most_hours or None))
     forms.setdefault("check_in_form", CheckInForm(formdata=None))
+    forms.setdefault("review_form", ReviewForm(formdata=None))
     return render_template("volunteer/job.html", job=job, order=job.order, most_hours=most_hours,
-                           may_confirm=attendance.may_confirm(job),
+                           may_confirm=attendance.may_confirm(job), may_review=volunteer_reviews.may_review(job),
                            check_in_later=workflow.check_in_opens_later(job), **forms), status
 
 
@@ -115,6 +116,23 @@ def confirm_attendance(assignment_id: int):
         flash(str(err.message), "warning")
         return _render_job(job, 409)
     flash(_("Thank you: the center knows you will be there."), "success")
+    return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
+
+
+@bp.route("/<int:assignment_id>/review", methods=["POST"])
+@role_required("volunteer")
+def review(assignment_id: int):
+    """The volunteer's private review of how the order was organised, once the job is completed."""
+    job = _my_job_or_404(assignment_id)
+    form = ReviewForm()
+    if not form.validate_on_submit():
+        return _render_job(job, 422, review_form=form)
+    try:
+        volunteer_reviews.give(job, current_user, form.stars.data, form.comment.data or "")
+    except ValidationFailed as err:
+        flash(str(err.message), "warning")
+        return _render_job(job, 409)
+    flash(_("Thank you: only the center reads it."), "success")
     return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)
 
 

@@ -110,6 +110,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("volunteer.accept", "POST"): _volunteer_object(OK),
     ("volunteer.check_in", "POST"): _volunteer_object(OK),
     ("volunteer.confirm_attendance", "POST"): _volunteer_object(OK),
+    ("volunteer.review", "POST"): _volunteer_object(OK),
     ("volunteer.decline", "POST"): _volunteer_object(OK),
     ("volunteer.complete", "POST"): _volunteer_object(OK),
     ("volunteer.release", "POST"): _volunteer_object(OK),

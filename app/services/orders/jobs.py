@@ -7,10 +7,10 @@ from decimal import Decimal
 from functools import cache
 
 from sqlalchemy import Select, bindparam, case, select, union_all
-from sqlalchemy.orm import contains_eager, joinedload, load_only, raiseload
+from sqlalchemy.orm import contains_eager, joinedload, load_only, raiseload, with_expression
 
 from ...extensions import db
-from ...models import Assignment, District, Order, Service, User, VolunteerProfile
+from ...models import Assignment, District, Order, Service, User, VolunteerProfile, VolunteerReview
 from ...models.expressions import in_constants
 from ...models.orders import HOLDING_ASSIGNMENT_STATES, AssignmentState
 
@@ -120,6 +120,8 @@ def assignment_for_volunteer(assignment_id: int, user: User) -> Assignment | Non
         select(Assignment)
         .where(Assignment.id == assignment_id, Assignment.volunteer_id == user.id)
         .options(
+            with_expression(Assignment.reviewed, select(VolunteerReview.id)
+                            .where(VolunteerReview.assignment_id == Assignment.id).exists()),
             joinedload(Assignment.order).options(
                 joinedload(Order.service), joinedload(Order.district), joinedload(Order.rating)
             )
