@@ -54,7 +54,7 @@ def send_reminders(now: datetime | None = None) -> int:
             select(Notification.user_id).where(Notification.order_id == order.id, Notification.kind == kind)
         ))
         text = sms_text(kind, order)
-        for user in db.session.scalars(select(User).where(User.id.in_(set(people) - done))):
+        for user in db.session.scalars(select(User).where(User.id.in_(set(people) - done)).order_by(User.id)):
             # A unique index on (person, order, kind) for reminders: a second sweep alongside loses.
             db.session.add(Notification(user_id=user.id, order_id=order.id, kind=kind, created_at=now))
             queue_sms(user, keys[user.id], text, order_id=order.id)
