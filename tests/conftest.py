@@ -54,6 +54,7 @@ from app.models import (
     counters,
 )
 from app.models.base import utcnow
+from app.models.teams import Team, team_members, team_services
 from app.models.users import volunteer_categories, volunteer_districts, volunteer_services
 from app.seed import DEMO_PASSWORD, seed_all
 from app.services import orders as order_service
@@ -179,6 +180,9 @@ def _clean(app) -> None:
         delete(ServiceCertificate),
         delete(Wish),
         delete(VolunteerReview),
+        delete(team_members),
+        delete(team_services),
+        delete(Team),
         delete(AuditEntry),
         delete(Setting),
         delete(Notification),

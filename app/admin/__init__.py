@@ -16,4 +16,12 @@ def _administrators_only():
     return None
 
 
-from . import certificate_routes, correction_routes, import_routes, menu_routes, routes, volunteer_routes  # noqa: E402,F401
+from . import (  # noqa: E402,F401
+    certificate_routes,
+    correction_routes,
+    import_routes,
+    menu_routes,
+    routes,
+    team_routes,
+    volunteer_routes,
+)

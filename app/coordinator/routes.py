@@ -18,7 +18,7 @@ from ..dates import format_window
 from ..extensions import db
 from ..forms import CheckInByHandForm, ReasonForm, ResolveForm
 from ..models import Assignment
-from ..services import matching, volunteer_reviews
+from ..services import matching, teams, volunteer_reviews
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -152,7 +152,9 @@ def _render_order(order, status=200, more: bool = False, **forms):
     shown = shown_eligible(order, more)
     # Suggestions only while volunteers can be offered the order: a settled one shows its result instead.
     dispatchable = workflow.takes_offers(order)
-    candidates = matching.rank(order, eligible=shown, blocked=SHOWN_BLOCKED) if dispatchable else []
+    team = request.args.get("team", type=int)
+    among = teams.member_ids(team) if team and dispatchable else None  # the suggestions of one team
+    candidates = matching.rank(order, eligible=shown, blocked=SHOWN_BLOCKED, only=among) if dispatchable else []
     dispatch_form = forms.pop("dispatch_form", None) or DispatchForm()
     dispatch_form.volunteer_ids.choices = choices(
         (c.volunteer.id, c.volunteer.name) for c in candidates if c.eligible
@@ -161,6 +163,7 @@ def _render_order(order, status=200, more: bool = False, **forms):
         "coordinator/order.html",
         order=order,
         reviews=[] if dispatchable else volunteer_reviews.of_order(order.id),  # the settled parts: one more
+        teams=teams.team_pairs() if dispatchable else (), team=team,
         events=order_service.timeline(order.id),
         candidates=candidates,
         dispatchable=dispatchable,

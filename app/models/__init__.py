@@ -12,6 +12,7 @@ from .orders import Assignment, Order, OrderEvent, Rating
 from .outbox import OutboxMessage, OutboxStatus
 from .places import District
 from .reviews import VolunteerReview
+from .teams import Team, team_members, team_services
 from .users import Role, User, UserRole, VolunteerAway, VolunteerProfile
 from .wishes import Wish, WishStatus
 
@@ -38,6 +39,7 @@ __all__ = [
     "ServiceCertificate",
     "ServiceStatus",
     "Setting",
+    "Team",
     "User",
     "UserRole",
     "VolunteerAway",
@@ -45,4 +47,6 @@ __all__ = [
     "VolunteerReview",
     "Wish",
     "WishStatus",
+    "team_members",
+    "team_services",
 ]

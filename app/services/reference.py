@@ -24,11 +24,11 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from ..extensions import cache
-from ..models import Category, District, Service, Setting
+from ..models import Category, District, Service, Setting, Team
 
 T = TypeVar("T")
-REFERENCE_MODELS = (Category, Service, District, Setting)
-KEYS = ("menu", "services", "districts", "settings")
+REFERENCE_MODELS = (Category, Service, District, Setting, Team)
+KEYS = ("menu", "services", "districts", "settings", "teams")
 
 log = logging.getLogger(__name__)
 

@@ -169,6 +169,12 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     # 观众评价: public, by a signed link of the order
     ("feedback.give", "GET"): _everyone(200),
     ("feedback.give", "POST"): _everyone(OK),
+    # 服务队: the teams and their load
+    ("admin.teams_list", "GET"): ADMIN_PAGE,
+    ("admin.new_team", "GET"): ADMIN_PAGE,
+    ("admin.new_team", "POST"): ADMIN_ONLY,
+    ("admin.edit_team", "GET"): ADMIN_PAGE,
+    ("admin.edit_team", "POST"): ADMIN_ONLY,
     # 批量导入: the template, the dry run, the import
     ("admin.import_people", "GET"): ADMIN_PAGE,
     ("admin.import_people", "POST"): ADMIN_ONLY,

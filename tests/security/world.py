@@ -29,6 +29,7 @@ from app.models import (
     Order,
     Service,
     ServiceCertificate,
+    Team,
     User,
     VolunteerProfile,
     Wish,
@@ -164,6 +165,7 @@ class World:
     feedback_token: str = ""  # the attendees' link of the completed order
     certificate_id: int = 0  # a service record of the offered volunteer
     wish_id: int = 0  # requester A's wish, waiting for the desk
+    team_id: int = 0  # a team with the offered volunteer in it
     certificate_token: str = ""  # its verification link
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -226,13 +228,16 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
                 district_id=orders["submitted"].district_id, address=orders["submitted"].address,
                 date_from=date.today() + timedelta(days=10), date_to=date.today() + timedelta(days=20))
     db.session.add(wish)
+    team = Team(name="宣讲队", members=[vol_offered])
+    db.session.add(team)
     db.session.flush()
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
                   account_id=account.id, profile_id=application.id, notification_id=notice,
                   export_job_id=export.id, category_id=category_id, correction_id=correction.id,
                   check_in_token=checkin_codes.token_for(orders["accepted"]),
                   feedback_token=feedback.token_for(orders["completed"]), certificate_id=certificate.id,
-                  certificate_token=certificates.token_for(certificate), wish_id=wish.id)
+                  certificate_token=certificates.token_for(certificate), wish_id=wish.id,
+                  team_id=team.id)
     db.session.commit()
     if sign_in:
         for role, user in users.items():
