@@ -112,3 +112,18 @@ def test_a_likely_duplicate_is_flagged_in_the_queue_and_on_the_order_page(db, lo
     workflow.apply(later, "cancel", users["requester"], reason_code="duplicate")
     _db.session.commit()
     assert 'data-testid="likely-duplicate"' not in client.get(f"/dispatch/orders/{first.id}").get_data(as_text=True)
+
+
+def test_the_history_keeps_the_orders_a_teams_members_served(db, users, make_order, login_as):
+    from app.models import Team
+
+    served, other = make_order("rated"), make_order("rated", start_offset_days=3)  # both served by 李华
+    team = Team(name="历史队", members=[users["volunteer"]])
+    empty = Team(name="空队", members=[users["volunteer4"]])
+    db.session.add_all([team, empty])
+    db.session.commit()
+    desk = login_as("coordinator")
+    page = desk.get(f"/dispatch/history?team_id={team.id}").get_data(as_text=True)
+    assert served.number in page and other.number in page
+    none = desk.get(f"/dispatch/history?team_id={empty.id}").get_data(as_text=True)
+    assert served.number not in none

@@ -62,6 +62,7 @@ class HistoryFilterForm(QueueFilterForm):
 
     stars = SelectField(_l("Rating"), coerce=int, validators=[Optional()])
     volunteer = StringField(_l("Volunteer"), validators=[Optional(), Length(max=40)])
+    team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()])
     export = HiddenField()
 
     def validate_date_to(self, field) -> None:

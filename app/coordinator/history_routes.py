@@ -14,7 +14,7 @@ from ..extensions import db
 from ..models import ExportState
 from ..models.orders import OrderState
 from ..reports import exports as export_views
-from ..services import export_jobs
+from ..services import export_jobs, teams
 from ..services.orders.history import HistoryFilter, order_history
 from . import bp
 from .forms import HistoryFilterForm
@@ -28,6 +28,7 @@ def history_filter_form(args) -> HistoryFilterForm:
     form = HistoryFilterForm(args)
     form.state.choices = choices([("", _("All")), *((s.value, _(labels.ORDER_STATES[s.value])) for s in OrderState)])
     form.stars.choices = choices([(0, _("All")), *((n, "★" * n) for n in range(5, 0, -1))])
+    form.team_id.choices = choices([(0, _("All")), *teams.team_pairs()])
     fill_place_choices(form)
     form.validate()
     return form
@@ -42,7 +43,7 @@ def history_filter(form: HistoryFilterForm) -> HistoryFilter:
         state=clean(form.state), category_id=clean(form.category_id), service_id=clean(form.service_id),
         district_id=clean(form.district_id), date_from=clean(form.date_from),
         date_to=clean(form.date_to), stars=clean(form.stars), overdue_only=bool(form.overdue.data),
-        q=(clean(form.q) or "")[:40], volunteer=(clean(form.volunteer) or "")[:40],
+        q=(clean(form.q) or "")[:40], volunteer=(clean(form.volunteer) or "")[:40], team_id=clean(form.team_id),
     )
 
 

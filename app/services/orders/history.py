@@ -13,7 +13,7 @@ from functools import cache
 from sqlalchemy import Row, Select, bindparam, func, select
 
 from ...extensions import read_rows
-from ...models import Assignment, District, Order, Rating, Service, User, VolunteerProfile
+from ...models import Assignment, District, Order, Rating, Service, User, VolunteerProfile, team_members
 from ...models.expressions import in_constants
 from ...models.orders import ACTIVE_ASSIGNMENT_STATES, HOLDING_ASSIGNMENT_STATES
 from .ordering import beijing_to_utc
@@ -32,6 +32,7 @@ class HistoryFilter:
     overdue_only: bool = False
     q: str = ""  # an order number, a unit or a requester's name
     volunteer: str = ""  # a volunteer's name or 志愿者编号
+    team_id: int | None = None  # a member of this team served (or holds a place on) the order
 
     @property
     def is_empty(self) -> bool:
@@ -53,6 +54,7 @@ class HistoryShape:
     term: bool
     number: bool
     volunteer: bool
+    team: bool
     direction: str | None  # "after" (older), "before" (newer) or None (the newest page)
 
 
@@ -67,12 +69,12 @@ def _shape_and_params(f: HistoryFilter, direction: str | None = None, position: 
         "starts_before": beijing_to_utc(f.date_to + timedelta(days=1), time(0)) if f.date_to else None,
         "term": like_term(term) if term else None, "number": number,
         "volunteer": like_term(volunteer) if volunteer else None, "volunteer_number": volunteer,
-        "position": position,
+        "position": position, "team_id": f.team_id,
     }
     shape = HistoryShape(
         bool(f.state), bool(f.category_id), bool(f.service_id), bool(f.district_id), bool(f.date_from),
         bool(f.date_to), bool(f.stars), bool(f.overdue_only), bool(term), number is not None, bool(volunteer),
-        direction,
+        bool(f.team_id), direction,
     )
     return shape, params
 
@@ -92,6 +94,13 @@ def _filtered_ids(shape: HistoryShape) -> Select:
         picked = picked.where(Order.id.in_(
             select(Assignment.order_id).where(
                 Assignment.volunteer_id.in_(people), in_constants(Assignment.state, ACTIVE_ASSIGNMENT_STATES)
+            )
+        ))
+    if shape.team:
+        members = select(team_members.c.user_id).where(team_members.c.team_id == bindparam("team_id"))
+        picked = picked.where(Order.id.in_(
+            select(Assignment.order_id).where(
+                Assignment.volunteer_id.in_(members), in_constants(Assignment.state, ACTIVE_ASSIGNMENT_STATES)
             )
         ))
     return picked
