@@ -68,6 +68,7 @@ def register_blueprints(app: Flask) -> None:
     from .auth import bp as auth_bp
     from .coordinator import bp as coordinator_bp
     from .feedback import bp as feedback_bp
+    from .guest import bp as guest_bp
     from .menu import bp as menu_bp
     from .notifications import bp as notifications_bp
     from .reports import bp as reports_bp
@@ -85,6 +86,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(reports_bp, url_prefix="/reports")
     app.register_blueprint(feedback_bp, url_prefix="/feedback")
     app.register_blueprint(verify_bp, url_prefix="/verify")
+    app.register_blueprint(guest_bp, url_prefix="/o")
 
 
 def register_errorhandlers(app: Flask) -> None:

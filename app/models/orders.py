@@ -125,6 +125,8 @@ class Order(db.Model):
     state: Mapped[str] = mapped_column(String(20))  # set by app.workflow only
     # One-time token of the form that created the order: a resubmission finds it.
     form_token: Mapped[str | None] = mapped_column(String(64), unique=True)
+    # 代下单: the coordinator who placed the order for its requester (None: the requester did).
+    placed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     dispatched_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -141,7 +143,8 @@ class Order(db.Model):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     service: Mapped[Service] = relationship()
-    requester: Mapped[User] = relationship()
+    requester: Mapped[User] = relationship(foreign_keys=[requester_id])
+    placed_by: Mapped[User | None] = relationship(foreign_keys=[placed_by_id])
     district: Mapped[District] = relationship()
     assignments: Mapped[list[Assignment]] = relationship(
         back_populates="order", order_by="Assignment.id"

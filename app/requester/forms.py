@@ -20,6 +20,7 @@ from wtforms.validators import DataRequired, Length, NumberRange, Optional, Rege
 from ..auth.forms import PHONE
 from ..choices import choices
 from ..forms import AppForm
+from ..services import orders as order_service
 from ..validators import MULTI_LINE, SINGLE_LINE
 
 
@@ -43,6 +44,27 @@ class OrderForm(AppForm):
     form_token = HiddenField(validators=[Regexp(r"^[A-Za-z0-9_-]{16,64}$")])
     again = BooleanField()  # "order again": the requester saw the same order placed a moment ago
     submit = SubmitField(_l("Place order"))
+
+    def add_rule_errors(self, service) -> None:
+        """The service's rules checked on every value that parsed, beside the form's own messages."""
+        def parsed(field):
+            return field.data if not field.errors else None
+
+        for name, message in order_service.rule_errors(
+            service, service_date=parsed(self.service_date), start_time=parsed(self.start_time),
+            end_time=parsed(self.end_time), district_id=parsed(self.district_id),
+            audience_size=parsed(self.audience_size),
+        ):
+            getattr(self, name).errors = [*getattr(self, name).errors, message]
+
+    def order_request(self, service) -> order_service.OrderRequest:
+        return order_service.OrderRequest(
+            service_id=service.id, service_date=self.service_date.data, start_time=self.start_time.data,
+            end_time=self.end_time.data, district_id=self.district_id.data, address=self.address.data,
+            contact_name=self.contact_name.data, contact_phone=self.contact_phone.data,
+            audience_size=self.audience_size.data, unit=self.unit.data, note=self.note.data or "",
+            form_token=self.form_token.data,
+        )
 
 
 class RatingForm(AppForm):

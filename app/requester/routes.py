@@ -55,38 +55,6 @@ def _propose(form: OrderForm, service: Service) -> None:
                           + timedelta(minutes=service.duration_minutes)).time()
 
 
-def _parsed(field):
-    """A field's value when it parsed and passed the form's own checks, else None."""
-    return field.data if not field.errors else None
-
-
-def _add_rule_errors(form: OrderForm, service: Service) -> None:
-    """The service's rules checked on every value that parsed, beside the form's own messages."""
-    for name, message in order_service.rule_errors(
-        service, service_date=_parsed(form.service_date), start_time=_parsed(form.start_time),
-        end_time=_parsed(form.end_time), district_id=_parsed(form.district_id),
-        audience_size=_parsed(form.audience_size),
-    ):
-        getattr(form, name).errors = [*getattr(form, name).errors, message]
-
-
-def _order_request(form: OrderForm, service: Service) -> order_service.OrderRequest:
-    return order_service.OrderRequest(
-        service_id=service.id,
-        service_date=form.service_date.data,
-        start_time=form.start_time.data,
-        end_time=form.end_time.data,
-        district_id=form.district_id.data,
-        address=form.address.data,
-        contact_name=form.contact_name.data,
-        contact_phone=form.contact_phone.data,
-        audience_size=form.audience_size.data,
-        unit=form.unit.data,
-        note=form.note.data or "",
-        form_token=form.form_token.data,
-    )
-
-
 @bp.route("/orders/new/<int:service_id>", methods=["GET", "POST"])
 @role_required("requester")
 def new_order(service_id: int):
@@ -100,9 +68,9 @@ def new_order(service_id: int):
         _propose(form, service)
     else:
         valid = form.validate_on_submit()
-        _add_rule_errors(form, service)
+        form.add_rule_errors(service)
         if valid and not form.errors:
-            request_ = _order_request(form, service)
+            request_ = form.order_request(service)
             duplicate = None if form.again.data else order_service.recent_duplicate(current_user, request_)
             if duplicate is None:
                 return _place(form, request_)

@@ -145,6 +145,11 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("reports.export", "POST"): _only({"coordinator": 200, "admin": 200}),
     # the back office: the admin role alone
     ("admin.home", "GET"): ADMIN_PAGE,
+    # 代下单: placed at the desk; followed by the person through the signed link of their text message
+    ("coordinator.proxy_order", "GET"): COORDINATOR_PAGE,
+    ("coordinator.proxy_order", "POST"): COORDINATOR_ONLY,
+    ("guest.order", "GET"): _everyone(200),
+    ("guest.rate", "POST"): _everyone(OK),
     # 心愿: made by a requester, answered at the desk
     ("requester.new_wish", "GET"): _only(REQUESTERS),
     ("requester.new_wish", "POST"): _only({"requester_a": OK, "requester_b": OK}),

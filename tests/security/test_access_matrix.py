@@ -43,6 +43,8 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [a.id for a in world.jobs.values()]
     if arg in ("service_id", "item_id"):  # item_id: a service or a category of the menu
         return [world.service_id]
+    if arg == "guest_token":
+        return [world.guest_token]
     if arg == "team_id":
         return [world.team_id]
     if arg == "wish_id":

@@ -36,7 +36,7 @@ from app.models import (
 )
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
-from app.services import certificates, checkin_codes, feedback
+from app.services import certificates, checkin_codes, feedback, proxy_orders
 from app.services import orders as order_service
 from tests.conftest import check_in_at_the_start
 
@@ -166,6 +166,7 @@ class World:
     certificate_id: int = 0  # a service record of the offered volunteer
     wish_id: int = 0  # requester A's wish, waiting for the desk
     team_id: int = 0  # a team with the offered volunteer in it
+    guest_token: str = ""  # the signed link of requester A's completed order (as 代下单 sends it)
     certificate_token: str = ""  # its verification link
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -237,7 +238,7 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
                   check_in_token=checkin_codes.token_for(orders["accepted"]),
                   feedback_token=feedback.token_for(orders["completed"]), certificate_id=certificate.id,
                   certificate_token=certificates.token_for(certificate), wish_id=wish.id,
-                  team_id=team.id)
+                  team_id=team.id, guest_token=proxy_orders.token_for(orders["completed"]))
     db.session.commit()
     if sign_in:
         for role, user in users.items():
