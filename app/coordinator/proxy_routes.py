@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import time
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -16,6 +17,7 @@ from ..choices import choices
 from ..extensions import db
 from ..models import Service, User
 from ..requester.forms import OrderForm
+from ..services import orders as order_service
 from ..services import proxy_orders
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -37,6 +39,10 @@ def _form() -> ProxyOrderForm:
     if not form.is_submitted():
         form.form_token.data = secrets.token_urlsafe(24)
         form.service_id.data = request.args.get("service_id", 0, type=int)
+        form.start_time.data, form.end_time.data = time(9), time(10, 30)  # a morning, as the requester's form
+        service = db.session.get(Service, form.service_id.data) if form.service_id.data else None
+        if service is not None:
+            form.service_date.data = order_service.earliest_service_date(service)
     return form
 
 
