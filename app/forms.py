@@ -51,6 +51,16 @@ class ReasonForm(AppForm):
     submit = SubmitField(_l("Confirm"))
 
 
+def reason_form_for(action: str, role: str, **kwargs) -> ReasonForm:
+    """A reason form offering only the reasons that fit ``action`` done as ``role``."""
+    from .workflow import reasons_for
+
+    form = ReasonForm(**kwargs)
+    form.reason_code.choices = choices([("", _l("Choose…")), *reasons_for(action, role).items()])
+    form.action = action
+    return form
+
+
 class DisputeForm(ReasonForm):
     """服务有问题: what went wrong, told to the center."""
 

@@ -86,11 +86,12 @@ def notification_link(n) -> str:
     return url_for("coordinator.order", order_id=n.order_id)
 
 
-def blank_reason_form():
-    """An empty reason form for a page that shows the reason box before any answer."""
-    from .forms import ReasonForm
+def blank_reason_form(action: str | None = None, role: str | None = None):
+    """An empty reason form for a page that shows the reason box before any answer (with only the
+    reasons that fit ``action`` done as ``role``, when they are named)."""
+    from .forms import ReasonForm, reason_form_for
 
-    return ReasonForm(formdata=None)
+    return reason_form_for(action, role, formdata=None) if action and role else ReasonForm(formdata=None)
 
 
 def show_as_anonymous() -> None:

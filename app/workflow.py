@@ -93,18 +93,35 @@ class MissingInput(WorkflowError):
 
 # --- reasons ------------------------------------------------------------------
 
-REASONS: dict[str, object] = {
-    "out_of_scope": _l("Outside the menu's scope"),
-    "no_volunteer": _l("No volunteer free"),
-    "duplicate": _l("Duplicate order"),
-    "info_incomplete": _l("Information incomplete"),
-    "requester_withdrew": _l("Requester withdrew"),
-    "schedule_changed": _l("Schedule changed"),
-    "volunteer_unavailable": _l("Volunteer unavailable"),
-    "not_my_skill": _l("Not within my skills"),
-    "too_far": _l("Too far away"),
-    "other": _l("Other"),
-}
+# One table of the reasons people give when they close or give back something, each tagged with the
+# (action, role) pairs it fits: each form offers only its own, the state machine accepts only those,
+# and the numbers count them by the same tags.
+_CLOSE = (("reject", "coordinator"), ("cancel", "coordinator"))
+_ALL_GENERAL = (("reject", "coordinator"), ("cancel", "requester"), ("cancel", "coordinator"),
+                ("decline", "volunteer"), ("release", "volunteer"), ("withdraw", "coordinator"))
+REASON_TABLE: tuple[tuple[str, object, tuple[tuple[str, str], ...]], ...] = (
+    ("out_of_scope", _l("Outside the menu's scope"), (("reject", "coordinator"),)),
+    ("no_volunteer", _l("No volunteer free"), _CLOSE),
+    ("duplicate", _l("Duplicate order"), (*_CLOSE, ("cancel", "requester"))),
+    ("info_incomplete", _l("Information incomplete"), _CLOSE),
+    ("requester_withdrew", _l("Requester withdrew"), (("cancel", "requester"), ("cancel", "coordinator"))),
+    ("schedule_changed", _l("Schedule changed"), (("cancel", "requester"), ("cancel", "coordinator"),
+                                                 ("decline", "volunteer"), ("release", "volunteer"),
+                                                 ("withdraw", "coordinator"))),
+    ("volunteer_unavailable", _l("Volunteer unavailable"), (("decline", "volunteer"), ("release", "volunteer"),
+                                                           ("withdraw", "coordinator"))),
+    ("not_my_skill", _l("Not within my skills"), (("decline", "volunteer"),)),
+    ("too_far", _l("Too far away"), (("decline", "volunteer"), ("release", "volunteer"))),
+    ("other", _l("Other"), _ALL_GENERAL),
+)
+REASONS: dict[str, object] = {code: label for code, label, _fits in REASON_TABLE}
+
+
+def reasons_for(action: str, role: str) -> dict[str, object]:
+    """The reasons that fit ``action`` done as ``role``, in the table's order."""
+    return {code: label for code, label, fits in REASON_TABLE if (action, role) in fits}
+
+
 # What the people served may say went wrong (服务有问题).
 DISPUTE_REASONS: dict[str, object] = {
     "not_delivered": _l("The service did not take place"),
@@ -510,6 +527,8 @@ _TOO_EARLY_OR_LATE: dict[str, Callable[[Target], object]] = {
 def _check_input(t, actor, reason_code, hours, summary) -> str | None:
     if t.needs_reason:
         allowed = REASON_LISTS[t.reasons]
+        if t.reasons == "general" and actor is not None and actor is not SYSTEM:
+            allowed = {code for role in t.roles if actor.has_role(role) for code in reasons_for(t.action, role)}
         if reason_code not in allowed and not (actor is SYSTEM and reason_code in SYSTEM_REASONS):
             raise MissingInput(_l("Choose a reason."), field="reason_code")
     elif reason_code is not None:

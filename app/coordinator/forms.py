@@ -20,7 +20,7 @@ from ..choices import choices
 from ..forms import AppForm
 from ..services.orders import MAX_CREW
 from ..validators import DateWithin
-from ..workflow import REASONS
+from ..workflow import reasons_for
 
 
 class DispatchForm(AppForm):
@@ -82,7 +82,8 @@ class BulkForm(AppForm):
     )
     action = SelectField(choices=choices((a, a) for a in BULK_ACTIONS), validators=[DataRequired()])
     reason_code = SelectField(
-        _l("Reason"), choices=choices([("", _l("Choose…")), *REASONS.items()]), validators=[Optional()]
+        _l("Reason"), choices=choices([("", _l("Choose…")), *reasons_for("reject", "coordinator").items()]),
+        validators=[Optional()]
     )
     note = TextAreaField(_l("Details"), validators=[Optional(), Length(max=500)])
     next = HiddenField()

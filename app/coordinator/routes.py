@@ -16,7 +16,7 @@ from ..access import role_required
 from ..choices import choices
 from ..dates import format_window
 from ..extensions import db
-from ..forms import CheckInByHandForm, ReasonForm, ResolveForm
+from ..forms import CheckInByHandForm, ResolveForm, reason_form_for
 from ..models import Assignment
 from ..services import matching, teams, volunteer_reviews
 from ..services import orders as order_service
@@ -261,7 +261,7 @@ def change_needed(order_id: int):
 @role_required("coordinator")
 def close(order_id: int, action: str):
     order = _order_or_404(order_id)
-    form = ReasonForm()
+    form = reason_form_for(action, "coordinator")
     if form.validate_on_submit():
         workflow.apply(order, action, current_user, reason_code=form.reason_code.data, note=form.note.data or "")
         db.session.commit()
@@ -311,7 +311,7 @@ def withdraw(assignment_id: int):
     assignment = db.session.get(Assignment, assignment_id)
     if assignment is None:
         abort(404)
-    form = ReasonForm()
+    form = reason_form_for("withdraw", "coordinator")
     if form.validate_on_submit():
         workflow.apply(
             assignment, "withdraw", current_user, reason_code=form.reason_code.data, note=form.note.data or ""

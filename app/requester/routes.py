@@ -13,7 +13,7 @@ from .. import workflow
 from ..access import role_required
 from ..auth.routes import district_choices
 from ..extensions import db
-from ..forms import DisputeForm, ReasonForm
+from ..forms import DisputeForm, reason_form_for
 from ..models import Service
 from ..services import checkin_codes, feedback
 from ..services import orders as order_service
@@ -133,7 +133,7 @@ def order(order_id: int):
 @role_required("requester")
 def cancel(order_id: int):
     order = _my_order_or_404(order_id)
-    form = ReasonForm()
+    form = reason_form_for("cancel", "requester")
     if form.validate_on_submit():
         workflow.apply(order, "cancel", current_user, reason_code=form.reason_code.data, note=form.note.data or "")
         db.session.commit()

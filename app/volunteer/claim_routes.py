@@ -9,7 +9,7 @@ from flask_login import current_user
 from .. import workflow
 from ..access import role_required
 from ..extensions import db
-from ..forms import ActionForm, ReasonForm
+from ..forms import ActionForm, reason_form_for
 from ..models import Order
 from ..services.errors import ValidationFailed
 from ..services.orders.claims import claim_board, claim_order, claims_held
@@ -49,7 +49,7 @@ def claim(order_id: int):
 @role_required("volunteer")
 def release(assignment_id: int):
     job = _my_job_or_404(assignment_id)
-    form = ReasonForm()
+    form = reason_form_for("release", "volunteer")
     if form.validate_on_submit():
         workflow.apply(job, "release", current_user, reason_code=form.reason_code.data, note=form.note.data or "")
         db.session.commit()

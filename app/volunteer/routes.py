@@ -10,7 +10,7 @@ from .. import workflow
 from ..access import role_required
 from ..auth import audit
 from ..extensions import db, limiter
-from ..forms import ActionForm, ReasonForm
+from ..forms import ActionForm, reason_form_for
 from ..models.hours import star_progress
 from ..services import attendance, checkin_codes, volunteer_reviews
 from ..services import orders as order_service
@@ -28,8 +28,8 @@ def _my_job_or_404(assignment_id: int):
 
 def _render_job(job, status=200, **forms):
     forms.setdefault("action_form", ActionForm())
-    forms.setdefault("decline_form", ReasonForm())
-    forms.setdefault("release_form", ReasonForm())
+    forms.setdefault("decline_form", reason_form_for("decline", "volunteer"))
+    forms.setdefault("release_form", reason_form_for("release", "volunteer"))
     most_hours = workflow.hours_allowed(job) if job.checked_in_at else None
     forms.setdefault("complete_form", CompleteForm(hours=most_hours or None))
     forms.setdefault("check_in_form", CheckInForm(formdata=None))
@@ -151,7 +151,7 @@ def check_in_link(token: str):
 @role_required("volunteer")
 def decline(assignment_id: int):
     job = _my_job_or_404(assignment_id)
-    form = ReasonForm()
+    form = reason_form_for("decline", "volunteer")
     if form.validate_on_submit():
         workflow.apply(job, "decline", current_user, reason_code=form.reason_code.data, note=form.note.data or "")
         db.session.commit()
