@@ -67,6 +67,7 @@ def _render(profile: VolunteerProfile, status: int = 200, revealed: str | None =
     forms.setdefault("reject_form", RejectForm(formdata=None))
     forms.setdefault("suspend_form", SuspendForm(formdata=None))
     return render_template("admin/volunteers/detail.html", profile=profile, action_form=ActionForm(),
+                           decisions=volunteers.decisions(profile), reason=volunteers.decision_reason(profile),
                            history=entries_for("volunteer", profile.id), revealed=revealed, **forms), status
 
 

@@ -13,6 +13,7 @@ from datetime import date
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .. import labels
 from ..extensions import db
 from ..models import Category, District, Notification, Role, Service, User, VolunteerAway, VolunteerProfile
 from ..models.base import utcnow
@@ -114,8 +115,26 @@ def update_profile(profile: VolunteerProfile, details: VolunteerDetails, actor: 
     return back_to_review
 
 
-def _require(profile: VolunteerProfile, *states: str) -> None:
-    if profile.state not in states:
+# The decisions on an application, and the states each may be taken from: the pages ask
+# ``decisions`` which to offer, the services below check the same table.
+DECISIONS: dict[str, tuple[str, ...]] = {
+    "approve": ("pending",), "reject": ("pending",), "suspend": ("approved",), "resume": ("suspended",),
+}
+
+
+def decisions(profile: VolunteerProfile) -> set[str]:
+    """The decisions an administrator may take on ``profile`` now."""
+    return {d for d, states in DECISIONS.items() if profile.state in states}
+
+
+def decision_reason(profile: VolunteerProfile) -> str:
+    """The reason of the last rejection or suspension, in words."""
+    reasons = labels.VOLUNTEER_REJECT_REASONS if profile.state == "rejected" else labels.VOLUNTEER_SUSPEND_REASONS
+    return str(reasons.get(profile.decided_reason, profile.decided_reason))
+
+
+def _require(profile: VolunteerProfile, decision: str) -> None:
+    if decision not in decisions(profile):
         raise ValidationFailed(None, _l("This volunteer's state has changed; reload the page."))
 
 
@@ -141,7 +160,7 @@ def _decide(profile: VolunteerProfile, actor: User, action: str, status: str, no
 
 def approve(profile: VolunteerProfile, actor: User) -> None:
     """A pending application approved: a 志愿者编号 (kept if they had one) and the volunteer role."""
-    _require(profile, "pending")
+    _require(profile, "approve")
     if not profile.volunteer_number:
         profile.volunteer_number = next_number(utcnow().year)
     user = profile.user
@@ -151,18 +170,18 @@ def approve(profile: VolunteerProfile, actor: User) -> None:
 
 
 def reject(profile: VolunteerProfile, actor: User, reason: str, note: str = "") -> None:
-    _require(profile, "pending")
+    _require(profile, "reject")
     profile.rejected_at = utcnow()
     _decide(profile, actor, "volunteer.reject", "pending", "volunteer_rejected", reason, note)
 
 
 def suspend(profile: VolunteerProfile, actor: User, reason: str, note: str = "") -> None:
-    _require(profile, "approved")
+    _require(profile, "suspend")
     _decide(profile, actor, "volunteer.suspend", "suspended", "volunteer_suspended", reason, note)
 
 
 def resume(profile: VolunteerProfile, actor: User) -> None:
-    _require(profile, "suspended")
+    _require(profile, "resume")
     _decide(profile, actor, "volunteer.resume", "approved", "volunteer_resumed")
 
 

@@ -46,7 +46,8 @@ def apply():
         flash(_("Thank you! Your application is waiting for the center's approval."), "success")
         return redirect(url_for("volunteer.apply"), 303)
     status = 422 if form.is_submitted() else 200
-    return render_template("volunteer/apply.html", form=form, profile=profile), status
+    rejected = profile is not None and profile.state == "rejected"
+    return render_template("volunteer/apply.html", form=form, profile=profile, rejected=rejected), status
 
 
 @bp.route("/profile", methods=["GET", "POST"])
