@@ -57,8 +57,7 @@ test: translations
 	bash scripts/ensure_browser.sh
 	$(BIN)/ruff check .
 	$(BIN)/python scripts/check_translations.py
-	$(MAKE) test-sqlite
-	$(MAKE) test-pg
+	$(MAKE) --jobs=2 --output-sync=target test-sqlite test-pg  # the two passes side by side, each printed whole when it ends
 
 test-sqlite: $(BIN)/activate
 	$(BIN)/python -m pytest -q
