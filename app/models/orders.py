@@ -84,6 +84,8 @@ class Order(db.Model):
         CheckConstraint("ends_at > starts_at", name="window"),
         Index("ix_orders_queue", "state", "starts_at", "submitted_at"),
         Index("ix_orders_requester_recent", "requester_id", "submitted_at"),
+        # A likely duplicate: the same requester, service and day (the queue's and order page's flag).
+        Index("ix_orders_requester_service", "requester_id", "service_id", "starts_at"),
         # 全部订单 filtered by state, newest first; the numbers of a period, by the day placed.
         Index("ix_orders_state_id", "state", "id"),
         Index("ix_orders_submitted_at", "submitted_at"),
