@@ -22,3 +22,12 @@ def role_required(*roles: str):
         return wrapped
 
     return decorator
+
+
+def signed_in_user():
+    """The signed-in person as a row of this request's session (already loaded: no query), for the
+    services that record who acted; ``current_user`` itself is a proxy the ORM cannot store."""
+    from .extensions import db
+    from .models import User
+
+    return db.session.get(User, current_user.id)

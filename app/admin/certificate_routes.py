@@ -7,14 +7,14 @@ from datetime import date
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from wtforms import DateField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
+from ..access import signed_in_user
 from ..dates import BEIJING
 from ..extensions import db
 from ..forms import AppForm
-from ..models import ServiceCertificate, User, VolunteerProfile
+from ..models import ServiceCertificate, VolunteerProfile
 from ..models.base import utcnow
 from ..services import certificates
 from ..services.errors import ValidationFailed
@@ -48,7 +48,7 @@ def issue_certificate(profile_id: int):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            made = certificates.issue(db.session.get(User, current_user.id), profile, form.period_start.data,
+            made = certificates.issue(signed_in_user(), profile, form.period_start.data,
                                       form.period_end.data, form.note.data or "")
         except ValidationFailed as err:
             db.session.rollback()
@@ -83,7 +83,7 @@ def revoke_certificate(certificate_id: int):
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            certificates.revoke(db.session.get(User, current_user.id), found, form.reason.data)
+            certificates.revoke(signed_in_user(), found, form.reason.data)
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()

@@ -9,9 +9,10 @@ from wtforms import SubmitField, TextAreaField
 from wtforms.validators import Length, Optional
 
 from .. import labels
+from ..access import signed_in_user
 from ..extensions import db
 from ..forms import AppForm
-from ..models import HourCorrection, User
+from ..models import HourCorrection
 from ..services import corrections
 from ..services.errors import ValidationFailed
 from ..validators import MULTI_LINE
@@ -21,12 +22,6 @@ from . import bp
 class DecisionForm(AppForm):
     note = TextAreaField(_l("Note (needed to reject)"), validators=[Optional(), Length(max=500), MULTI_LINE])
     submit = SubmitField()
-
-
-def _me() -> User:
-    from flask_login import current_user
-
-    return db.session.get(User, current_user.id)
 
 
 def _prefix(correction_id: int) -> str:
@@ -55,9 +50,9 @@ def decide_correction(correction_id: int, decision: str):
     note = (form.note.data or "").strip()
     try:
         if decision == "approve":
-            corrections.approve(correction, _me(), note)
+            corrections.approve(correction, signed_in_user(), note)
         else:
-            corrections.reject(correction, _me(), note)
+            corrections.reject(correction, signed_in_user(), note)
         db.session.commit()
     except ValidationFailed as err:
         db.session.rollback()

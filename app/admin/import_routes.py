@@ -9,15 +9,14 @@ from pathlib import Path
 from flask import Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from flask_wtf.file import FileField, FileRequired
 from wtforms import HiddenField, SelectField, SubmitField
 from wtforms.validators import DataRequired, Regexp
 
+from ..access import signed_in_user
 from ..choices import choices
 from ..extensions import db
 from ..forms import AppForm
-from ..models import User
 from ..reports.exports import send_xlsx
 from ..services import exports, imports
 from . import bp
@@ -89,7 +88,7 @@ def run_import():
         flash(_("This file was imported already, or its check is too old: upload it again."), "warning")
         return redirect(url_for("admin.import_people"), 303)
     rows = imports.read_rows(form.kind.data, path.name, path.read_bytes())
-    planned, result = imports.run(form.kind.data, rows, db.session.get(User, current_user.id))
+    planned, result = imports.run(form.kind.data, rows, signed_in_user())
     if result is None:  # the database changed since the dry run: nothing was written
         db.session.rollback()
         return _render(ImportForm(formdata=None, kind=form.kind.data), 422, plan=planned, confirm=None)

@@ -6,9 +6,9 @@ from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 
 from .. import labels
+from ..access import signed_in_user
 from ..extensions import db
 from ..forms import ActionForm
 from ..models import User
@@ -24,9 +24,6 @@ AUDIT_PAGE_SIZE = 50
 ACCOUNTS_PAGE_SIZE = 25
 
 
-def _me() -> User:
-    """The signed-in administrator as a row of this session (no query: already loaded)."""
-    return db.session.get(User, current_user.id)
 
 
 @bp.app_template_filter("audit_value")
@@ -58,7 +55,7 @@ def settings():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            changed = update_settings(form.values(), _me())
+            changed = update_settings(form.values(), signed_in_user())
         except ValidationFailed as err:
             db.session.rollback()
             getattr(form, err.field).errors.append(err.message)
@@ -128,7 +125,7 @@ def change_roles(user_id: int):
     if not form.validate_on_submit():
         return _render_account(account, form, 422)
     try:
-        changed = accounts.change_roles(account, form.roles.data, _me())
+        changed = accounts.change_roles(account, form.roles.data, signed_in_user())
     except ValidationFailed as err:
         db.session.rollback()
         form.roles.errors.append(err.message)
@@ -144,7 +141,7 @@ def _act_on(user_id: int, act: Callable[[User, User], bool], done: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        act(account, _me())
+        act(account, signed_in_user())
     except ValidationFailed as err:
         db.session.rollback()
         flash(err.message, "danger")
@@ -172,7 +169,7 @@ def reset_password(user_id: int):
     if not ActionForm().validate_on_submit():
         abort(400)
     try:
-        password = accounts.reset_password(account, _me())
+        password = accounts.reset_password(account, signed_in_user())
     except ValidationFailed as err:
         db.session.rollback()
         flash(err.message, "danger")

@@ -5,15 +5,15 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 from wtforms.widgets import CheckboxInput, ListWidget
 
+from ..access import signed_in_user
 from ..choices import choices
 from ..extensions import db
 from ..forms import AppForm
-from ..models import Team, User
+from ..models import Team
 from ..services import teams
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -58,7 +58,7 @@ def _save(team: Team | None):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            teams.save(db.session.get(User, current_user.id), team, form.details())
+            teams.save(signed_in_user(), team, form.details())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()

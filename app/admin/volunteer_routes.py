@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user
 from sqlalchemy.exc import IntegrityError
 
 from .. import labels
+from ..access import signed_in_user
 from ..extensions import db
 from ..forms import ActionForm
 from ..models import User, VolunteerProfile
@@ -44,8 +44,6 @@ def volunteer_audit_value(stored: str | None) -> str:
     return "; ".join(parts)
 
 
-def _me() -> User:
-    return db.session.get(User, current_user.id)
 
 
 def _profile_or_404(profile_id: int) -> VolunteerProfile:
@@ -80,7 +78,7 @@ def _decide(profile_id: int, act: Callable[[VolunteerProfile, User], None], done
     """Run one decision on an application; a decision the state no longer allows answers 409."""
     profile = _profile_or_404(profile_id)
     try:
-        act(profile, _me())
+        act(profile, signed_in_user())
         db.session.commit()
     except (ValidationFailed, IntegrityError) as err:  # moved on, or a number given at the same moment
         db.session.rollback()
@@ -133,6 +131,6 @@ def reveal_id_number(profile_id: int):
     """The full ID number, in this response only, and written to the audit log."""
     _button_pressed()
     profile = _profile_or_404(profile_id)
-    number = volunteers.reveal_id(profile, _me())
+    number = volunteers.reveal_id(profile, signed_in_user())
     db.session.commit()
     return _render(profile, revealed=number)

@@ -7,6 +7,7 @@ from flask_babel import gettext as _
 from flask_login import current_user, fresh_login_required, login_fresh, login_required
 from sqlalchemy import select
 
+from ..access import signed_in_user
 from ..choices import choices
 from ..extensions import db, limiter
 from ..models import User
@@ -134,7 +135,7 @@ def messages():
     form = MessagesForm()
     if not form.validate_on_submit():
         abort(400)
-    user = db.session.get(User, current_user.id)
+    user = signed_in_user()
     user.sms_opt_in = bool(form.sms_opt_in.data)
     db.session.commit()
     flash(_("Saved: you will get text messages.") if user.sms_opt_in else _("Saved: no text messages."), "success")
@@ -146,7 +147,7 @@ def messages():
 def change_password():
     form = PasswordChangeForm()
     if form.validate_on_submit():
-        user = db.session.get(User, current_user.id)  # the account itself, not the proxy
+        user = signed_in_user()  # the account itself, not the proxy
         if not user.check_password(form.current.data):
             form.current.errors.append(_("This is not your current password."))
             record("password_change", "failed", user_id=current_user.id)
@@ -168,7 +169,7 @@ def new_password():
         return redirect(url_for("auth.account"))
     form = NewPasswordForm()
     if form.validate_on_submit():
-        user = db.session.get(User, current_user.id)
+        user = signed_in_user()
         user.set_password(form.password.data)  # rotates the session token and clears the pending change
         db.session.commit()
         begin_session(user, remember=bool(session.get("remember")))
@@ -183,7 +184,7 @@ def new_password():
 def sign_out_everywhere():
     if not SignOutEverywhereForm().validate_on_submit():
         return _render_account(status=400)
-    user = db.session.get(User, current_user.id)
+    user = signed_in_user()
     revoke_sessions(user)
     db.session.commit()
     # This device stays signed in, on the new token, but no longer remembered.

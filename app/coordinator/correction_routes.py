@@ -10,10 +10,9 @@ from wtforms import DateField, DecimalField, StringField, SubmitField, TextAreaF
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange
 
 from .. import labels
-from ..access import role_required
+from ..access import role_required, signed_in_user
 from ..extensions import db
 from ..forms import AppForm
-from ..models import User
 from ..services import corrections
 from ..services.errors import ValidationFailed
 from ..validators import MULTI_LINE, SINGLE_LINE
@@ -50,7 +49,7 @@ def corrections_page():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            corrections.propose(db.session.get(User, current_user.id), form.proposal())
+            corrections.propose(signed_in_user(), form.proposal())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()

@@ -8,14 +8,13 @@ from datetime import time
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from wtforms import BooleanField, SelectField
 
-from ..access import role_required
+from ..access import role_required, signed_in_user
 from ..auth.routes import district_choices
 from ..choices import choices
 from ..extensions import db
-from ..models import Service, User
+from ..models import Service
 from ..requester.forms import OrderForm
 from ..services import orders as order_service
 from ..services import proxy_orders
@@ -68,7 +67,7 @@ def proxy_order():
     if not form.errors:
         person = proxy_orders.Person(form.contact_name.data, form.contact_phone.data, form.unit.data, True)
         try:
-            order = proxy_orders.place_for(db.session.get(User, current_user.id), person, form.order_request(service))
+            order = proxy_orders.place_for(signed_in_user(), person, form.order_request(service))
             proxy_orders.text_the_link(
                 order, url_for("guest.order", guest_token=proxy_orders.token_for(order), _external=True))
             db.session.commit()

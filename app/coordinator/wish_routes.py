@@ -5,15 +5,14 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from flask_login import current_user
 from wtforms import DateField, SelectField, SubmitField, TextAreaField, TimeField
 from wtforms.validators import DataRequired, Length, Optional
 
-from ..access import role_required
+from ..access import role_required, signed_in_user
 from ..choices import choices
 from ..extensions import db
 from ..forms import AppForm
-from ..models import User, Wish
+from ..models import Wish
 from ..services import wishes
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -83,7 +82,7 @@ def convert_wish(wish_id: int):
     if not form.validate_on_submit():
         return _render(found, 422, convert_form=form)
     try:
-        order = wishes.convert(found, db.session.get(User, current_user.id), form.service_id.data,
+        order = wishes.convert(found, signed_in_user(), form.service_id.data,
                                form.service_date.data, form.start_time.data, form.end_time.data)
         db.session.commit()
     except ValidationFailed as err:
@@ -101,7 +100,7 @@ def reject_wish(wish_id: int):
     if not form.validate_on_submit():
         return _render(found, 422, reject_form=form)
     try:
-        wishes.reject(found, db.session.get(User, current_user.id), form.reason_code.data, form.note.data or "")
+        wishes.reject(found, signed_in_user(), form.reason_code.data, form.note.data or "")
         db.session.commit()
     except ValidationFailed as err:
         db.session.rollback()

@@ -9,12 +9,11 @@ from flask_login import current_user
 from wtforms import DateField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, NumberRange
 
-from ..access import role_required
+from ..access import role_required, signed_in_user
 from ..auth.routes import district_choices
 from ..choices import choices
 from ..extensions import db
 from ..forms import AppForm
-from ..models import User
 from ..services import wishes
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -60,7 +59,7 @@ def new_wish():
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            wishes.submit(db.session.get(User, current_user.id), form.wish())
+            wishes.submit(signed_in_user(), form.wish())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()

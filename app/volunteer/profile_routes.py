@@ -4,26 +4,21 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import login_required
 
-from ..access import role_required
+from ..access import role_required, signed_in_user
 from ..extensions import db
-from ..models import User
 from ..services import volunteers
 from ..services.errors import ValidationFailed
 from . import bp
 from .profile_forms import ApplyForm, ProfileForm
 
 
-def _me() -> User:
-    return db.session.get(User, current_user.id)
-
-
 @bp.route("/apply", methods=["GET", "POST"])
 @login_required
 def apply():
     """The application form; once sent, where it stands. A volunteer already goes to their profile."""
-    me = _me()
+    me = signed_in_user()
     profile = me.profile
     if profile is not None and profile.state in ("approved", "suspended"):
         return redirect(url_for("volunteer.profile"), 303)
@@ -53,7 +48,7 @@ def apply():
 @bp.route("/profile", methods=["GET", "POST"])
 @role_required("volunteer")
 def profile():
-    me = _me()
+    me = signed_in_user()
     mine = me.profile
     if mine is None:
         return redirect(url_for("volunteer.apply"), 303)
