@@ -111,6 +111,7 @@ REASON_TABLE: tuple[tuple[str, object, tuple[tuple[str, str], ...]], ...] = (
     ("volunteer_unavailable", _l("Volunteer unavailable"), (("decline", "volunteer"), ("release", "volunteer"),
                                                            ("withdraw", "coordinator"))),
     ("not_my_skill", _l("Not within my skills"), (("decline", "volunteer"),)),
+    ("service_retired", _l("The service was taken off the menu"), (("cancel", "coordinator"),)),
     ("too_far", _l("Too far away"), (("decline", "volunteer"), ("release", "volunteer"))),
     ("other", _l("Other"), _ALL_GENERAL),
 )

@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import BooleanField, HiddenField, IntegerField, SelectField, StringField, SubmitField, TextAreaField
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    IntegerField,
+    RadioField,
+    SelectField,
+    StringField,
+    SubmitField,
+    TextAreaField,
+)
 from wtforms.fields import TimeField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional
 
@@ -11,6 +20,7 @@ from .. import labels
 from ..choices import choices
 from ..forms import AppForm
 from ..models.menu import DispatchMode
+from ..services.menu_admin import CANCEL_OPEN_ORDERS, KEEP_OPEN_ORDERS
 from ..validators import MULTI_LINE, SINGLE_LINE
 
 # The icons a category may show (drawn from the sprite; see assets/icons.txt).
@@ -74,3 +84,15 @@ class CategoryForm(AppForm):
     def values(self) -> dict:
         return {"name": self.name.data.strip(), "description": (self.description.data or "").strip(),
                 "icon": self.icon.data}
+
+
+class RetireForm(AppForm):
+    """Retiring a service that still has open orders: what happens to them."""
+
+    open_orders = RadioField(_l("What happens to them"), choices=choices([
+        (KEEP_OPEN_ORDERS, _l("They go on as booked: only new orders stop")),
+        (CANCEL_OPEN_ORDERS, _l("Cancel those not yet under way: the requesters and volunteers are told")),
+    ]), validators=[DataRequired(message=_l("Choose what happens to the open orders."))])
+    note = TextAreaField(_l("Note to the requesters (optional)"),
+                         validators=[Optional(), Length(max=500), MULTI_LINE])
+    submit = SubmitField(_l("Retire the service"))

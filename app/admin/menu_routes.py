@@ -8,25 +8,22 @@ from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 from sqlalchemy.orm.exc import StaleDataError
 
 from .. import labels
+from ..access import signed_in_user
 from ..choices import choices
 from ..extensions import db
 from ..forms import ActionForm
-from ..models import Category, Service, ServiceStatus, User
+from ..models import Category, Service, ServiceStatus
 from ..services import menu_admin
 from ..services.errors import ValidationFailed
+from ..workflow import WorkflowError
 from . import bp
-from .menu_forms import CategoryForm, ServiceForm
-
-
-def _me() -> User:
-    from flask_login import current_user
-
-    return db.session.get(User, current_user.id)
+from .menu_forms import CategoryForm, RetireForm, ServiceForm
 
 
 def _button_pressed() -> None:
@@ -43,7 +40,13 @@ def _categories() -> list[Category]:
 @bp.route("/menu")
 def menu():
     return render_template("admin/menu/index.html", categories=_categories(),
-                           action_form=ActionForm(), statuses=labels.SERVICE_STATUSES)
+                           action_form=ActionForm(), statuses=labels.SERVICE_STATUSES,
+                           status_actions=STATUS_ACTIONS, next_statuses=menu_admin.next_statuses,
+                           published=ServiceStatus.PUBLISHED.value)
+
+
+# The button that moves a service to each status.
+STATUS_ACTIONS = {ServiceStatus.PUBLISHED.value: _l("Publish"), ServiceStatus.RETIRED.value: _l("Retire")}
 
 
 def _service_form(service: Service | None) -> ServiceForm:
@@ -73,7 +76,7 @@ def _save_service(service: Service | None):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            saved = menu_admin.save_service(_me(), service, form.values(), form.version_seen())
+            saved = menu_admin.save_service(signed_in_user(), service, form.values(), form.version_seen())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
@@ -114,22 +117,55 @@ def service_status(service_id: int, status: str):
     _button_pressed()
     service = _service_or_404(service_id)
     try:
-        menu_admin.set_status(_me(), service, status)
+        menu_admin.set_status(signed_in_user(), service, status)
         db.session.commit()
     except ValidationFailed as err:
         db.session.rollback()
         flash(str(err.message), "danger")
+        if err.field == "open_orders":  # retiring asks first what happens to them
+            return redirect(url_for("admin.retire_service", service_id=service_id), 303)
     else:
         flash(_("Published: requesters can order it now.") if status == ServiceStatus.PUBLISHED.value
               else _("Retired: it is off the menu; its past orders stay."), "success")
     return redirect(url_for("admin.menu", _anchor=f"service-{service_id}"), 303)
 
 
+@bp.route("/menu/services/<int:service_id>/retire", methods=["GET", "POST"])
+def retire_service(service_id: int):
+    """Retire a service that still has open orders, saying what happens to them."""
+    service = _service_or_404(service_id)
+    form = RetireForm()
+    status = 422 if form.is_submitted() else 200
+    if form.validate_on_submit():
+        try:
+            menu_admin.set_status(signed_in_user(), service, ServiceStatus.RETIRED.value,
+                                  form.open_orders.data, form.note.data or "")
+            db.session.commit()
+        except ValidationFailed as err:
+            db.session.rollback()
+            for field, message in err.errors:
+                if field in form:
+                    form[field].errors.append(message)
+                else:  # the life cycle's own refusal: retired already
+                    flash(str(message), "danger")
+                    status = 409
+        except WorkflowError as err:  # an order changed under us: nothing was retired or cancelled
+            db.session.rollback()
+            flash(str(err.message), "danger")
+            status = 409
+        else:
+            flash(_("Retired: it is off the menu; its past orders stay."), "success")
+            return redirect(url_for("admin.menu", _anchor=f"service-{service_id}"), 303)
+    return render_template("admin/menu/retire.html", service=service, form=form,
+                           orders=menu_admin.open_orders(service),
+                           may_retire=ServiceStatus.RETIRED.value in menu_admin.next_statuses(service)), status
+
+
 @bp.route("/menu/<any(services, categories):kind>/<int:item_id>/<any(up, down):direction>", methods=["POST"])
 def move(kind: str, item_id: int, direction: str):
     _button_pressed()
     item = db.session.get(Service if kind == "services" else Category, item_id) or abort(404)
-    menu_admin.move(_me(), item, -1 if direction == "up" else 1)
+    menu_admin.move(signed_in_user(), item, -1 if direction == "up" else 1)
     db.session.commit()
     anchor = f"service-{item_id}" if kind == "services" else f"category-{item_id}"
     return redirect(url_for("admin.menu", _anchor=anchor), 303)
@@ -140,7 +176,7 @@ def _save_category(category: Category | None):
     status = 422 if form.is_submitted() else 200
     if form.validate_on_submit():
         try:
-            menu_admin.save_category(_me(), category, form.values())
+            menu_admin.save_category(signed_in_user(), category, form.values())
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()

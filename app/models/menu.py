@@ -80,5 +80,10 @@ class Service(db.Model):
     __mapper_args__ = {"version_id_col": version_id}
 
     @property
+    def is_claimable(self) -> bool:
+        """Open for qualified volunteers to claim (the claim board) rather than dispatched by the center."""
+        return self.dispatch_mode == DispatchMode.CLAIM.value
+
+    @property
     def is_orderable(self) -> bool:
         return self.status == ServiceStatus.PUBLISHED.value

@@ -3,9 +3,11 @@
 A service moves draft → published → retired (a retired one may be published
 again). Only a published service is on the public menu; the kept copies of the
 menu are deleted when the change is committed (``reference``), so every app
-server sees it at once. A retired service keeps its past orders. Retiring is
-refused while orders of the service are still open: the message names how
-many, and no order changes state here (that is the workflow's business).
+server sees it at once. A retired service keeps its past orders. While orders of the service are still
+open, retiring asks what happens to them (``OPEN_ORDER_CHOICES``): they go on as
+booked, or those not yet under way are cancelled, each through the workflow
+(its reason, its event, the requester and volunteers told) as one change with
+the retirement.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select
 
+from .. import workflow
 from ..extensions import db
 from ..models import Category, Order, Service, ServiceStatus, User
 from ..models.orders import OrderState
@@ -35,22 +38,64 @@ def open_order_count(service: Service) -> int:
     ) or 0
 
 
-def set_status(actor: User, service: Service, status: str) -> Service:
-    """Move ``service`` to ``status`` (published or retired); flushes, never commits."""
+# What may happen to a retired service's open orders: they go on as booked, or those not yet
+# under way are cancelled (an order under way is finished as usual either way).
+KEEP_OPEN_ORDERS = "keep"
+CANCEL_OPEN_ORDERS = "cancel"
+OPEN_ORDER_CHOICES = (KEEP_OPEN_ORDERS, CANCEL_OPEN_ORDERS)
+RETIRED_REASON = "service_retired"
+
+
+def open_orders(service: Service) -> list[Order]:
+    """The open orders of ``service``, soonest first."""
+    return list(db.session.scalars(
+        select(Order).where(Order.service_id == service.id, Order.state.in_(OPEN_ORDER_STATES))
+        .order_by(Order.starts_at, Order.id)
+    ))
+
+
+def next_statuses(service: Service) -> list[str]:
+    """The statuses ``service`` may move to from where it is, in the life cycle's order."""
+    return [status for status, sources in MOVES.items() if service.status in sources]
+
+
+def set_status(actor: User, service: Service, status: str, open_orders_choice: str | None = None,
+               note: str = "") -> Service:
+    """Move ``service`` to ``status`` (published or retired); flushes, never commits.
+
+    Retiring a service with open orders needs ``open_orders_choice`` (one of
+    ``OPEN_ORDER_CHOICES``); cancelling applies the workflow's ``cancel`` to each
+    order that allows it, so a refusal there (``WorkflowError``) leaves the caller
+    to roll everything back.
+    """
     if service.status not in MOVES.get(status, frozenset()):
         raise ValidationFailed("status", _l("The service's life cycle does not allow this step."))
+    cancelled = 0
     if status == ServiceStatus.RETIRED.value:
         count = open_order_count(service)
-        if count:
-            raise ValidationFailed("status", _l(
-                "This service has %(count)d open orders; finish or cancel them before retiring it.",
-                count=count))
+        if count and open_orders_choice not in OPEN_ORDER_CHOICES:
+            raise ValidationFailed("open_orders", _l(
+                "This service has %(count)d open orders: choose what happens to them.", count=count))
+        if count and open_orders_choice == CANCEL_OPEN_ORDERS:
+            cancelled = _cancel_open_orders(actor, service, note)
     before = service.status
     service.status = status
+    after: dict[str, object] = {"status": status}
+    if cancelled:
+        after["orders_cancelled"] = cancelled
     log_action(actor, f"service.{status}", "service", service.id, label=service.name,
-               before={"status": before}, after={"status": status})
+               before={"status": before}, after=after)
     db.session.flush()
     return service
+
+
+def _cancel_open_orders(actor: User, service: Service, note: str) -> int:
+    cancelled = 0
+    for order in open_orders(service):
+        if workflow.is_open(order, "cancel"):
+            workflow.apply(order, "cancel", actor, reason_code=RETIRED_REASON, note=note)
+            cancelled += 1
+    return cancelled
 
 
 # --- editing: services and categories -------------------------------------------------------

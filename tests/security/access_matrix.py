@@ -192,6 +192,8 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("admin.edit_service", "GET"): ADMIN_PAGE,
     ("admin.edit_service", "POST"): ADMIN_ONLY,
     ("admin.service_status", "POST"): ADMIN_ONLY,
+    ("admin.retire_service", "GET"): ADMIN_PAGE,
+    ("admin.retire_service", "POST"): ADMIN_ONLY,
     ("admin.move", "POST"): ADMIN_ONLY,
     ("admin.new_category", "GET"): ADMIN_PAGE,
     ("admin.new_category", "POST"): ADMIN_ONLY,
