@@ -4,15 +4,18 @@ printed for its volunteer and the admin only; verified by anyone, showing only w
 from __future__ import annotations
 
 from datetime import date, timedelta
+from io import BytesIO
+from pathlib import Path
 
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import select, update
 
 from app import labels
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import AuditEntry, ServiceCertificate, VolunteerProfile
-from app.services import certificates
+from app.services import certificates, record_pdf
 from app.services.errors import ValidationFailed
 from app.services.settings import update_settings
 from tests.conftest import csrf_token
@@ -52,6 +55,7 @@ def test_issued_records_freeze_the_hours_and_are_numbered_in_turn(app, db, users
     with app.test_request_context():
         first = certificates.issue(users["admin"], profile, *_year(), note="用于评优")
         second = certificates.issue(users["admin"], profile, *_year())
+        _db.session.commit()
     year = date.today().year
     assert (first.number, second.number) == (f"{year}-0001", f"{year}-0002")
     assert first.total_hours == 2 and '"hours": "2.0"' in first.lines
@@ -71,6 +75,7 @@ def test_the_verification_page_shows_the_record_and_nothing_private_and_says_whe
     profile = _profile(users)
     with app.test_request_context():
         made = certificates.issue(users["admin"], profile, *_year())
+        _db.session.commit()
         link = f"/verify/{certificates.token_for(made)}"
     stranger = app.test_client()
     page = stranger.get(link).get_data(as_text=True)
@@ -122,6 +127,7 @@ def test_the_admin_traces_each_hour_to_its_evidence(app, db, users, make_order, 
     profile = _profile(users)
     with app.test_request_context():
         made = certificates.issue(users["admin"], profile, *_year())
+        _db.session.commit()
         lines = certificates.lines_for_page(made)
         steps = certificates.evidence(lines, profile.user_id)
     (line,) = lines
@@ -134,3 +140,44 @@ def test_the_admin_traces_each_hour_to_its_evidence(app, db, users, make_order, 
     assert 'data-testid="evidence"' in page
     volunteer_page = login_as("volunteer").get(f"/jobs/certificates/{made.id}").get_data(as_text=True)
     assert 'data-testid="evidence"' not in volunteer_page  # the trail is the center's
+
+
+# --- the record as a PDF --------------------------------------------------------------------------
+
+
+def _pdf_text_and_fonts(data: bytes) -> tuple[str, set[str]]:
+    reader = PdfReader(BytesIO(data))
+    text = "".join(page.extract_text() for page in reader.pages)
+    fonts = {str(font["/BaseFont"]) for page in reader.pages
+             for font in page["/Resources"]["/Font"].values()}
+    return text, fonts
+
+
+def test_the_pdf_carries_the_record_in_cjk_for_its_volunteer_and_the_admin_only(
+        app, db, users, make_order, issuer, login_as):
+    make_order("rated")
+    profile = _profile(users)
+    with app.test_request_context():
+        made = certificates.issue(users["admin"], profile, *_year(), note="用于评优")
+        _db.session.commit()
+    got = login_as("volunteer").get(f"/jobs/certificates/{made.id}.pdf")
+    assert got.status_code == 200 and got.mimetype == "application/pdf"
+    assert "attachment" in got.headers["Content-Disposition"] and made.number in got.headers["Content-Disposition"]
+    assert "no-store" in got.headers["Cache-Control"]
+    text, fonts = _pdf_text_and_fonts(got.data)
+    squeezed = "".join(text.split())
+    for shown in ("志愿服务记录证明", made.number, profile.real_name, profile.id_number, profile.volunteer_number,
+                  "交通安全法规宣讲", "2.0", "用于评优", ISSUER["issuer_head"], ISSUER["issuer_phone"]):
+        assert "".join(shown.split()) in squeezed, shown
+    assert any("CJK" in font for font in fonts), fonts  # the Chinese is set in a CJK font, not boxes
+    assert login_as("admin").get(f"/admin/certificates/{made.id}.pdf").data[:5] == b"%PDF-"
+    assert login_as("volunteer2").get(f"/jobs/certificates/{made.id}.pdf").status_code == 404
+
+
+@pytest.mark.parametrize("url", ["http://127.0.0.1:9/x.css", "file:///etc/passwd", "file:///etc/ssl/x.css"])
+def test_the_pdf_fetches_nothing_but_the_apps_own_stylesheets(app, url):
+    static = Path(app.static_folder).resolve()
+    fetcher = record_pdf.OwnStylesheets(static / "css")
+    with pytest.raises(ValueError):
+        fetcher.fetch(url)
+    assert b"certificate" in fetcher.fetch((static / "css" / "certificate.css").as_uri()).read()

@@ -18,7 +18,6 @@ from ..models import ServiceCertificate, VolunteerProfile
 from ..models.base import utcnow
 from ..services import certificates
 from ..services.errors import ValidationFailed
-from ..services.qr import qr_svg
 from ..validators import MULTI_LINE, SINGLE_LINE
 from . import bp
 
@@ -50,6 +49,7 @@ def issue_certificate(profile_id: int):
         try:
             made = certificates.issue(signed_in_user(), profile, form.period_start.data,
                                       form.period_end.data, form.note.data or "")
+            db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
             for field, message in err.errors:
@@ -72,9 +72,18 @@ def _certificate_or_404(certificate_id: int) -> ServiceCertificate:
 @bp.route("/certificates/<int:certificate_id>")
 def certificate(certificate_id: int):
     found = _certificate_or_404(certificate_id)
-    context = certificate_context(found)
+    context = certificates.page_context(found)
     return render_template("certificates/certificate.html", certificate=found, revoke_form=RevokeForm(formdata=None),
+                           pdf_url=url_for("admin.certificate_pdf", certificate_id=found.id),
                            evidence=certificates.evidence(context["lines"], found.volunteer_id), **context)
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+def certificate_pdf(certificate_id: int):
+    found = _certificate_or_404(certificate_id)
+    from ..services import record_pdf  # WeasyPrint loads Pango: only where a PDF is asked for
+
+    return record_pdf.download(found)
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])
@@ -92,10 +101,6 @@ def revoke_certificate(certificate_id: int):
             flash(_("Revoked: its verification page says so from now on."), "success")
             return redirect(url_for("admin.certificate", certificate_id=certificate_id), 303)
     return render_template("certificates/certificate.html", certificate=found, revoke_form=form,
-                           **certificate_context(found)), 422
+                           pdf_url=url_for("admin.certificate_pdf", certificate_id=found.id),
+                           **certificates.page_context(found)), 422
 
-
-def certificate_context(found: ServiceCertificate) -> dict:
-    """What the printed record shows besides its own columns: its lines and the verification QR."""
-    link = url_for("verify.certificate", cert_token=certificates.token_for(found), _external=True)
-    return {"lines": certificates.lines_for_page(found), "verify_link": link, "verify_qr": qr_svg(link)}

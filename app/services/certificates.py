@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from flask import current_app
+from flask import current_app, url_for
 from flask_babel import lazy_gettext as _l
 from itsdangerous import BadSignature, URLSafeSerializer
 from sqlalchemy import func, or_, select
@@ -38,6 +38,7 @@ from ..models import (
 from ..models.base import utcnow
 from .audit import log_action
 from .errors import ValidationFailed
+from .qr import qr_svg
 from .settings import current_settings
 
 SALT = "service-certificate"
@@ -95,8 +96,11 @@ def _next_number(year: int) -> str:
 
 
 def issue(admin: User, profile: VolunteerProfile, start: date, end: date, note: str = "") -> ServiceCertificate:
-    """Issue the record of ``profile``'s service from ``start`` to ``end``; commits (its number is taken
-    in the same transaction: two administrators issuing at once get two numbers)."""
+    """Issue the record of ``profile``'s service from ``start`` to ``end``; flushes, never commits.
+
+    Its number is the year's next; two administrators issuing at once collide on the unique
+    number, and the loser takes the following one (each try in a savepoint of its own, so a
+    collision undoes nothing else of the caller's transaction)."""
     gaps = missing(profile)
     if gaps:
         raise ValidationFailed(None, _l("Complete these first: %(fields)s.", fields="、".join(gaps)))
@@ -115,15 +119,14 @@ def issue(admin: User, profile: VolunteerProfile, start: date, end: date, note: 
             issuer_handler=settings.issuer_handler, issuer_phone=settings.issuer_phone,
             note=note.strip(), issued_by_id=admin.id,
         )
-        db.session.add(certificate)
         try:
-            db.session.flush()
+            with db.session.begin_nested():
+                db.session.add(certificate)
         except IntegrityError:  # the number was taken a moment ago: the next one
-            db.session.rollback()
             continue
         log_action(admin, "certificate.issue", "volunteer", profile.id, label=certificate.number,
                    after={"hours": str(certificate.total_hours), "period": f"{start}–{end}"})
-        db.session.commit()
+        db.session.flush()
         return certificate
     raise ValidationFailed(None, _l("Could not number the record: try again."))
 
@@ -204,3 +207,9 @@ def by_token(token: str) -> ServiceCertificate | None:
 def masked_name(name: str) -> str:
     """张* / 欧阳** : the family name's first character, the rest hidden."""
     return name[:1] + "*" * max(len(name) - 1, 1) if name else "*"
+
+
+def page_context(certificate: ServiceCertificate) -> dict:
+    """What the printed record shows besides its own columns: its lines and the verification link and QR."""
+    link = url_for("verify.certificate", cert_token=token_for(certificate), _external=True)
+    return {"lines": lines_for_page(certificate), "verify_link": link, "verify_qr": qr_svg(link)}

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import abort, render_template, url_for
 from flask_login import current_user
 
 from ..access import role_required
-from ..admin.certificate_routes import certificate_context
 from ..extensions import db
 from ..models import ServiceCertificate
 from ..services import certificates
@@ -21,12 +20,28 @@ def hours():
                            certificates=certificates.of_volunteer(current_user.id))
 
 
+def _own_certificate_or_404(certificate_id: int) -> ServiceCertificate:
+    found = db.session.get(ServiceCertificate, certificate_id)
+    if found is None or found.volunteer_id != current_user.id:
+        abort(404)
+    return found
+
+
 @bp.route("/certificates/<int:certificate_id>")
 @role_required("volunteer")
 def certificate(certificate_id: int):
     """The volunteer's own record, to print or save as PDF from the browser; anyone else's is missing."""
-    found = db.session.get(ServiceCertificate, certificate_id)
-    if found is None or found.volunteer_id != current_user.id:
-        abort(404)
+    found = _own_certificate_or_404(certificate_id)
     return render_template("certificates/certificate.html", certificate=found, revoke_form=None,
-                           **certificate_context(found))
+                           pdf_url=url_for("volunteer.certificate_pdf", certificate_id=found.id),
+                           **certificates.page_context(found))
+
+
+@bp.route("/certificates/<int:certificate_id>.pdf")
+@role_required("volunteer")
+def certificate_pdf(certificate_id: int):
+    """The volunteer's own record as a PDF to hand to an employer or a school."""
+    found = _own_certificate_or_404(certificate_id)
+    from ..services import record_pdf  # WeasyPrint loads Pango: only where a PDF is asked for
+
+    return record_pdf.download(found)

@@ -168,8 +168,10 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("admin.issue_certificate", "GET"): ADMIN_PAGE,
     ("admin.issue_certificate", "POST"): ADMIN_ONLY,
     ("admin.certificate", "GET"): ADMIN_PAGE,
+    ("admin.certificate_pdf", "GET"): ADMIN_PAGE,
     ("admin.revoke_certificate", "POST"): ADMIN_ONLY,
     ("volunteer.certificate", "GET"): _volunteer_object(200),
+    ("volunteer.certificate_pdf", "GET"): _volunteer_object(200),
     ("verify.certificate", "GET"): _everyone(200),
     # 观众评价: public, by a signed link of the order
     ("feedback.give", "GET"): _everyone(200),
