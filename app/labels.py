@@ -177,6 +177,11 @@ DISPATCH_MODES = {
     "dispatch": _l("Dispatched by the center"),
     "claim": _l("Open for qualified volunteers to claim"),
 }
+# Who may deliver a service's orders (DeliveredBy).
+DELIVERED_BY = {
+    "listed": _l("Volunteers who list it or its category"),
+    "teams": _l("Members of the teams that cover it"),
+}
 # What the audit log stores as an account's before and after, besides its roles.
 ACCOUNT_STATES = {
     "active": _l("Active"),

@@ -11,7 +11,8 @@ from sqlalchemy import select
 
 from app import workflow
 from app.extensions import db as _db
-from app.models import Assignment, Notification, Order
+from app.models import Assignment, Notification, Order, Team
+from app.models.menu import DeliveredBy
 from app.services import orders as order_service
 from app.services.settings import update_settings
 from tests.conftest import order_request, service_named
@@ -129,3 +130,13 @@ def test_claims_and_releases_close_when_the_service_starts(db, users, offset, al
         else:
             with pytest.raises(workflow.IllegalTransition):
                 workflow.apply(job, "claim", users["volunteer"])
+
+
+def test_a_service_delivered_by_teams_goes_on_the_board_of_its_teams_members_only(db, users, login_as):
+    order = _place(users)
+    service = order.service
+    _db.session.add(Team(name="引导队", members=[users["volunteer3"]], services=[service]))
+    service.delivered_by = DeliveredBy.TEAMS.value
+    _db.session.commit()
+    assert _board(login_as("volunteer3")) == [order.id]
+    assert _board(login_as("volunteer")) == []  # lists the service, but is in no team that covers it

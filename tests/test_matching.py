@@ -10,7 +10,8 @@ import pytest
 from sqlalchemy import select, update
 
 from app import workflow
-from app.models import Assignment, Category, District, Order, Service, VolunteerAway, VolunteerProfile
+from app.models import Assignment, Category, District, Order, Service, Team, VolunteerAway, VolunteerProfile
+from app.models.menu import DeliveredBy
 from app.models.users import ALL_WEEK, availability_bit
 from app.services import matching
 from app.services import orders as order_service
@@ -348,3 +349,29 @@ def test_the_database_scores_every_volunteer_as_score_does(db, users, make_order
     assert {row.block for row in rows} >= {None, "not_qualified", "away"}
     for row in rows:
         assert row.score == pytest.approx(explained[row.id]), row
+
+
+# --- who may deliver: the teams that cover a service ----------------------------------------------
+
+
+def test_a_service_delivered_by_teams_is_for_their_members_only(db, users, make_order, bda):
+    order = make_order("submitted")
+    svc = order.service
+    lists_it = volunteer("13933330001", "列", services=[svc], districts=[bda])
+    member = volunteer("13933330002", "队")  # lists nothing at all
+    member_elsewhere = volunteer("13933330003", "外", districts=[db.session.get(District, 1)])
+    db.session.add(Team(name="宣讲一队", members=[member, member_elsewhere], services=[svc]))
+    db.session.add(Team(name="别的队", members=[lists_it], services=[]))
+    db.session.commit()
+    mine = [lists_it.id, member.id, member_elsewhere.id]
+    assert {c.volunteer.id: c.why for c in rank(order, only=mine)} == {
+        lists_it.id: None, member.id: "not_qualified", member_elsewhere.id: "not_qualified"}
+
+    svc.delivered_by = DeliveredBy.TEAMS.value
+    db.session.commit()
+    why = {c.volunteer.id: c.why for c in rank(order, only=mine)}
+    assert why == {lists_it.id: "not_qualified", member.id: None,
+                   member_elsewhere.id: "not_qualified"}  # a member still serves only the districts named
+    eligible = {c.volunteer.id for c in rank(order) if c.eligible}
+    assert member.id in eligible and not {lists_it.id, member_elsewhere.id} & eligible
+    assert {u.id for u in top(order, 50)} == eligible

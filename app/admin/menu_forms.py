@@ -19,7 +19,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 from .. import labels
 from ..choices import choices
 from ..forms import AppForm
-from ..models.menu import DispatchMode
+from ..models.menu import DeliveredBy, DispatchMode
 from ..services.menu_admin import CANCEL_OPEN_ORDERS, KEEP_OPEN_ORDERS
 from ..validators import MULTI_LINE, SINGLE_LINE
 
@@ -58,6 +58,8 @@ class ServiceForm(AppForm):
     dispatch_mode = SelectField(_l("How orders reach volunteers"),
                                 choices=choices(list(labels.DISPATCH_MODES.items())),
                                 default=DispatchMode.DISPATCH.value)
+    delivered_by = SelectField(_l("Who may deliver it"), choices=choices(list(labels.DELIVERED_BY.items())),
+                               default=DeliveredBy.LISTED.value)
     version = HiddenField()
     submit = SubmitField(_l("Save"))
 

@@ -19,7 +19,7 @@ from ..choices import choices
 from ..extensions import db
 from ..forms import ActionForm
 from ..models import Category, Service, ServiceStatus
-from ..services import menu_admin
+from ..services import menu_admin, teams
 from ..services.errors import ValidationFailed
 from ..workflow import WorkflowError
 from . import bp
@@ -95,7 +95,7 @@ def _save_service(service: Service | None):
             if not getattr(form, field).errors:
                 getattr(form, field).errors.append(message)
     return render_template("admin/menu/service.html", form=form, service=service,
-                           action_form=ActionForm()), status
+                           teams=teams.covering_teams(service), action_form=ActionForm()), status
 
 
 @bp.route("/menu/services/new", methods=["GET", "POST"])

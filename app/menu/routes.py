@@ -16,6 +16,7 @@ from ..extensions import db
 from ..models import Service, ServiceStatus
 from ..services.menu import published_menu
 from ..services.reference import grid_key, kept
+from ..services.teams import covering_teams
 from . import bp
 
 THEME_COLOUR = "#c8102e"  # the brand red of the navigation bar (static/css/app.css)
@@ -44,7 +45,8 @@ def service(service_id: int):
     )
     if svc is None or svc.status == ServiceStatus.DRAFT.value:
         abort(404)
-    return render_template("menu/service.html", service=svc)
+    return render_template("menu/service.html", service=svc,
+                           teams=covering_teams(svc) if svc.by_teams_only else [])
 
 
 @bp.route("/manifest.webmanifest")

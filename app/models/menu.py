@@ -20,6 +20,13 @@ class DispatchMode(enum.StrEnum):
     CLAIM = "claim"
 
 
+class DeliveredBy(enum.StrEnum):
+    """Who may deliver a service's orders (besides serving the order's district, when they name districts)."""
+
+    LISTED = "listed"  # volunteers who list the service or its category on their profile
+    TEAMS = "teams"  # members of the teams (服务队) that cover the service
+
+
 class ServiceStatus(enum.StrEnum):
     DRAFT = "draft"
     PUBLISHED = "published"
@@ -47,6 +54,7 @@ class Service(db.Model):
         CheckConstraint("default_volunteers >= 1", name="default_volunteers"),
         CheckConstraint("min_notice_days >= 0", name="min_notice_days"),
         CheckConstraint("dispatch_mode IN ('dispatch', 'claim')", name="dispatch_mode"),
+        CheckConstraint("delivered_by IN ('listed', 'teams')", name="delivered_by"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -63,6 +71,8 @@ class Service(db.Model):
     # (抢单), where volunteers who may deliver it take a place themselves.
     dispatch_mode: Mapped[str] = mapped_column(String(10), default=DispatchMode.DISPATCH.value,
                                                server_default=DispatchMode.DISPATCH.value)
+    delivered_by: Mapped[str] = mapped_column(String(10), default=DeliveredBy.LISTED.value,
+                                              server_default=DeliveredBy.LISTED.value)
     status: Mapped[str] = mapped_column(String(12), default=ServiceStatus.PUBLISHED.value)
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Delivery rules an order's window must fit; None: no rule.
@@ -78,6 +88,11 @@ class Service(db.Model):
     category: Mapped[Category] = relationship(back_populates="services")
 
     __mapper_args__ = {"version_id_col": version_id}
+
+    @property
+    def by_teams_only(self) -> bool:
+        """Only members of the teams that cover it may deliver it."""
+        return self.delivered_by == DeliveredBy.TEAMS.value
 
     @property
     def is_claimable(self) -> bool:

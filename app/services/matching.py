@@ -3,7 +3,8 @@
 Eligibility rules block a volunteer outright (not approved, declined this
 order, busy at that time, away that day, already on it, outside who may
 deliver it); the rest are scored. Who may deliver an order: a volunteer who
-lists its service or its category and, when their profile names districts,
+lists its service or its category (or, for a service delivered by teams, a
+member of a team that covers it) and, when their profile names districts,
 serves its district. The weights
 live in ``WEIGHTS`` and nowhere else.
 """
@@ -22,6 +23,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import (
     BindParameter,
+    Boolean,
     ColumnElement,
     CompoundSelect,
     Date,
@@ -40,12 +42,15 @@ from sqlalchemy import (
     select,
     union_all,
 )
+from sqlalchemy.orm import aliased
 
 from ..extensions import db, read_rows
-from ..models import Assignment, Order, User, UserRole, VolunteerAway, VolunteerProfile
+from ..models import Assignment, Order, Service, User, UserRole, VolunteerAway, VolunteerProfile
 from ..models.base import utcnow
 from ..models.expressions import in_constants
+from ..models.menu import DeliveredBy
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, BUSY_ORDER_STATES, HOLDING_ASSIGNMENT_STATES, MAX_ORDER_SPAN
+from ..models.teams import team_members, team_services
 from ..models.users import availability_bit, volunteer_categories, volunteer_districts, volunteer_services
 
 BEIJING = ZoneInfo("Asia/Shanghai")
@@ -186,6 +191,7 @@ class ThisOrder:
     slot_bit = bindparam("slot_bit", type_=Integer)  # the order's weekday and periods in availability (a mask)
     day = bindparam("day", type_=Date)  # the order's date, Beijing time (dates away)
     only = bindparam("only", expanding=True)  # the volunteers to rank (``rank(only=...)``)
+    by_teams = bindparam("by_teams", type_=Boolean)  # the service is delivered by the teams that cover it
 
 
 def _params(order: Order, now: datetime, only: list[int] | None) -> dict:
@@ -195,7 +201,7 @@ def _params(order: Order, now: datetime, only: list[int] | None) -> dict:
         "district_id": order.district_id, "requester_id": order.requester_id,
         "starts_at": order.starts_at, "ends_at": order.ends_at, "overlap_from": order.starts_at - MAX_ORDER_SPAN,
         "month": VolunteerProfile.month_of(now), "slot_bit": slot_mask(order.starts_at, order.ends_at),
-        "day": order.starts_at.astimezone(BEIJING).date(),
+        "day": order.starts_at.astimezone(BEIJING).date(), "by_teams": order.service.by_teams_only,
         **({"only": only} if only is not None else {}),
     }
 
@@ -233,12 +239,35 @@ def links_to(service_id: ColumnElement, category_id: ColumnElement,
             linked(volunteer_districts, volunteer_districts.c.district_id, district_id))
 
 
+def in_covering_team(service_id: ColumnElement) -> ColumnElement:
+    """Whether ``VolunteerProfile``'s volunteer is a member of a team (服务队) that covers the service."""
+    return (
+        select(team_members.c.user_id)
+        .join(team_services, team_services.c.team_id == team_members.c.team_id)
+        .where(team_members.c.user_id == VolunteerProfile.user_id, team_services.c.service_id == service_id)
+        .correlate_except(team_members, team_services)
+        .exists()
+    )
+
+
 def may_deliver(delivers_service: ColumnElement, delivers_category: ColumnElement,
-                 serves_district: ColumnElement) -> ColumnElement:
-    """Who may deliver the order: lists its service or category; serves its district, or names none."""
+                serves_district: ColumnElement, in_team: ColumnElement, by_teams: ColumnElement) -> ColumnElement:
+    """Who may deliver the order: lists its service or category (a member of a covering team, when the
+    service is delivered by teams); and serves its district, or names none."""
     names_districts = select(volunteer_districts.c.profile_id).where(
         volunteer_districts.c.profile_id == VolunteerProfile.id).exists()
-    return and_(or_(delivers_service, delivers_category), or_(serves_district, ~names_districts))
+    qualified = or_(and_(~by_teams, or_(delivers_service, delivers_category)), and_(by_teams, in_team))
+    return and_(qualified, or_(serves_district, ~names_districts))
+
+
+def may_deliver_the_order() -> ColumnElement:
+    """``may_deliver`` for the ``Order`` and ``Service`` of the enclosing query (correlated to both)."""
+    return may_deliver(*links_to(Order.service_id, Service.category_id, Order.district_id),
+                       in_covering_team(Order.service_id), Service.delivered_by == DeliveredBy.TEAMS.value)
+
+
+def _may_deliver_this_order(flags: tuple[ColumnElement, ColumnElement, ColumnElement]) -> ColumnElement:
+    return may_deliver(*flags, in_covering_team(ThisOrder.service_id), ThisOrder.by_teams)
 
 
 @cache
@@ -322,14 +351,28 @@ def _links(among: str | None = None) -> Subquery:
         )
     if among == "either":
         category = category.where(volunteer_categories.c.profile_id.in_(union_all(service, district)))
+    parts = [(service, "s"), (category, "c"), (district, "d")]
+    if among is None:  # everyone who may deliver: the members of the teams that cover it too, with no link
+        parts.append((_covering_team_members(), ""))
     every_link = union_all(*(
         query.add_columns(*(literal(int(flag == name)).label(name) for name in "scd"))
-        for query, flag in ((service, "s"), (category, "c"), (district, "d"))
+        for query, flag in parts
     )).subquery()
     return (
         select(every_link.c.profile_id, *(func.max(every_link.c[name]).label(name) for name in "scd"))
         .group_by(every_link.c.profile_id)
         .subquery()
+    )
+
+
+def _covering_team_members() -> Select:
+    """The profiles of the members of the teams that cover the order's service."""
+    member = aliased(VolunteerProfile, name="member_profiles")
+    return (
+        select(member.id)
+        .join(team_members, team_members.c.user_id == member.user_id)
+        .join(team_services, and_(team_services.c.team_id == team_members.c.team_id,
+                                  team_services.c.service_id == ThisOrder.service_id))
     )
 
 
@@ -401,7 +444,7 @@ def _ranking(among: Select | CompoundSelect | BindParameter) -> tuple[Select, Co
         (User.id.in_(busy), "busy"),
         (profile.id.in_(_away()), "away"),
         (User.id == ThisOrder.requester_id, "requester"),
-        (~may_deliver(*flags), "not_qualified"),
+        (~_may_deliver_this_order(flags), "not_qualified"),
         else_=None,
     )
     query = (
@@ -439,7 +482,7 @@ def _best(limit: int | None, among: str | None = None, unless: ColumnElement | N
     scored = (
         select(profile.user_id.label("id"), profile.id.label("profile_id"), *facts, score)
         .join(links, links.c.profile_id == profile.id)
-        .where(profile.status == "approved", may_deliver(*flags))
+        .where(profile.status == "approved", _may_deliver_this_order(flags))
         .order_by(score.desc(), profile.user_id)
         .limit(None if unless is None else case((unless, 0), else_=NO_CAP))
         .offset(0)  # keeps the order: the checks below walk it and stop at ``limit``

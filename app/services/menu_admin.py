@@ -18,9 +18,11 @@ from sqlalchemy import func, select
 from .. import workflow
 from ..extensions import db
 from ..models import Category, Order, Service, ServiceStatus, User
+from ..models.menu import DeliveredBy
 from ..models.orders import OrderState
 from .audit import log_action
 from .errors import ValidationFailed
+from .teams import covering_teams
 
 OPEN_ORDER_STATES = (OrderState.SUBMITTED.value, OrderState.DISPATCHED.value,
                      OrderState.ACCEPTED.value, OrderState.IN_SERVICE.value)
@@ -103,7 +105,7 @@ def _cancel_open_orders(actor: User, service: Service, note: str) -> int:
 # What the service form edits, as the columns are named; written to the audit log before and after.
 SERVICE_FIELDS = ("category_id", "name", "summary", "description", "duration_minutes", "min_duration_minutes",
                   "max_duration_minutes", "earliest_start", "latest_end", "default_volunteers",
-                  "min_notice_days", "audience_limit", "online", "dispatch_mode")
+                  "min_notice_days", "audience_limit", "online", "dispatch_mode", "delivered_by")
 CATEGORY_FIELDS = ("name", "description", "icon")
 
 
@@ -144,6 +146,9 @@ def save_service(actor: User, service: Service | None, values: dict, version: in
     errors = rule_errors(values)
     if _name_taken(Service, values["name"], service.id if service else None):
         errors.append(("name", _l("Another service already has this name.")))
+    if values.get("delivered_by") == DeliveredBy.TEAMS.value and not covering_teams(service):
+        errors.append(("delivered_by", _l("No team covers this service yet: add it to a team's services first, "
+                                          "or nobody could deliver it.")))
     if service is not None and version is not None and version != service.version_id:
         errors.append((None, _l("Someone else saved this service while you were editing it. "
                                 "Reload the page to see their changes, then make yours again.")))

@@ -34,7 +34,7 @@ from ..models import (
 from ..models.expressions import beijing_day, hours_between
 from ..models.hours import star_progress
 from ..models.orders import HOLDING_ASSIGNMENT_STATES, OrderState
-from .matching import links_to, may_deliver
+from .matching import may_deliver_the_order
 
 PERIOD_KINDS = ("week", "month", "quarter", "year", "custom")
 LONGEST_PERIOD = timedelta(days=3 * 366)  # a custom period longer than this is refused
@@ -425,7 +425,7 @@ def uncovered_demand(period: Period, scope: Scope = Scope()) -> list[tuple[str, 
     covering = (
         select(VolunteerProfile.id)
         .where(VolunteerProfile.status == "approved",
-               may_deliver(*links_to(Order.service_id, Service.category_id, Order.district_id)))
+               may_deliver_the_order())
         .correlate(Order, Service)
         .exists()
     )

@@ -12,7 +12,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ..extensions import db
-from ..models import Service, Team, User, VolunteerProfile, team_members
+from ..models import Service, Team, User, VolunteerProfile, team_members, team_services
 from .audit import log_action
 from .errors import ValidationFailed
 from .reference import kept
@@ -124,3 +124,13 @@ def member_keys(team: Team) -> str:
     numbers = dict(db.session.execute(select(VolunteerProfile.user_id, VolunteerProfile.volunteer_number)
                                       .where(VolunteerProfile.user_id.in_([m.id for m in team.members]))).all())
     return "\n".join(numbers.get(m.id) or m.phone for m in team.members)
+
+
+def covering_teams(service: Service | None) -> list[Team]:
+    """The teams (服务队) that cover ``service``, by name; none for a service not yet saved."""
+    if service is None or service.id is None:
+        return []
+    return list(db.session.scalars(
+        select(Team).join(team_services, team_services.c.team_id == Team.id)
+        .where(team_services.c.service_id == service.id).order_by(Team.name)
+    ))

@@ -6,7 +6,7 @@ from __future__ import annotations
 from sqlalchemy import select, update
 
 from app.extensions import db as _db
-from app.models import AuditEntry, Category, Service
+from app.models import AuditEntry, Category, Service, Team
 from app.services.menu import published_menu
 from tests.conftest import csrf_token, service_named
 
@@ -124,3 +124,26 @@ def test_the_menu_page_lists_every_service_with_its_status(db, login_as):
     assert page.count('data-testid="menu-service"') == _db.session.query(Service).count()
     assert 'data-status="retired"' in page
     assert login_as("coordinator").get("/admin/menu").status_code == 403
+
+
+def test_delivery_by_teams_needs_a_team_that_covers_the_service_and_shows_on_its_page(db, login_as, users):
+    service = service_named("交通安全法规宣讲")
+    admin = login_as("admin")
+    form = {**SERVICE_FORM, "name": service.name, "category_id": str(service.category_id),
+            "version": str(service.version_id), "delivered_by": "teams"}
+    refused = _post(admin, f"/admin/menu/services/{service.id}", form)
+    assert refused.status_code == 422 and 'data-testid="error-delivered_by"' in refused.get_data(as_text=True)
+    _db.session.expire_all()
+    assert _db.session.get(Service, service.id).delivered_by == "listed"
+
+    _db.session.add(Team(name="法规宣讲队", members=[users["volunteer"]], services=[service]))
+    _db.session.commit()
+    page = admin.get(f"/admin/menu/services/{service.id}").get_data(as_text=True)
+    assert "法规宣讲队" in page
+    assert _post(admin, f"/admin/menu/services/{service.id}", form).status_code == 303
+    _db.session.expire_all()
+    assert _db.session.get(Service, service.id).delivered_by == "teams"
+    shown = login_as("requester").get(f"/services/{service.id}").get_data(as_text=True)
+    assert 'data-testid="delivered-by-teams"' in shown and "法规宣讲队" in shown
+    entry = _db.session.scalars(select(AuditEntry).where(AuditEntry.action == "service.edit")).one()
+    assert '"delivered_by": "teams"' in entry.after

@@ -24,7 +24,7 @@ from ...models.expressions import in_constants
 from ...models.menu import DispatchMode, ServiceStatus
 from ...models.orders import ACTIVE_ASSIGNMENT_STATES, AssignmentState, OrderState
 from ..errors import ValidationFailed
-from ..matching import links_to, may_deliver
+from ..matching import may_deliver_the_order
 
 BOARD_SIZE = 50
 
@@ -37,7 +37,7 @@ def _claimable(volunteer_id) -> list:
     allowed = (
         select(VolunteerProfile.id)
         .where(VolunteerProfile.user_id == volunteer_id, VolunteerProfile.status == "approved",
-               may_deliver(*links_to(Order.service_id, Service.category_id, Order.district_id)))
+               may_deliver_the_order())
         .correlate(Order, Service)
         .exists()
     )
