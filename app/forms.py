@@ -11,9 +11,10 @@ from babel.support import Translations
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DecimalField, SelectField, SubmitField, TextAreaField
+from wtforms import DecimalField, SelectField, SelectMultipleField, SubmitField, TextAreaField
 from wtforms.i18n import messages_path
 from wtforms.validators import DataRequired, Length, NumberRange, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from .choices import choices
 from .validators import MULTI_LINE
@@ -24,6 +25,12 @@ from .workflow import BY_HAND_REASONS, DISPUTE_REASONS, REASONS, RESOLUTIONS
 def wtforms_translations(locale: str) -> Translations:
     """WTForms' own messages in ``locale``, read from its catalog once per process."""
     return Translations.load(messages_path(), [locale], domain="wtforms")
+
+
+def checkboxes(label) -> SelectMultipleField:
+    """A choice of several ids, as checkboxes (``checkbox_group`` in the macros draws them); none is fine."""
+    return SelectMultipleField(label, coerce=int, widget=ListWidget(prefix_label=False),
+                               option_widget=CheckboxInput(), validators=[Optional()])
 
 
 class AppForm(FlaskForm):

@@ -54,6 +54,7 @@ from app.models import (
     counters,
 )
 from app.models.base import utcnow
+from app.models.menu import service_districts
 from app.models.teams import Team, team_members, team_services
 from app.models.users import volunteer_categories, volunteer_districts, volunteer_services
 from app.seed import DEMO_PASSWORD, seed_all
@@ -182,6 +183,7 @@ def _clean(app) -> None:
         delete(VolunteerReview),
         delete(team_members),
         delete(team_services),
+        delete(service_districts),
         delete(Team),
         delete(AuditEntry),
         delete(Setting),

@@ -18,7 +18,7 @@ from wtforms.validators import DataRequired, InputRequired, Length, NumberRange,
 
 from .. import labels
 from ..choices import choices
-from ..forms import AppForm
+from ..forms import AppForm, checkboxes
 from ..models.menu import DeliveredBy, DispatchMode
 from ..services.menu_admin import CANCEL_OPEN_ORDERS, KEEP_OPEN_ORDERS
 from ..validators import MULTI_LINE, SINGLE_LINE
@@ -58,6 +58,7 @@ class ServiceForm(AppForm):
     dispatch_mode = SelectField(_l("How orders reach volunteers"),
                                 choices=choices(list(labels.DISPATCH_MODES.items())),
                                 default=DispatchMode.DISPATCH.value)
+    district_ids = checkboxes(_l("Districts it is offered in (none: every district)"))
     delivered_by = SelectField(_l("Who may deliver it"), choices=choices(list(labels.DELIVERED_BY.items())),
                                default=DeliveredBy.LISTED.value)
     version = HiddenField()
@@ -70,6 +71,7 @@ class ServiceForm(AppForm):
         for key in ("name", "summary", "description"):
             values[key] = (values[key] or "").strip()
         values["online"] = bool(values["online"])
+        values["district_ids"] = sorted(self.district_ids.data or [])
         return values
 
     def version_seen(self) -> int | None:

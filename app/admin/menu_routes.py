@@ -21,6 +21,7 @@ from ..forms import ActionForm
 from ..models import Category, Service, ServiceStatus
 from ..services import menu_admin, teams
 from ..services.errors import ValidationFailed
+from ..services.places import district_pairs
 from ..workflow import WorkflowError
 from . import bp
 from .menu_forms import CategoryForm, RetireForm, ServiceForm
@@ -53,8 +54,10 @@ def _service_form(service: Service | None) -> ServiceForm:
     form = ServiceForm(obj=service)
     form.category_id.choices = choices((c.id, c.name) for c in db.session.scalars(
         select(Category).order_by(Category.position, Category.id)))
+    form.district_ids.choices = choices(district_pairs())
     if service is not None and not form.is_submitted():
         form.version.data = str(service.version_id)
+        form.district_ids.data = [d.id for d in service.districts]
     return form
 
 

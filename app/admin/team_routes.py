@@ -5,14 +5,13 @@ from __future__ import annotations
 from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
-from wtforms import SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from ..access import signed_in_user
 from ..choices import choices
 from ..extensions import db
-from ..forms import AppForm
+from ..forms import AppForm, checkboxes
 from ..models import Team
 from ..services import teams
 from ..services.errors import ValidationFailed
@@ -28,8 +27,7 @@ class TeamForm(AppForm):
     leader = StringField(_l("Leader (volunteer number or phone)"), validators=[Optional(), Length(max=20), SINGLE_LINE])
     members = TextAreaField(_l("Members: one volunteer number or phone per line"),
                             validators=[Optional(), Length(max=20000)])
-    service_ids = SelectMultipleField(_l("Services the team covers"), coerce=int,
-                                      widget=ListWidget(prefix_label=False), option_widget=CheckboxInput())
+    service_ids = checkboxes(_l("Services the team covers"))
     submit = SubmitField(_l("Save"))
 
     def details(self) -> teams.TeamDetails:

@@ -48,8 +48,9 @@ def landing_url(user) -> str:
     return url_for(endpoint)
 
 
-def district_choices():
-    return choices([(0, _("Choose…")), *district_pairs()])
+def district_choices(pairs: tuple[tuple[int, str], ...] | None = None):
+    """The district select's choices: ``pairs`` (id, name), every district by default, after a prompt."""
+    return choices([(0, _("Choose…")), *(district_pairs() if pairs is None else pairs)])
 
 
 # Per client address and per account, failures only (S11). Production keeps the

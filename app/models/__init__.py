@@ -6,7 +6,7 @@ from .corrections import CorrectionStatus, HourCorrection
 from .exports import ExportJob, ExportState
 from .feedback import AttendeeFeedback
 from .hours import HourEntry, HourSource
-from .menu import Category, Service, ServiceStatus
+from .menu import Category, Service, ServiceStatus, service_districts
 from .notifications import Notification
 from .orders import Assignment, Order, OrderEvent, Rating
 from .outbox import OutboxMessage, OutboxStatus
@@ -48,5 +48,6 @@ __all__ = [
     "Wish",
     "WishStatus",
     "team_members",
+    "service_districts",
     "team_services",
 ]

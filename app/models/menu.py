@@ -6,13 +6,22 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, ForeignKey, Integer, String, Text, Time
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, Time
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
+from .places import District
 
 if TYPE_CHECKING:
     pass
+
+# The districts a service is offered in; none: every district.
+service_districts = Table(
+    "service_districts",
+    db.metadata,
+    Column("service_id", ForeignKey("services.id", ondelete="CASCADE"), primary_key=True),
+    Column("district_id", ForeignKey("districts.id"), primary_key=True),
+)
 
 
 class DispatchMode(enum.StrEnum):
@@ -86,6 +95,7 @@ class Service(db.Model):
     version_id: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
 
     category: Mapped[Category] = relationship(back_populates="services")
+    districts: Mapped[list[District]] = relationship(secondary=service_districts, order_by=District.position)
 
     __mapper_args__ = {"version_id_col": version_id}
 

@@ -18,6 +18,7 @@ from ..models import Service
 from ..services import checkin_codes, feedback
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
+from ..services.places import district_pairs
 from ..services.qr import qr_svg
 from . import bp
 from .forms import OrderForm, RatingForm
@@ -48,7 +49,8 @@ def _propose(form: OrderForm, service: Service) -> None:
     form.unit.data = current_user.unit
     form.contact_name.data = current_user.name
     form.contact_phone.data = current_user.phone
-    form.district_id.data = current_user.district_id or 0
+    offered = {i for i, _name in order_service.districts_offered(service, district_pairs())}
+    form.district_id.data = current_user.district_id if current_user.district_id in offered else 0
     form.service_date.data = order_service.earliest_service_date(service)
     form.start_time.data = DEFAULT_START
     form.end_time.data = (datetime.combine(date.min, DEFAULT_START)
@@ -62,7 +64,8 @@ def new_order(service_id: int):
     if service is None or not service.is_orderable:
         abort(404)
     form = OrderForm()
-    form.district_id.choices = district_choices()
+    offered = order_service.districts_offered(service, district_pairs())
+    form.district_id.choices = district_choices(offered)
     duplicate = None
     if not form.is_submitted():
         _propose(form, service)

@@ -17,7 +17,7 @@ from sqlalchemy import func, select
 
 from .. import workflow
 from ..extensions import db
-from ..models import Category, Order, Service, ServiceStatus, User
+from ..models import Category, District, Order, Service, ServiceStatus, User
 from ..models.menu import DeliveredBy
 from ..models.orders import OrderState
 from .audit import log_action
@@ -109,6 +109,12 @@ SERVICE_FIELDS = ("category_id", "name", "summary", "description", "duration_min
 CATEGORY_FIELDS = ("name", "description", "icon")
 
 
+def _recorded(service: Service) -> dict:
+    """What the audit log keeps of a service: its edited columns and the districts it is offered in."""
+    return {**{k: _plain(getattr(service, k)) for k in SERVICE_FIELDS},
+            "districts": [d.name for d in service.districts]}
+
+
 def _plain(value: object) -> object:
     return value.strftime("%H:%M") if hasattr(value, "strftime") else value
 
@@ -154,15 +160,18 @@ def save_service(actor: User, service: Service | None, values: dict, version: in
                                 "Reload the page to see their changes, then make yours again.")))
     if errors:
         raise ValidationFailed.of(errors)
-    before = None if service is None else {k: _plain(getattr(service, k)) for k in SERVICE_FIELDS}
+    before = None if service is None else _recorded(service)
     if service is None:
         last = db.session.scalar(select(func.max(Service.position)).where(Service.category_id == values["category_id"]))
         service = Service(status=ServiceStatus.DRAFT.value, position=(last or 0) + 1)
         db.session.add(service)
     for key in SERVICE_FIELDS:
         setattr(service, key, values[key])
+    if "district_ids" in values:
+        service.districts = list(db.session.scalars(select(District).where(District.id.in_(values["district_ids"]))
+                                                    .order_by(District.position)))
     db.session.flush()  # a concurrent save since the page was read fails here (the version column)
-    after = {k: _plain(getattr(service, k)) for k in SERVICE_FIELDS}
+    after = _recorded(service)
     changed = {k for k in after if before is None or before[k] != after[k]}
     if changed:
         log_action(actor, "service.create" if before is None else "service.edit", "service", service.id,

@@ -7,14 +7,13 @@ from datetime import date, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
-from wtforms import SelectField, SelectMultipleField, StringField, SubmitField, TextAreaField
+from wtforms import SelectField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
-from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
 from ..choices import choices
 from ..extensions import db
-from ..forms import AppForm
+from ..forms import AppForm, checkboxes
 from ..id_numbers import normalized, resident_id_problem
 from ..models import Category, District, Service, ServiceStatus
 from ..models.users import PERIODS, availability_bit
@@ -24,11 +23,6 @@ from ..validators import MULTI_LINE, SINGLE_LINE
 MAX_AWAY_LINES = 30
 MAX_AWAY_DAYS = 366
 _AWAY_LINE = re.compile(r"^(\d{4}-\d{2}-\d{2})(?:\s*(?:~|～|至|-{2}|到)\s*(\d{4}-\d{2}-\d{2}))?$")
-
-
-def _checkboxes(label) -> SelectMultipleField:
-    return SelectMultipleField(label, coerce=int, widget=ListWidget(prefix_label=False),
-                               option_widget=CheckboxInput(), validators=[Optional()])
 
 
 def parse_away(text: str) -> list[tuple[date, date]]:
@@ -64,10 +58,10 @@ def grid_value(availability: int) -> list[int]:
 class ProfileForm(AppForm):
     """What an approved volunteer edits: services, categories, districts, the grid, dates away, skills."""
 
-    services = _checkboxes(_l("Services I can deliver"))
-    categories = _checkboxes(_l("Whole categories I can deliver"))
-    districts = _checkboxes(_l("Districts I serve (none: anywhere)"))
-    availability = _checkboxes(_l("When I am usually free"))
+    services = checkboxes(_l("Services I can deliver"))
+    categories = checkboxes(_l("Whole categories I can deliver"))
+    districts = checkboxes(_l("Districts I serve (none: anywhere)"))
+    availability = checkboxes(_l("When I am usually free"))
     away = TextAreaField(_l("Dates away"), validators=[Optional(), Length(max=1000), MULTI_LINE])
     skills = TextAreaField(_l("Skills"), validators=[Optional(), Length(max=500), MULTI_LINE])
     certificates = TextAreaField(_l("Certificates"), validators=[Optional(), Length(max=500), MULTI_LINE])

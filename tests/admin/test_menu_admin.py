@@ -3,11 +3,15 @@ forms; every step in the audit log; a stale edit refused; the public menu change
 
 from __future__ import annotations
 
+import re
+from datetime import date, timedelta
+
 from sqlalchemy import select, update
 
 from app.extensions import db as _db
-from app.models import AuditEntry, Category, Service, Team
+from app.models import AuditEntry, Category, District, Order, Service, Team
 from app.services.menu import published_menu
+from app.services.orders.ordering import rule_errors
 from tests.conftest import csrf_token, service_named
 
 SERVICE_FORM = {
@@ -147,3 +151,34 @@ def test_delivery_by_teams_needs_a_team_that_covers_the_service_and_shows_on_its
     assert 'data-testid="delivered-by-teams"' in shown and "法规宣讲队" in shown
     entry = _db.session.scalars(select(AuditEntry).where(AuditEntry.action == "service.edit")).one()
     assert '"delivered_by": "teams"' in entry.after
+
+
+def _district(code: str) -> District:
+    return _db.session.scalars(select(District).where(District.code == code)).one()
+
+
+def test_a_service_offered_in_named_districts_refuses_an_order_elsewhere_beside_the_field(db, login_as):
+    bda, daxing, chaoyang = _district("bda"), _district("daxing"), _district("chaoyang")
+    admin = login_as("admin")
+    made = _post(admin, "/admin/menu/services/new", {**SERVICE_FORM, "district_ids": [str(bda.id), str(daxing.id)]})
+    assert made.status_code == 303
+    service = _db.session.scalars(select(Service).where(Service.name == SERVICE_FORM["name"])).one()
+    assert [d.code for d in service.districts] == ["daxing", "bda"]  # in the center's order of districts
+    assert _post(admin, f"/admin/menu/services/{service.id}/published", {}).status_code == 303
+    assert "大兴区" in login_as("requester").get(f"/services/{service.id}").get_data(as_text=True)
+
+    requester = login_as("requester")
+    form_page = requester.get(f"/my/orders/new/{service.id}").get_data(as_text=True)
+    offered = re.findall(r'<option[^>]*value="(\d+)"', form_page.split('name="district_id"')[1].split("</select>")[0])
+    assert offered == ["0", str(daxing.id), str(bda.id)]
+    day = date.today() + timedelta(days=service.min_notice_days + 2)
+    order = {"service_date": day.isoformat(), "start_time": "09:00", "end_time": "10:30",
+             "district_id": str(chaoyang.id), "address": "朝阳路1号", "unit": "某单位", "contact_name": "张明",
+             "contact_phone": "13800000001", "audience_size": "30", "form_token": "t" * 24}
+    refused = requester.post(f"/my/orders/new/{service.id}",
+                             data={**order, "csrf_token": csrf_token(requester, f"/my/orders/new/{service.id}")})
+    assert refused.status_code == 422
+    page = refused.get_data(as_text=True)
+    assert 'data-testid="error-district_id"' in page and "朝阳路1号" in page
+    assert rule_errors(service, district_id=chaoyang.id) and not rule_errors(service, district_id=bda.id)
+    assert _db.session.scalar(select(Order.id).where(Order.service_id == service.id)) is None

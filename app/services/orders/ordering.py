@@ -49,6 +49,12 @@ def earliest_service_date(service: Service, today: date | None = None) -> date:
     return today + timedelta(days=service.min_notice_days)
 
 
+def districts_offered(service: Service, every: tuple[tuple[int, str], ...]) -> tuple[tuple[int, str], ...]:
+    """Of ``every`` (id, name) district, the ones ``service`` is offered in (all when it names none)."""
+    offered = {d.id for d in service.districts}
+    return tuple(pair for pair in every if not offered or pair[0] in offered)
+
+
 def find_by_form_token(requester: User, token: str | None) -> Order | None:
     if not token:
         return None
@@ -74,6 +80,9 @@ def rule_errors(
     errors: list[tuple[str, object]] = []
     if district_id is not None and db.session.get(District, district_id) is None:
         errors.append(("district_id", _l("Choose a district.")))
+    elif district_id is not None and service.districts and district_id not in {d.id for d in service.districts}:
+        errors.append(("district_id", _l("This service is offered in %(districts)s only.",
+                                         districts="、".join(d.name for d in service.districts))))
     earliest = earliest_service_date(service)
     if service_date is not None and service_date < earliest:
         errors.append((
