@@ -15,7 +15,7 @@ from app import labels
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import AuditEntry, ServiceCertificate, VolunteerProfile
-from app.services import certificates, record_pdf
+from app.services import certificates, pdf
 from app.services.errors import ValidationFailed
 from app.services.settings import update_settings
 from tests.conftest import csrf_token
@@ -177,7 +177,7 @@ def test_the_pdf_carries_the_record_in_cjk_for_its_volunteer_and_the_admin_only(
 @pytest.mark.parametrize("url", ["http://127.0.0.1:9/x.css", "file:///etc/passwd", "file:///etc/ssl/x.css"])
 def test_the_pdf_fetches_nothing_but_the_apps_own_stylesheets(app, url):
     static = Path(app.static_folder).resolve()
-    fetcher = record_pdf.OwnStylesheets(static / "css")
+    fetcher = pdf.OwnStylesheets(static / "css")
     with pytest.raises(ValueError):
         fetcher.fetch(url)
     assert b"certificate" in fetcher.fetch((static / "css" / "certificate.css").as_uri()).read()

@@ -8,6 +8,7 @@ from datetime import datetime
 
 import openpyxl
 import pytest
+from pypdf import PdfReader
 from sqlalchemy import literal, select, update
 
 from app.dates import BEIJING
@@ -143,6 +144,19 @@ def test_the_monthly_report_prints_the_months_figures(db, login_as, make_order):
     page = login_as("coordinator").get("/reports/monthly").get_data(as_text=True)
     assert "志愿服务工作报告" in page and 'data-testid="top-volunteers"' in page and "李华" in page
     assert "css/report" in page  # the print layout
+
+
+def test_the_monthly_report_as_pdf_carries_the_same_figures_and_the_trend_as_a_table(db, login_as, make_order):
+    make_order("rated")
+    client = login_as("coordinator")
+    page = client.get("/reports/monthly").get_data(as_text=True)
+    assert 'data-testid="monthly-pdf"' in page
+    got = client.get("/reports/monthly.pdf")
+    assert got.status_code == 200 and got.mimetype == "application/pdf" and "no-store" in got.headers["Cache-Control"]
+    text = "".join("".join(p.extract_text() for p in PdfReader(io.BytesIO(got.data)).pages).split())
+    for shown in ("志愿服务工作报告", "李华", "交通安全法规宣讲", "2.0"):
+        assert shown in text, shown
+    assert login_as("requester").get("/reports/monthly.pdf").status_code == 403
 
 
 def test_a_large_xlsx_is_made_by_the_worker_and_only_its_asker_downloads_it(app, db, login_as, make_order, users):

@@ -81,9 +81,9 @@ def certificate(certificate_id: int):
 @bp.route("/certificates/<int:certificate_id>.pdf")
 def certificate_pdf(certificate_id: int):
     found = _certificate_or_404(certificate_id)
-    from ..services import record_pdf  # WeasyPrint loads Pango: only where a PDF is asked for
+    from ..services import pdf  # WeasyPrint loads Pango: only where a PDF is asked for
 
-    return record_pdf.download(found)
+    return pdf.record(found)
 
 
 @bp.route("/certificates/<int:certificate_id>/revoke", methods=["POST"])

@@ -103,20 +103,38 @@ def export(kind: str, fmt: str):
 TOP = 10  # the rows of each ranking in the printed report
 
 
-@bp.route("/monthly")
-@role_required(*READERS)
-def monthly():
-    """月度报告: the period's figures, charts and rankings on pages to print (a month by default)."""
+def _monthly_context() -> dict:
+    """What the monthly report shows: the period's figures against the one before, and its rankings."""
     form = _filter_form()
     period, scope = _period_and_scope(form)
     now = reports.figures(period, scope)
     items = sorted(reports.service_figures(period, scope), key=lambda s: -s.orders)
-    return render_template(
-        "reports/monthly.html", form=form, now=now, before=reports.figures(period.previous(), scope, detail=False),
-        chart_data=_chart_data(now), center=current_settings(), top_services=items[:TOP],
+    return dict(
+        form=form, now=now, before=reports.figures(period.previous(), scope, detail=False),
+        center=current_settings(), top_services=items[:TOP],
         unmet=sorted((s for s in items if s.unmet), key=lambda s: -s.unmet)[:TOP],
         unmet_total=sum(s.unmet for s in items),
         volunteers=reports.hours_by_volunteer(period, scope)[:TOP],
         reasons=reports.reason_counts(period, scope)[:TOP], uncovered=reports.uncovered_demand(period, scope)[:TOP],
         printed_at=utcnow(),
     )
+
+
+@bp.route("/monthly")
+@role_required(*READERS)
+def monthly():
+    """月度报告: the period's figures, charts and rankings on pages to print (a month by default)."""
+    context = _monthly_context()
+    return render_template("reports/monthly.html", chart_data=_chart_data(context["now"]), pdf=False, **context)
+
+
+@bp.route("/monthly.pdf")
+@role_required(*READERS)
+def monthly_pdf():
+    """The monthly report as a PDF for the center's leadership (the trend as a table: no script runs in a PDF)."""
+    from ..services import pdf  # WeasyPrint loads Pango: only where a PDF is asked for
+
+    context = _monthly_context()
+    period = context["now"].period
+    return pdf.download(pdf.render("reports/monthly_pdf.html", pdf=True, **context),
+                        f"志愿服务月度报告-{period.start:%Y%m%d}-{period.end:%Y%m%d}.pdf")

@@ -42,6 +42,6 @@ def certificate(certificate_id: int):
 def certificate_pdf(certificate_id: int):
     """The volunteer's own record as a PDF to hand to an employer or a school."""
     found = _own_certificate_or_404(certificate_id)
-    from ..services import record_pdf  # WeasyPrint loads Pango: only where a PDF is asked for
+    from ..services import pdf  # WeasyPrint loads Pango: only where a PDF is asked for
 
-    return record_pdf.download(found)
+    return pdf.record(found)

@@ -142,6 +142,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("reports.dashboard", "GET"): _only({"coordinator": 200, "admin": 200}),
     ("reports.services", "GET"): _only({"coordinator": 200, "admin": 200}),
     ("reports.monthly", "GET"): _only({"coordinator": 200, "admin": 200}),
+    ("reports.monthly_pdf", "GET"): _only({"coordinator": 200, "admin": 200}),
     ("reports.export", "POST"): _only({"coordinator": 200, "admin": 200}),
     # the back office: the admin role alone
     ("admin.home", "GET"): ADMIN_PAGE,
