@@ -102,6 +102,8 @@ NOTIFICATIONS = {
     "wish_converted": _l("Your wish became order %(number)s"),
     "unconfirmed": _l("A volunteer of order %(number)s has not confirmed they will come"),
     "not_checked_in": _l("A volunteer of order %(number)s has not checked in"),
+    "sla_breach": _l("Order %(number)s ran past its time limit (时限)"),
+    "sla_escalation": _l("Order %(number)s ran past twice its time limit (时限)"),
     "reopen": _l("A place on order %(number)s is open again"),
     "check_in": _l("Your volunteer checked in for order %(number)s"),
     "check_in_by_hand": _l("The center checked a volunteer in for order %(number)s"),
@@ -132,8 +134,12 @@ ROLES = {
 }
 # The settings of ``services.settings``, as the settings page and the audit log name them.
 SETTINGS = {
-    "dispatch_deadline_hours": _l("Dispatch deadline (hours)"),
+    "dispatch_deadline_hours": _l("Time limit to dispatch (working hours)"),
     "offer_deadline_hours": _l("Offer answer deadline (hours)"),
+    "accept_target_hours": _l("Time limit to fill the crew (working hours)"),
+    "work_days": _l("Working weekdays"),
+    "work_hours": _l("Working hours"),
+    "holidays": _l("Public holidays (no clock runs)"),
     "auto_confirm_days": _l("Auto-confirm after (days)"),
     "check_in_opens_minutes": _l("Check-in opens before the start (minutes)"),
     "hours_tolerance_minutes": _l("Hours may run past the window by (minutes)"),
@@ -177,6 +183,13 @@ DISPATCH_MODES = {
     "dispatch": _l("Dispatched by the center"),
     "claim": _l("Open for qualified volunteers to claim"),
 }
+# The clocks (时限) on an order (services.sla).
+CLOCKS = {
+    "dispatch": _l("Time limit to dispatch"),
+    "acceptance": _l("Time limit to fill the crew"),
+}
+CLOCK_PAST = _l("%(t)s past the time limit")
+CLOCK_LEFT = _l("%(t)s left")
 # Who may deliver a service's orders (DeliveredBy).
 DELIVERED_BY = {
     "listed": _l("Volunteers who list it or its category"),

@@ -52,6 +52,21 @@ def waited(context: Context, since: datetime) -> str:
     return format_elapsed(utcnow() - since, context.get("locale"))
 
 
+_CLOCK = Markup('<span class="badge {} sla-clock" data-testid="sla-clock" data-clock="{}" title="{}">{}</span>')
+
+
+@pass_context
+def clock_badge(context: Context, clock, now: datetime) -> Markup:
+    """An order's 时限 clock: green or amber with the time left, red with the time past (``services.sla.Clock``)."""
+    catalog, locale = page_catalog(context), context.get("locale")
+    if clock.breached(now):
+        words = catalog.ugettext(labels.CLOCK_PAST) % {"t": format_elapsed(now - clock.due_at, locale)}
+    else:
+        words = catalog.ugettext(labels.CLOCK_LEFT) % {"t": format_elapsed(clock.due_at - now, locale)}
+    title = catalog.ugettext(labels.CLOCKS[clock.kind]) + " · " + format_moment(clock.due_at, "short", locale)
+    return _CLOCK.format(clock.badge(now), clock.kind, title, words)
+
+
 def unread_badge(unread: int) -> str:
     return str(unread) if unread < 100 else "99+"
 
@@ -73,7 +88,7 @@ def notification_link(n) -> str:
         return url_for("volunteer.apply")  # the application, or the profile once approved
     if n.kind == "star_reached":
         return url_for("volunteer.hours")
-    if n.kind in ("unconfirmed", "not_checked_in"):  # the desk's attendance flags
+    if n.kind in ("unconfirmed", "not_checked_in", "sla_breach", "sla_escalation"):  # the desk's flags
         return url_for("coordinator.order", order_id=n.order_id)
     event = n.event
     if event is None:  # a reminder: the requester's order page, or the volunteer's jobs
@@ -113,6 +128,7 @@ def register(app: Flask) -> None:
         mask=mask_phone,
         state_badge=state_badge,
         waited=waited,
+        clock_badge=clock_badge,
         unread_count=unread_count,
         unread_badge=unread_badge,
         notification_text=notification_text,

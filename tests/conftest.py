@@ -45,6 +45,7 @@ from app.models import (
     Service,
     ServiceCertificate,
     Setting,
+    SlaEvent,
     User,
     UserRole,
     VolunteerAway,
@@ -175,6 +176,7 @@ def _clean(app) -> None:
     extra_profiles = select(VolunteerProfile.id).where(VolunteerProfile.user_id.in_(extra_users))
     for stmt in (
         delete(ExportJob),
+        delete(SlaEvent),
         delete(OutboxMessage),
         delete(HourCorrection),
         delete(AttendeeFeedback),

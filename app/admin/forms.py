@@ -11,15 +11,24 @@ from wtforms import (
     SelectMultipleField,
     StringField,
     SubmitField,
+    TextAreaField,
 )
-from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    InputRequired,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+    ValidationError,
+)
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from .. import labels
 from ..choices import choices
 from ..forms import AppForm
-from ..services.settings import BOUNDS, MAX_LENGTH
-from ..validators import SINGLE_LINE
+from ..services.settings import BOUNDS, MAX_LENGTH, TEXT_RULES
+from ..validators import MULTI_LINE, SINGLE_LINE
 
 
 def _hours_or_days(key: str) -> IntegerField:
@@ -28,6 +37,17 @@ def _hours_or_days(key: str) -> IntegerField:
         InputRequired(message=_l("Enter a number.")),
         NumberRange(min=low, max=high, message=_l("Between %(low)s and %(high)s.", low=low, high=high)),
     ])
+
+
+def _well_formed(key: str):
+    """The settings service's own rule for ``key`` (``TEXT_RULES``), as a field validator."""
+    well_formed, message = TEXT_RULES[key]
+
+    def check(_form, field) -> None:
+        if field.data and not well_formed(field.data.strip()):
+            raise ValidationError(message)
+
+    return check
 
 
 def _text(key: str, *extra) -> StringField:
@@ -39,6 +59,15 @@ class SettingsForm(AppForm):
 
     dispatch_deadline_hours = _hours_or_days("dispatch_deadline_hours")
     offer_deadline_hours = _hours_or_days("offer_deadline_hours")
+    accept_target_hours = _hours_or_days("accept_target_hours")
+    work_days = StringField(labels.SETTINGS["work_days"], validators=[
+        InputRequired(message=_l("Enter the working weekdays.")), Length(max=MAX_LENGTH["work_days"]),
+        _well_formed("work_days")])
+    work_hours = StringField(labels.SETTINGS["work_hours"], validators=[
+        InputRequired(message=_l("Enter the working hours.")), Length(max=MAX_LENGTH["work_hours"]),
+        _well_formed("work_hours")])
+    holidays = TextAreaField(labels.SETTINGS["holidays"], validators=[
+        Optional(), Length(max=MAX_LENGTH["holidays"]), MULTI_LINE, _well_formed("holidays")])
     auto_confirm_days = _hours_or_days("auto_confirm_days")
     check_in_opens_minutes = _hours_or_days("check_in_opens_minutes")
     hours_tolerance_minutes = _hours_or_days("hours_tolerance_minutes")

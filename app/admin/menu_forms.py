@@ -83,11 +83,14 @@ class CategoryForm(AppForm):
         DataRequired(message=_l("Enter a name.")), Length(max=40), SINGLE_LINE])
     description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=1000), MULTI_LINE])
     icon = SelectField(_l("Icon"), choices=choices((i, i) for i in CATEGORY_ICONS), default="heart")
+    dispatch_target_hours = _minutes(_l("Time limit to dispatch (working hours)"), low=1, high=720)
+    accept_target_hours = _minutes(_l("Time limit to fill the crew (working hours)"), low=1, high=720)
     submit = SubmitField(_l("Save"))
 
     def values(self) -> dict:
         return {"name": self.name.data.strip(), "description": (self.description.data or "").strip(),
-                "icon": self.icon.data}
+                "icon": self.icon.data, "dispatch_target_hours": self.dispatch_target_hours.data,
+                "accept_target_hours": self.accept_target_hours.data}
 
 
 class RetireForm(AppForm):

@@ -18,7 +18,8 @@ from ..dates import format_window
 from ..extensions import db
 from ..forms import CheckInByHandForm, ResolveForm, reason_form_for
 from ..models import Assignment
-from ..services import matching, teams, volunteer_reviews
+from ..models.base import utcnow
+from ..services import matching, sla, teams, volunteer_reviews
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -93,7 +94,7 @@ def queue():
     )
     return render_template(
         "coordinator/queue.html", page=page, filters=filters, filtered=bool(filters),
-        filter_form=form, bulk_form=BulkForm(formdata=None),
+        filter_form=form, bulk_form=BulkForm(formdata=None), clocks=sla.clocks_of(page.rows), now=utcnow(),
     )
 
 
@@ -178,6 +179,7 @@ def _render_order(order, status=200, more: bool = False, **forms):
         resolve_form=_resolve_form(order, forms.pop("resolve_form", None)),
         by_hand_form=forms.pop("by_hand_form", None) or CheckInByHandForm(formdata=None),
         can_change_crew=order_service.may_change_crew(order),
+        clock=sla.clocks_of([order]).get(order.id), now=utcnow(),
         **forms,
     ), status
 

@@ -12,6 +12,7 @@ from .orders import Assignment, Order, OrderEvent, Rating
 from .outbox import OutboxMessage, OutboxStatus
 from .places import District
 from .reviews import VolunteerReview
+from .sla import SlaEvent
 from .teams import Team, team_members, team_services
 from .users import Role, User, UserRole, VolunteerAway, VolunteerProfile
 from .wishes import Wish, WishStatus
@@ -39,6 +40,7 @@ __all__ = [
     "ServiceCertificate",
     "ServiceStatus",
     "Setting",
+    "SlaEvent",
     "Team",
     "User",
     "UserRole",

@@ -50,6 +50,9 @@ class Category(db.Model):
     description: Mapped[str] = mapped_column(Text, default="")
     icon: Mapped[str] = mapped_column(String(40), default="heart")
     position: Mapped[int] = mapped_column(Integer, default=0)
+    # 时限 for this category's orders, in working hours; None: the settings' (dispatch deadline, acceptance target).
+    dispatch_target_hours: Mapped[int | None] = mapped_column(Integer)
+    accept_target_hours: Mapped[int | None] = mapped_column(Integer)
 
     services: Mapped[list[Service]] = relationship(
         back_populates="category", order_by="Service.position"

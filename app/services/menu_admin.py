@@ -106,7 +106,7 @@ def _cancel_open_orders(actor: User, service: Service, note: str) -> int:
 SERVICE_FIELDS = ("category_id", "name", "summary", "description", "duration_minutes", "min_duration_minutes",
                   "max_duration_minutes", "earliest_start", "latest_end", "default_volunteers",
                   "min_notice_days", "audience_limit", "online", "dispatch_mode", "delivered_by")
-CATEGORY_FIELDS = ("name", "description", "icon")
+CATEGORY_FIELDS = ("name", "description", "icon", "dispatch_target_hours", "accept_target_hours")
 
 
 def _recorded(service: Service) -> dict:

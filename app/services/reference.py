@@ -28,7 +28,7 @@ from ..models import Category, District, Service, Setting, Team
 
 T = TypeVar("T")
 REFERENCE_MODELS = (Category, Service, District, Setting, Team)
-KEYS = ("menu", "services", "districts", "settings", "teams")
+KEYS = ("menu", "services", "districts", "settings", "teams", "clock_targets")
 
 log = logging.getLogger(__name__)
 

@@ -32,6 +32,12 @@ class CenterSettings:
     dispatch_deadline_hours: int = 24
     # Hours a volunteer has to answer an offer (stamped on each new offer).
     offer_deadline_hours: int = 24
+    # Working hours from dispatch until the crew is full (the acceptance clock), unless the category sets its own.
+    accept_target_hours: int = 48
+    # The working calendar the clocks count in (时限): weekdays (1 Monday … 7 Sunday), hours, public holidays.
+    work_days: str = "1234567"
+    work_hours: str = "00:00-24:00"
+    holidays: str = ""
     # Days after completion before the hours count as confirmed when the requester says nothing.
     auto_confirm_days: int = 7
     # Minutes before the start from which a volunteer can check in.
@@ -57,12 +63,14 @@ KINDS: dict[str, type] = {f.name: type(getattr(DEFAULTS, f.name)) for f in field
 BOUNDS: dict[str, tuple[int, int]] = {
     "dispatch_deadline_hours": (1, 720),
     "offer_deadline_hours": (1, 720),
+    "accept_target_hours": (1, 720),
     "auto_confirm_days": (1, 60),
     "check_in_opens_minutes": (0, 720),
     "hours_tolerance_minutes": (0, 240),
     "claim_limit": (1, 20),
 }
-MAX_LENGTH: dict[str, int] = {"center_name": 80, "issuer_head": 40, "issuer_handler": 40, "issuer_phone": 20}
+MAX_LENGTH: dict[str, int] = {"center_name": 80, "issuer_head": 40, "issuer_handler": 40, "issuer_phone": 20,
+                              "work_days": 7, "work_hours": 11, "holidays": 2000}
 
 
 def current_settings() -> CenterSettings:
@@ -89,7 +97,35 @@ def _checked(key: str, value: object) -> object:
     text = str(value or "").strip()
     if len(text) > MAX_LENGTH[key]:
         raise ValidationFailed(key, _l("At most %(n)s characters.", n=MAX_LENGTH[key]))
+    if key in TEXT_RULES:
+        well_formed, message = TEXT_RULES[key]
+        if not well_formed(text):
+            raise ValidationFailed(key, message)
     return text
+
+
+def _weekdays(text: str) -> bool:
+    return bool(text) and set(text) <= set("1234567") and len(set(text)) == len(text)
+
+
+def _hours(text: str) -> bool:
+    from .sla import parse_hours
+
+    return parse_hours(text) is not None
+
+
+def _holidays(text: str) -> bool:
+    from .sla import parse_holidays
+
+    return parse_holidays(text) is not None
+
+
+# The texts with a form of their own: (is it well formed, what to say when not).
+TEXT_RULES = {
+    "work_days": (_weekdays, _l("The weekdays as digits, 1 for Monday to 7 for Sunday: 12345.")),
+    "work_hours": (_hours, _l("From and until on one day, like 09:00-17:30.")),
+    "holidays": (_holidays, _l("Dates like 2027-01-01, one a line.")),
+}
 
 
 def update_settings(values: dict[str, object], actor: User) -> list[str]:

@@ -1,21 +1,21 @@
-"""Deadlines: expire unanswered offers, flag orders not dispatched in time, confirm
+"""Deadlines: expire unanswered offers, record the clocks (时限) that ran out, confirm
 completed orders nobody rated within the auto-confirm days (their hours count), remind the
 people of a service a day and two hours before, and send the text messages due.
 
 Safe to run every minute beside the web workers and twice at once: each
 expiry is a workflow transition (a compare-and-set), so an offer accepted or
-expired a moment earlier is simply skipped, and the overdue flag is a
-conditional UPDATE.
+expired a moment earlier is simply skipped, and a clock's breach is written
+once (a unique row, with its notifications in the same transaction).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, text, update
+from sqlalchemy import select, text
 
 from .. import workflow
 from ..extensions import db
@@ -26,6 +26,7 @@ from .attendance import flag_missing
 from .outbox import deliver_due
 from .reminders import send_reminders
 from .settings import current_settings
+from .sla import check_clocks
 
 
 @dataclass
@@ -74,8 +75,9 @@ def sweep(dispatch_deadline_hours: int, now: datetime | None = None) -> SweepRes
     )
     db.session.rollback()
     result.expired = _apply_each(Assignment, due, "expire", result)
-    _flag_overdue(dispatch_deadline_hours, now, result)
-    result.confirmed = _apply_each(Order, _unrated(current_settings().auto_confirm_days, now), "confirm", result)
+    settings = current_settings()
+    result.overdue = check_clocks(now, replace(settings, dispatch_deadline_hours=dispatch_deadline_hours))
+    result.confirmed = _apply_each(Order, _unrated(settings.auto_confirm_days, now), "confirm", result)
     result.reminded = send_reminders(now)
     result.flagged = flag_missing(now)
     result.texts_sent = deliver_due(now).sent  # last: the texts the steps above wrote go out now
@@ -107,19 +109,3 @@ def _apply_each(model, ids: list[int], action: str, result: SweepResult) -> int:
             db.session.rollback()
             result.skipped += 1
     return done
-
-
-def _flag_overdue(dispatch_deadline_hours: int, now: datetime, result: SweepResult) -> None:
-    cutoff = now - timedelta(hours=dispatch_deadline_hours)
-    flagged = db.session.execute(
-        update(Order)
-        .where(
-            Order.state == OrderState.SUBMITTED.value,
-            Order.submitted_at < cutoff,
-            Order.overdue_at.is_(None),
-        )
-        .values(overdue_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    result.overdue = flagged.rowcount
-    db.session.commit()

@@ -156,8 +156,8 @@ def _queue_statement(shape: QueueShape, limit: int) -> Select:
     # that the partial indexes on open orders apply (it cannot from bound
     # parameters; PostgreSQL proves it either way).
     picked = select(
-        Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at, Order.overdue_at,
-        Order.unit, Order.audience_size, Order.needed, Order.accepted_count,
+        Order.id, Order.state, Order.starts_at, Order.ends_at, Order.submitted_at, Order.dispatched_at,
+        Order.overdue_at, Order.unit, Order.audience_size, Order.needed, Order.accepted_count,
         Order.service_id, Order.district_id, Order.requester_id, offered.label("offered"),
     ).where(in_constants(Order.state, QUEUE_STATES), needs_hand)
     if shape.state:
@@ -181,8 +181,9 @@ def _queue_statement(shape: QueueShape, limit: int) -> Select:
     )
     return (
         select(
-            page.c.id, page.c.state, page.c.starts_at, page.c.ends_at, page.c.submitted_at, page.c.overdue_at,
-            page.c.unit, page.c.audience_size, page.c.needed, page.c.accepted_count, page.c.offered,
+            page.c.id, page.c.state, page.c.starts_at, page.c.ends_at, page.c.submitted_at, page.c.dispatched_at,
+            page.c.overdue_at, page.c.unit, page.c.audience_size, page.c.needed, page.c.accepted_count,
+            page.c.offered, page.c.service_id,
             to_offer.label("to_offer"), Service.name.label("service_name"), District.name.label("district_name"),
             User.name.label("requester_name"),
             twin_column(page.c.id, page.c.requester_id, page.c.service_id, page.c.starts_at).label("twin_id"),

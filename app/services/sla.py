@@ -1,0 +1,226 @@
+"""时限: the center's clocks on an order, counted in working hours on the center's calendar.
+
+Two clocks, each with a target per category (the settings' when the category names none):
+
+- **dispatch**: from the moment an order is placed until the center dispatches it;
+- **acceptance**: from dispatch until its crew is full.
+
+Time counts only on working days (the settings' weekdays, less the public holidays the admin keeps)
+within the working hours, all in Beijing time; by default every hour of every day counts. A clock is
+green, amber from three quarters of its target on, red once the target has passed; at twice the
+target it is escalated. The sweep records each breach and escalation once (``SlaEvent``) and tells
+the coordinators, and then the administrators.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+
+from ..dates import BEIJING
+from ..extensions import db
+from ..models import Category, Notification, Order, Role, Service, SlaEvent, User, UserRole
+from ..models.orders import OrderState
+from .reference import kept
+from .settings import CenterSettings, current_settings
+
+DISPATCH = "dispatch"
+ACCEPTANCE = "acceptance"
+CLOCKS = (DISPATCH, ACCEPTANCE)
+AMBER_SHARE = 0.75  # of the target elapsed: the clock turns amber
+ESCALATE_AFTER = 2  # times the target: the administrators are told
+BREACH, ESCALATION = "breach", "escalation"
+BADGES = {"green": "text-bg-success", "amber": "text-bg-warning", "red": "text-bg-danger"}
+
+_DAY_MINUTES = 24 * 60
+_HOURS = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)-([01]\d|2[0-4]):([0-5]\d)$")
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def parse_hours(text: str) -> tuple[int, int] | None:
+    """"09:00-17:30" as minutes after midnight (540, 1050); None when it is not a window of one day."""
+    found = _HOURS.match(text.strip())
+    if not found:
+        return None
+    start, end = int(found[1]) * 60 + int(found[2]), int(found[3]) * 60 + int(found[4])
+    return (start, end) if start < end <= _DAY_MINUTES else None
+
+
+def parse_holidays(text: str) -> frozenset[date] | None:
+    """The dates in ``text`` (YYYY-MM-DD, separated by anything); None when one is no date."""
+    days = set()
+    for word in _DATE.findall(text):
+        try:
+            days.add(date.fromisoformat(word))
+        except ValueError:
+            return None
+    if _DATE.sub("", text).strip(" ,;、，；\n\r\t"):
+        return None  # something besides dates
+    return frozenset(days)
+
+
+@dataclass(frozen=True)
+class WorkingCalendar:
+    weekdays: frozenset[int]  # Monday 1 … Sunday 7
+    start: int  # minutes after midnight
+    end: int
+    holidays: frozenset[date]
+
+    @classmethod
+    def of(cls, settings: CenterSettings) -> WorkingCalendar:
+        start, end = parse_hours(settings.work_hours) or (0, _DAY_MINUTES)
+        days = frozenset(int(d) for d in settings.work_days if d in "1234567") or frozenset(range(1, 8))
+        return cls(days, start, end, parse_holidays(settings.holidays) or frozenset())
+
+    @property
+    def always(self) -> bool:
+        return len(self.weekdays) == 7 and (self.start, self.end) == (0, _DAY_MINUTES) and not self.holidays
+
+    def works_on(self, day: date) -> bool:
+        return day.isoweekday() in self.weekdays and day not in self.holidays
+
+    def add(self, since: datetime, hours: float) -> datetime:
+        """The moment ``hours`` working hours after ``since`` (a UTC datetime; the answer too)."""
+        if self.always:
+            return since + timedelta(hours=hours)
+        left = timedelta(hours=hours)
+        local = since.astimezone(BEIJING)
+        day = local.date()
+        minute = local.hour * 60 + local.minute + local.second / 60
+        for _ in range(3660):  # ten years of calendar days: a calendar with no working day ends the walk
+            if self.works_on(day):
+                begin = max(minute, self.start)
+                available = timedelta(minutes=max(self.end - begin, 0))
+                if left <= available:
+                    opening = datetime.combine(day, datetime.min.time(), BEIJING) + timedelta(minutes=begin)
+                    return (opening + left).astimezone(since.tzinfo)
+                left -= available
+            day, minute = day + timedelta(days=1), 0
+        return since + timedelta(hours=hours)
+
+
+@dataclass(frozen=True)
+class Clock:
+    kind: str  # DISPATCH or ACCEPTANCE
+    started_at: datetime
+    due_at: datetime
+    amber_at: datetime
+    escalate_at: datetime
+
+    def colour(self, now: datetime) -> str:
+        if now > self.due_at:
+            return "red"
+        return "amber" if now >= self.amber_at else "green"
+
+    def badge(self, now: datetime) -> str:
+        """The Bootstrap badge of the clock's colour."""
+        return BADGES[self.colour(now)]
+
+    def breached(self, now: datetime) -> bool:
+        return now > self.due_at
+
+
+def targets(settings: CenterSettings, dispatch_hours: int | None, accept_hours: int | None) -> dict[str, int]:
+    """The working hours each clock allows for an order of a category with these targets (None: the settings')."""
+    return {DISPATCH: dispatch_hours or settings.dispatch_deadline_hours,
+            ACCEPTANCE: accept_hours or settings.accept_target_hours}
+
+
+def running_clock(order: Order, calendar: WorkingCalendar, hours: dict[str, int]) -> Clock | None:
+    """The clock running on ``order`` now: dispatch while it waits, acceptance while places are open."""
+    if order.state == OrderState.SUBMITTED.value:
+        kind, since = DISPATCH, order.submitted_at
+    elif order.state == OrderState.DISPATCHED.value and order.dispatched_at is not None \
+            and order.accepted_count < order.needed:
+        kind, since = ACCEPTANCE, order.dispatched_at
+    else:
+        return None
+    target = hours[kind]
+    return Clock(kind, since, calendar.add(since, target), calendar.add(since, target * AMBER_SHARE),
+                 calendar.add(since, target * ESCALATE_AFTER))
+
+
+# --- on the pages: the clock of each order shown ------------------------------------------------------
+
+
+def _targets_by_service() -> dict[int, tuple[int | None, int | None]]:
+    """Each service's category targets (dispatch, acceptance), kept with the reference data."""
+    return dict(kept("clock_targets", lambda: tuple(
+        (sid, (dispatch, accept)) for sid, dispatch, accept in db.session.execute(
+            select(Service.id, Category.dispatch_target_hours, Category.accept_target_hours)
+            .join(Category, Category.id == Service.category_id))
+    )))
+
+
+def clocks_of(orders: list, now: datetime | None = None) -> dict[int, Clock]:
+    """The running clock of each of ``orders`` (models or rows with ``service_id``, ``state``, ``submitted_at``,
+    ``dispatched_at``, ``accepted_count`` and ``needed``), by order id; none for an order with no clock."""
+    settings = current_settings()
+    calendar, by_service = WorkingCalendar.of(settings), _targets_by_service()
+    found = {}
+    for order in orders:
+        clock = running_clock(order, calendar, targets(settings, *by_service.get(order.service_id, (None, None))))
+        if clock is not None:
+            found[order.id] = clock
+    return found
+
+
+# --- the sweep: breaches and escalations, each recorded and told once ---------------------------------
+
+
+def _open_orders() -> list:
+    """The orders a clock may run on, with their category's targets: one statement."""
+    return list(db.session.execute(
+        select(Order.id, Order.state, Order.submitted_at, Order.dispatched_at, Order.accepted_count, Order.needed,
+               Category.dispatch_target_hours, Category.accept_target_hours)
+        .join(Service, Service.id == Order.service_id)
+        .join(Category, Category.id == Service.category_id)
+        .where(Order.state.in_((OrderState.SUBMITTED.value, OrderState.DISPATCHED.value)))
+    ))
+
+
+def _desk(role: Role) -> list[int]:
+    return list(db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
+                                   .where(UserRole.role == role.value, User.active.is_(True))))
+
+
+def _record(order_id: int, clock: str, level: str, due_at: datetime, tell: list[int], now: datetime) -> bool:
+    """Write the breach (or escalation) and its notifications in one transaction; False when it was written before."""
+    db.session.add(SlaEvent(order_id=order_id, clock=clock, level=level, due_at=due_at, created_at=now))
+    kind = "sla_breach" if level == BREACH else "sla_escalation"
+    db.session.add_all(Notification(user_id=uid, order_id=order_id, kind=kind, created_at=now) for uid in tell)
+    if level == BREACH:
+        db.session.execute(update(Order).where(Order.id == order_id, Order.overdue_at.is_(None))
+                           .values(overdue_at=now).execution_options(synchronize_session=False))
+    try:
+        db.session.commit()
+    except IntegrityError:  # another sweep recorded it a moment ago
+        db.session.rollback()
+        return False
+    return True
+
+
+def check_clocks(now: datetime, settings: CenterSettings) -> int:
+    """Record each clock that ran out (telling the coordinators) or ran twice its target (telling the
+    administrators) since the last sweep; returns how many orders newly breached."""
+    calendar = WorkingCalendar.of(settings)
+    rows = _open_orders()
+    db.session.rollback()
+    done = {(e.order_id, e.clock, e.level) for e in db.session.execute(
+        select(SlaEvent.order_id, SlaEvent.clock, SlaEvent.level).where(SlaEvent.order_id.in_([r.id for r in rows]))
+    )} if rows else set()
+    coordinators, admins, breached = _desk(Role.COORDINATOR), _desk(Role.ADMIN), 0
+    for row in rows:
+        clock = running_clock(row, calendar, targets(settings, row.dispatch_target_hours, row.accept_target_hours))
+        if clock is None or now <= clock.due_at:
+            continue
+        if (row.id, clock.kind, BREACH) not in done and _record(row.id, clock.kind, BREACH, clock.due_at,
+                                                                 coordinators, now):
+            breached += 1
+        if now > clock.escalate_at and (row.id, clock.kind, ESCALATION) not in done:
+            _record(row.id, clock.kind, ESCALATION, clock.escalate_at, admins, now)
+    return breached
