@@ -83,7 +83,9 @@ def test_the_verification_page_shows_the_record_and_nothing_private_and_says_whe
     for private in (profile.id_number, profile.real_name, users["volunteer"].phone):
         assert private not in page
     assert 'data-testid="verify-state"' in page and "有效" in page
-    assert stranger.get(link[:-2] + "zz").status_code == 404
+    forged = stranger.get(link[:-2] + "zz")
+    assert forged.status_code == 404 and made.number not in forged.get_data(as_text=True)
+    assert 'data-testid="verify-state"' in forged.get_data(as_text=True)  # said in words, not a bare error page
     admin = login_as("admin")
     token = csrf_token(admin, f"/admin/certificates/{made.id}")
     assert admin.post(f"/admin/certificates/{made.id}/revoke", data={"csrf_token": token}).status_code == 422

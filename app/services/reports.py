@@ -178,7 +178,8 @@ class Figures:
 
     @property
     def on_time_rate(self) -> float | None:
-        """Orders dispatched (or closed) before their dispatch deadline: not marked overdue."""
+        """Orders whose clocks (时限: dispatch, then filling the crew, in working hours against their category's
+        targets) never ran out: not marked overdue by the sweep."""
         return (self.total - self.overdue) / self.total if self.total else None
 
     @property

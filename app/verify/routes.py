@@ -3,7 +3,7 @@ learns whether it stands, and nothing else (no phone, no ID number, the name mas
 
 from __future__ import annotations
 
-from flask import abort, render_template
+from flask import render_template
 
 from ..extensions import limiter
 from ..services import certificates
@@ -14,7 +14,7 @@ from . import bp
 @limiter.limit("30 per minute")
 def certificate(cert_token: str):
     found = certificates.by_token(cert_token)
-    if found is None:
-        abort(404)
+    if found is None:  # a link mistyped or made up: say so in words, as a 404
+        return render_template("certificates/verify.html", certificate=None, masked_name=""), 404
     return render_template("certificates/verify.html", certificate=found,
                            masked_name=certificates.masked_name(found.real_name))
