@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from app import workflow
 from app.dates import BEIJING
 from app.extensions import db as _db
-from app.models import HourEntry, Order, Rating
+from app.models import HourEntry, Order, Rating, Team
 from app.models.base import utcnow
 from app.services import reports
 from app.services.reports import Period, Scope, period_of
@@ -171,3 +171,19 @@ def test_uncovered_demand_looks_at_each_orders_own_district(db, users):
     uncovered = {(s, d): n for s, d, n in reports.uncovered_demand(period_of("year", today))}
     assert uncovered == {(svc.name, "海淀区"): 1}  # every demo volunteer names 经开区, none 海淀区
     assert here.district.name != "海淀区" and far.district_id == haidian.id
+
+
+def test_a_team_scope_counts_the_orders_its_members_served_and_their_own_hours(db, make_order, users, login_as):
+    team = Team(name="统计一队", members=[users["volunteer3"]])
+    _db.session.add(team)
+    _db.session.commit()
+    served = make_order("rated", needed=2)  # 李华 and a member of the team
+    make_order("rated")  # 李华 alone
+    period = period_of("month", utcnow().astimezone(BEIJING).date())
+    figures = reports.figures(period, Scope(team_id=team.id))
+    members_hours = _db.session.scalar(select(func.sum(HourEntry.hours)).where(
+        HourEntry.volunteer_id == users["volunteer3"].id, HourEntry.order_id == served.id))
+    assert (figures.total, figures.hours, figures.active_volunteers) == (1, members_hours, 1)
+    assert [v.user_id for v in reports.hours_by_volunteer(period, Scope(team_id=team.id))] == [users["volunteer3"].id]
+    page = login_as("coordinator").get(f"/reports/?team_id={team.id}").get_data(as_text=True)
+    assert 'data-testid="kpi-orders">1 ' in page and "统计一队" in page

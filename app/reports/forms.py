@@ -27,6 +27,7 @@ class ReportFilterForm(AppForm):
     district_id = SelectField(_l("District"), coerce=int, validators=[Optional()])
     category_id = SelectField(_l("Category"), coerce=int, validators=[Optional()])
     service_id = SelectField(_l("Service"), coerce=int, validators=[Optional()])
+    team_id = SelectField(_l("Team"), coerce=int, validators=[Optional()])
 
     def validate(self, extra_validators=None) -> bool:
         """The fields, then the period as a whole (an empty date skips its own validators)."""

@@ -14,6 +14,7 @@ from ..services import reports, wishes
 from ..services.menu import services_by_category
 from ..services.places import district_pairs
 from ..services.settings import current_settings
+from ..services.teams import team_pairs
 from . import bp
 from .exports import send_table
 from .forms import ReportFilterForm
@@ -30,6 +31,7 @@ def _filter_form() -> ReportFilterForm:
     form.category_id.choices = choices([(0, _("All")), *dict.fromkeys((c, n) for c, n, _s, _m in rows)])
     form.service_id.choices = choices([(0, _("All")), *((s, m) for _c, _n, s, m in rows)])
     form.district_id.choices = choices([(0, _("All")), *district_pairs()])
+    form.team_id.choices = choices([(0, _("All")), *team_pairs()])
     if not form.period.data:
         form.period.data = "month"
     form.validate()
@@ -46,7 +48,8 @@ def _period_and_scope(form: ReportFilterForm) -> tuple[reports.Period, reports.S
     if kind == "custom" and (form.start.errors or form.end.errors):
         kind = "month"
     period = reports.period_of(kind, today, clean(form.start), clean(form.end))
-    scope = reports.Scope(clean(form.district_id), clean(form.category_id), clean(form.service_id))
+    scope = reports.Scope(clean(form.district_id), clean(form.category_id), clean(form.service_id),
+                          clean(form.team_id))
     return period, scope
 
 

@@ -30,6 +30,7 @@ from ..models import (
     Service,
     User,
     VolunteerProfile,
+    team_members,
 )
 from ..models.expressions import beijing_day, hours_between
 from ..models.hours import star_progress
@@ -93,11 +94,12 @@ def period_of(kind: str, today: date, start: date | None = None, end: date | Non
 
 @dataclass(frozen=True)
 class Scope:
-    """Which orders the numbers count: all, or one district, category or service."""
+    """Which orders the numbers count: all, or one district, category, service or team (服务队)."""
 
     district_id: int | None = None
     category_id: int | None = None
     service_id: int | None = None
+    team_id: int | None = None  # the orders a member of the team served, and the hours the members gave
 
     def conditions(self) -> list:
         found = []
@@ -107,7 +109,19 @@ class Scope:
             found.append(Order.service_id == self.service_id)
         if self.category_id:
             found.append(Order.service_id.in_(select(Service.id).where(Service.category_id == self.category_id)))
+        if self.team_id:
+            found.append(Order.id.in_(
+                select(Assignment.order_id)
+                .join(team_members, team_members.c.user_id == Assignment.volunteer_id)
+                .where(team_members.c.team_id == self.team_id, Assignment.state.in_(HOLDING_ASSIGNMENT_STATES))
+            ))
         return found
+
+    def volunteer_conditions(self, volunteer_id) -> list:
+        """For the hours: only the team's members' own (another volunteer on the same order is not the team)."""
+        if not self.team_id:
+            return []
+        return [volunteer_id.in_(select(team_members.c.user_id).where(team_members.c.team_id == self.team_id))]
 
 
 def _placed_in(period: Period, scope: Scope) -> list:
@@ -207,7 +221,8 @@ def _month_of(day: date) -> date:
 
 def _placed_hours_in(period: Period, scope: Scope) -> list:
     start, end = period.bounds()
-    found = [HourEntry.created_at >= start, HourEntry.created_at < end]
+    found = [HourEntry.created_at >= start, HourEntry.created_at < end,
+             *scope.volunteer_conditions(HourEntry.volunteer_id)]
     if conditions := scope.conditions():
         found.append(HourEntry.order_id.in_(select(Order.id).where(*conditions)))
     return found
@@ -467,7 +482,8 @@ def hours_by_volunteer(period: Period, scope: Scope = Scope()) -> list[Volunteer
         .select_from(HourEntry)
         .join(User, User.id == HourEntry.volunteer_id)
         .outerjoin(VolunteerProfile, VolunteerProfile.user_id == User.id)
-        .where(HourEntry.created_at >= start, HourEntry.created_at < end)
+        .where(HourEntry.created_at >= start, HourEntry.created_at < end,
+               *scope.volunteer_conditions(HourEntry.volunteer_id))
         .group_by(User.id, User.name, VolunteerProfile.volunteer_number, VolunteerProfile.team,
                   VolunteerProfile.hours_credited)
         .order_by(func.sum(HourEntry.hours).desc(), User.id)
