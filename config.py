@@ -23,6 +23,12 @@ class Config:
     SQLALCHEMY_DATABASE_URI = os.environ.get("DATABASE_URL") or _sqlite_default()
     SQLALCHEMY_ENGINE_OPTIONS = {"pool_pre_ping": True}
     MAX_CONTENT_LENGTH = 256 * 1024
+    # 结项 photos: the one form that may carry more (its own limit, set for that request only), each photo at
+    # most PHOTO_MAX_BYTES, PHOTO_MAX_COUNT of them; kept re-encoded under PHOTO_DIR, outside the web root
+    # (None: the instance folder's photos/).
+    PHOTO_MAX_BYTES = 5 * 1024 * 1024
+    PHOTO_MAX_COUNT = 6
+    PHOTO_DIR = os.environ.get("PHOTO_DIR") or None
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

@@ -23,6 +23,7 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
         app.config.update(overrides)
     if config_name == "production":
         ProductionConfig.check(app.config)
+    app.config["PHOTO_DIR"] = app.config.get("PHOTO_DIR") or os.path.join(app.instance_path, "photos")
     serve_static(app)
     if app.config.get("PROXY_HOPS"):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -42,6 +43,7 @@ def register_extensions(app: Flask) -> None:
     from .auth.sessions import Visitor, load_user
     from .extensions import babel, cache, compress, csrf, db, limiter, login_manager, migrate, remove_session_quietly
     from .i18n import select_locale
+    from .services.photos import allow_photo_uploads
     from .sqlite import enable_sqlite_pragmas, engine_options
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
@@ -54,6 +56,7 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_view = "auth.login"
     login_manager.login_message = None
     login_manager.session_protection = "basic"
+    app.before_request(allow_photo_uploads)  # before the CSRF check reads the form
     csrf.init_app(app)
     babel.init_app(app, locale_selector=select_locale)
     compress.init_app(app)
@@ -71,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from .guest import bp as guest_bp
     from .menu import bp as menu_bp
     from .notifications import bp as notifications_bp
+    from .photos import bp as photos_bp
     from .reports import bp as reports_bp
     from .requester import bp as requester_bp
     from .verify import bp as verify_bp
@@ -87,6 +91,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(feedback_bp, url_prefix="/feedback")
     app.register_blueprint(verify_bp, url_prefix="/verify")
     app.register_blueprint(guest_bp, url_prefix="/o")
+    app.register_blueprint(photos_bp, url_prefix="/photos")
 
 
 def register_errorhandlers(app: Flask) -> None:

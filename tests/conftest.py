@@ -34,6 +34,7 @@ from app.models import (
     AttendeeFeedback,
     AuditEntry,
     Category,
+    CompletionPhoto,
     ExportJob,
     HourCorrection,
     HourEntry,
@@ -136,8 +137,9 @@ class IsolatedClient(FlaskClient):
 
 
 @pytest.fixture(scope="session")
-def app(database_url):
-    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url})
+def app(database_url, tmp_path_factory):
+    app = create_app("test", {"SQLALCHEMY_DATABASE_URI": database_url,
+                              "PHOTO_DIR": str(tmp_path_factory.mktemp("photos"))})
     app.test_client_class = IsolatedClient
     with app.app_context():
         upgrade(directory=os.path.join(os.path.dirname(os.path.dirname(__file__)), "migrations"))
@@ -177,6 +179,7 @@ def _clean(app) -> None:
     for stmt in (
         delete(ExportJob),
         delete(SlaEvent),
+        delete(CompletionPhoto),
         delete(OutboxMessage),
         delete(HourCorrection),
         delete(AttendeeFeedback),

@@ -10,6 +10,7 @@ from .menu import Category, Service, ServiceStatus, service_districts
 from .notifications import Notification
 from .orders import Assignment, Order, OrderEvent, Rating
 from .outbox import OutboxMessage, OutboxStatus
+from .photos import CompletionPhoto
 from .places import District
 from .reviews import VolunteerReview
 from .sla import SlaEvent
@@ -22,6 +23,7 @@ __all__ = [
     "AttendeeFeedback",
     "AuditEntry",
     "Category",
+    "CompletionPhoto",
     "CorrectionStatus",
     "District",
     "ExportJob",

@@ -15,7 +15,7 @@ from ..auth.routes import district_choices
 from ..extensions import db
 from ..forms import DisputeForm, reason_form_for
 from ..models import Service
-from ..services import checkin_codes, feedback
+from ..services import checkin_codes, feedback, photos
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.places import district_pairs
@@ -107,6 +107,7 @@ def _render_order(order, cancel_form=None, rating_form=None, dispute_form=None) 
         "requester/order.html", order=order, events=order_service.timeline(order.id),
         may_cancel=workflow.can(order, "cancel", current_user), cancel_form=cancel_form, rating_form=rating_form,
         dispute_form=dispute_form, check_in=_check_in_code(order), attendees=_attendee_link(order),
+        order_photos=photos.of_order(order.id) if order.completed_at else [],
     )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
-from wtforms import DecimalField, HiddenField, RadioField, StringField, SubmitField, TextAreaField
+from wtforms import DecimalField, HiddenField, MultipleFileField, RadioField, StringField, SubmitField, TextAreaField
 from wtforms.validators import DataRequired, InputRequired, Length, NumberRange, Optional, Regexp
 
 from ..choices import choices
@@ -21,6 +21,7 @@ class CompleteForm(AppForm):
         ],
     )
     summary = TextAreaField(_l("Summary"), validators=[DataRequired(), Length(max=500), MULTI_LINE])
+    photos = MultipleFileField(_l("Photos (optional, JPEG or PNG)"))
     submit = SubmitField(_l("Complete"))
 
 

@@ -12,7 +12,7 @@ from ..auth import audit
 from ..extensions import db, limiter
 from ..forms import ActionForm, reason_form_for
 from ..models.hours import star_progress
-from ..services import attendance, checkin_codes, volunteer_reviews
+from ..services import attendance, checkin_codes, photos, volunteer_reviews
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from . import bp
@@ -36,7 +36,8 @@ def _render_job(job, status=200, **forms):
     forms.setdefault("review_form", ReviewForm(formdata=None))
     return render_template("volunteer/job.html", job=job, order=job.order, most_hours=most_hours,
                            may_confirm=attendance.may_confirm(job), may_review=volunteer_reviews.may_review(job),
-                           check_in_later=workflow.check_in_opens_later(job), **forms), status
+                           check_in_later=workflow.check_in_opens_later(job), job_photos=photos.of_job(job),
+                           **forms), status
 
 
 @bp.route("/")
@@ -167,11 +168,13 @@ def complete(assignment_id: int):
     form = CompleteForm()
     if form.validate_on_submit():
         try:
+            pictures = photos.read_uploads(request.files.getlist(form.photos.name))
             workflow.apply(job, "complete", current_user, hours=form.hours.data, summary=form.summary.data)
-        except workflow.MissingInput as err:  # more hours than were served: said beside the field
+        except (workflow.MissingInput, ValidationFailed) as err:  # said beside the field; nothing kept
             db.session.rollback()
             getattr(form, err.field).errors.append(err.message)
         else:
+            photos.keep(job, pictures)
             db.session.commit()
             flash(_("Job completed. Your hours count once the requester confirms."), "success")
             return redirect(url_for("volunteer.job", assignment_id=assignment_id), 303)

@@ -32,7 +32,8 @@ PAGES = {
     "queue": ("coordinator", "/dispatch/", 4),
     "queue_filtered": ("coordinator", "/dispatch/?state=submitted&district_id=17&overdue=y", 4),
     "requester_order": ("requester", "/my/orders/{order}", 3),
-    "volunteer_job": ("volunteer", "/jobs/{job}", 3),
+    # the user, the job with its order, whether the volunteer reviewed it, and a finished job's photos
+    "volunteer_job": ("volunteer", "/jobs/{job}", 4),
     # the user, the order, its timeline, and the ranking of candidates (services/matching.py):
     # one statement for the eligible shortlist and the blocked ones, whatever the number of volunteers
     "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 4),

@@ -173,6 +173,9 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("admin.revoke_certificate", "POST"): ADMIN_ONLY,
     ("volunteer.certificate", "GET"): _volunteer_object(200),
     ("volunteer.certificate_pdf", "GET"): _volunteer_object(200),
+    # 结项 photos: its volunteer, the order's requester and the desk; anyone else signed in finds nothing
+    ("photos.photo", "GET"): {**_signed_in(404), "requester_a": 200, "volunteer_offered": 200,
+                              "coordinator": 200, "admin": 200},
     ("verify.certificate", "GET"): _everyone(200),
     # 观众评价: public, by a signed link of the order
     ("feedback.give", "GET"): _everyone(200),

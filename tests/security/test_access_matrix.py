@@ -47,6 +47,8 @@ def _arg_values(world: World, arg: str, converter) -> list:
         return [world.guest_token]
     if arg == "team_id":
         return [world.team_id]
+    if arg == "photo_id":
+        return [world.photo_id]
     if arg == "wish_id":
         return [world.wish_id]
     if arg == "certificate_id":

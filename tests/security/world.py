@@ -36,7 +36,7 @@ from app.models import (
 )
 from app.models.users import mask_phone
 from app.seed import DEMO_PASSWORD
-from app.services import certificates, checkin_codes, feedback, proxy_orders
+from app.services import certificates, checkin_codes, feedback, photos, proxy_orders
 from app.services import orders as order_service
 from tests.conftest import check_in_at_the_start
 
@@ -167,6 +167,7 @@ class World:
     wish_id: int = 0  # requester A's wish, waiting for the desk
     team_id: int = 0  # a team with the offered volunteer in it
     guest_token: str = ""  # the signed link of requester A's completed order (as 代下单 sends it)
+    photo_id: int = 0  # a 结项 photo of the offered volunteer's completed job
     certificate_token: str = ""  # its verification link
     clients: dict[str, FlaskClient] = field(default_factory=dict)
     tokens: dict[str, str] = field(default_factory=dict)
@@ -231,6 +232,7 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
     db.session.add(wish)
     team = Team(name="宣讲队", members=[vol_offered])
     db.session.add(team)
+    photo = photos.keep(jobs["completed"], [photos.reencoded(_a_png())])[0]
     db.session.flush()
     world = World(users=users, orders=orders, jobs=jobs, declined_job=declined, service_id=service_id,
                   account_id=account.id, profile_id=application.id, notification_id=notice,
@@ -238,7 +240,7 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
                   check_in_token=checkin_codes.token_for(orders["accepted"]),
                   feedback_token=feedback.token_for(orders["completed"]), certificate_id=certificate.id,
                   certificate_token=certificates.token_for(certificate), wish_id=wish.id,
-                  team_id=team.id, guest_token=proxy_orders.token_for(orders["completed"]))
+                  team_id=team.id, guest_token=proxy_orders.token_for(orders["completed"]), photo_id=photo.id)
     db.session.commit()
     if sign_in:
         for role, user in users.items():
@@ -256,3 +258,13 @@ def build_world(app, seeded: dict[str, User], sign_in: bool = True) -> World:
 
 def masked(phone: str) -> str:
     return mask_phone(phone)
+
+
+def _a_png() -> bytes:
+    from io import BytesIO
+
+    from PIL import Image
+
+    out = BytesIO()
+    Image.new("RGB", (40, 30), (200, 16, 46)).save(out, "PNG")
+    return out.getvalue()
