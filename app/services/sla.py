@@ -18,7 +18,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..dates import BEIJING
@@ -172,14 +172,26 @@ def clocks_of(orders: list, now: datetime | None = None) -> dict[int, Clock]:
 # --- the sweep: breaches and escalations, each recorded and told once ---------------------------------
 
 
-def _open_orders() -> list:
-    """The orders a clock may run on, with their category's targets: one statement."""
+def _open_orders(now: datetime, settings: CenterSettings) -> list:
+    """The orders whose clock may have run out by ``now``, with their category's targets: one statement.
+
+    A working hour is never shorter than an hour on the clock, so an order placed (or dispatched) less
+    than the smallest target ago cannot be late yet: an index range, not every open order, at any size.
+    """
+    by_service = _targets_by_service().values()
+    soonest = {kind: min([hours[kind] for hours in (targets(settings, d, a) for d, a in by_service)]
+                         or [targets(settings, None, None)[kind]]) for kind in CLOCKS}
     return list(db.session.execute(
         select(Order.id, Order.state, Order.submitted_at, Order.dispatched_at, Order.accepted_count, Order.needed,
                Category.dispatch_target_hours, Category.accept_target_hours)
         .join(Service, Service.id == Order.service_id)
         .join(Category, Category.id == Service.category_id)
-        .where(Order.state.in_((OrderState.SUBMITTED.value, OrderState.DISPATCHED.value)))
+        .where(or_(
+            and_(Order.state == OrderState.SUBMITTED.value,
+                 Order.submitted_at < now - timedelta(hours=soonest[DISPATCH])),
+            and_(Order.state == OrderState.DISPATCHED.value, Order.accepted_count < Order.needed,
+                 Order.dispatched_at < now - timedelta(hours=soonest[ACCEPTANCE])),
+        ))
     ))
 
 
@@ -208,11 +220,13 @@ def check_clocks(now: datetime, settings: CenterSettings) -> int:
     """Record each clock that ran out (telling the coordinators) or ran twice its target (telling the
     administrators) since the last sweep; returns how many orders newly breached."""
     calendar = WorkingCalendar.of(settings)
-    rows = _open_orders()
-    db.session.rollback()
-    done = {(e.order_id, e.clock, e.level) for e in db.session.execute(
-        select(SlaEvent.order_id, SlaEvent.clock, SlaEvent.level).where(SlaEvent.order_id.in_([r.id for r in rows]))
+    rows = _open_orders(now, settings)
+    done = {tuple(e) for e in db.session.execute(
+        select(SlaEvent.order_id, SlaEvent.clock, SlaEvent.level)
+        .join(Order, Order.id == SlaEvent.order_id)
+        .where(Order.state.in_((OrderState.SUBMITTED.value, OrderState.DISPATCHED.value)))
     )} if rows else set()
+    db.session.rollback()
     coordinators, admins, breached = _desk(Role.COORDINATOR), _desk(Role.ADMIN), 0
     for row in rows:
         clock = running_clock(row, calendar, targets(settings, row.dispatch_target_hours, row.accept_target_hours))
