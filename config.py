@@ -29,6 +29,9 @@ class Config:
     PHOTO_MAX_BYTES = 5 * 1024 * 1024
     PHOTO_MAX_COUNT = 6
     PHOTO_DIR = os.environ.get("PHOTO_DIR") or None
+    # The site's address as people reach it (https://…): texts written outside a request, such as the
+    # sweep's reminders, carry a person's link to their order only when it is set.
+    PUBLIC_URL = os.environ.get("PUBLIC_URL", "")
 
     BABEL_DEFAULT_LOCALE = "zh_Hans_CN"
     BABEL_DEFAULT_TIMEZONE = "Asia/Shanghai"

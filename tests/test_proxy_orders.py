@@ -9,6 +9,7 @@ from datetime import timedelta
 from freezegun import freeze_time
 from sqlalchemy import select
 
+from app import workflow
 from app.extensions import db as _db
 from app.extensions import limiter
 from app.models import Order, OutboxMessage, Service, User
@@ -80,3 +81,24 @@ def test_a_phone_with_an_account_gets_the_order_in_that_account(db, users, login
     order = _db.session.scalars(select(Order)).one()
     assert order.requester_id == users["requester"].id
     assert not _db.session.get(User, users["requester"].id).is_guest
+
+
+def test_the_later_texts_carry_the_persons_link_when_the_public_address_is_set(app, db, users, login_as):
+    limiter.reset()
+    service = service_named("交通安全法规宣讲")
+    assert _post(login_as("coordinator"), _form(service.id)).status_code == 303
+    order = _db.session.scalars(select(Order)).one()
+    app.config["PUBLIC_URL"], before = "https://zyfw.example.cn/", app.config["PUBLIC_URL"]
+    try:
+        offer = order_service.dispatch_order(order, [users["volunteer"]], users["coordinator"])[0]
+        workflow.apply(offer, "accept", users["volunteer"])  # the place is filled: the person is told by text
+        _db.session.commit()
+        with app.app_context():
+            link = proxy_orders.public_link(order)
+    finally:
+        app.config["PUBLIC_URL"] = before
+    texts = _db.session.scalars(select(OutboxMessage.text).where(OutboxMessage.to == "13955550001",
+                                                                 OutboxMessage.key != f"proxy:{order.id}")).all()
+    assert link.startswith("https://zyfw.example.cn/o/") and texts and all(t.endswith(link) for t in texts)
+    to_volunteer = _db.session.scalars(select(OutboxMessage.text).where(OutboxMessage.to == users["volunteer"].phone))
+    assert all("/o/" not in t for t in to_volunteer)  # only the person's own texts carry their link

@@ -17,6 +17,7 @@ from ..models import HourEntry, Notification, OrderEvent, Role, User, UserRole, 
 from ..models.base import utcnow
 from ..models.hours import star_progress
 from ..models.orders import AssignmentState
+from . import proxy_orders
 from .outbox import queue_sms
 
 # action -> who is told: "requester", "volunteer" (of the assignment), "crew" (who completed the order),
@@ -114,7 +115,15 @@ def _text_the_ones_who_take_texts(event: OrderEvent, kind: str, user_ids: list[i
         return
     text = sms_text(kind, event.order)
     for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
-        queue_sms(user, f"event:{event.id}:{user.id}", text, order_id=event.order_id)
+        queue_sms(user, f"event:{event.id}:{user.id}", with_guest_link(text, user, event.order),
+                  order_id=event.order_id)
+
+
+def with_guest_link(text: str, user: User, order) -> str:
+    """A person without an account (代下单) follows the order by its link: every text to them carries it."""
+    if user.is_guest and order.requester_id == user.id and (link := proxy_orders.public_link(order)):
+        return f"{text} {link}"
+    return text
 
 
 # The events after which a crew's hours may have grown (their follow-ons write the ledger first).

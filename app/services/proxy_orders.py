@@ -86,3 +86,13 @@ def text_the_link(order: Order, link: str) -> None:
     queue_sms(order.requester, f"proxy:{order.id}",
               f"中心已为您代下单 {order.number}（{order.service.name}）。查看进度、签到码和评价：{link}",
               order_id=order.id)
+
+
+def public_link(order: Order) -> str | None:
+    """The person's link to their order as the public site spells it (``PUBLIC_URL``), for the texts
+    written outside a request (the sweep's reminders, another person's step); None when it is not set."""
+    base = (current_app.config.get("PUBLIC_URL") or "").rstrip("/")
+    if not base:
+        return None
+    path = current_app.url_map.bind("localhost").build("guest.order", {"guest_token": token_for(order)})
+    return base + path

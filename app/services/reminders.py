@@ -15,7 +15,7 @@ from ..models import Assignment, Notification, Order, User
 from ..models.base import utcnow
 from ..models.expressions import in_constants
 from ..models.orders import HOLDING_ASSIGNMENT_STATES
-from .notifications import sms_text
+from .notifications import sms_text, with_guest_link
 from .outbox import queue_sms
 
 # (kind, how long before the start): the nearer one is sent when both are due (a late booking).
@@ -57,7 +57,7 @@ def send_reminders(now: datetime | None = None) -> int:
         for user in db.session.scalars(select(User).where(User.id.in_(set(people) - done)).order_by(User.id)):
             # A unique index on (person, order, kind) for reminders: a second sweep alongside loses.
             db.session.add(Notification(user_id=user.id, order_id=order.id, kind=kind, created_at=now))
-            queue_sms(user, keys[user.id], text, order_id=order.id)
+            queue_sms(user, keys[user.id], with_guest_link(text, user, order), order_id=order.id)
             written += 1
         try:
             db.session.commit()
