@@ -19,7 +19,7 @@ from ..extensions import db
 from ..forms import CheckInByHandForm, ResolveForm, reason_form_for
 from ..models import Assignment
 from ..models.base import utcnow
-from ..services import matching, photos, sla, teams, volunteer_reviews
+from ..services import matching, photos, reliability, sla, teams, volunteer_reviews
 from ..services import orders as order_service
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -180,6 +180,7 @@ def _render_order(order, status=200, more: bool = False, **forms):
         by_hand_form=forms.pop("by_hand_form", None) or CheckInByHandForm(formdata=None),
         can_change_crew=order_service.may_change_crew(order),
         clock=sla.clocks_of([order]).get(order.id), now=utcnow(),
+        reliability=reliability.of_volunteers([c.volunteer.id for c in candidates]),
         order_photos=[] if dispatchable else photos.of_order(order.id),  # the settled parts
         **forms,
     ), status

@@ -34,9 +34,10 @@ PAGES = {
     "requester_order": ("requester", "/my/orders/{order}", 3),
     # the user, the job with its order, whether the volunteer reviewed it, and a finished job's photos
     "volunteer_job": ("volunteer", "/jobs/{job}", 4),
-    # the user, the order, its timeline, and the ranking of candidates (services/matching.py):
-    # one statement for the eligible shortlist and the blocked ones, whatever the number of volunteers
-    "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 4),
+    # the user, the order, its timeline, the ranking of candidates (services/matching.py): one statement for
+    # the eligible shortlist and the blocked ones, whatever the number of volunteers; and what went wrong
+    # lately for the volunteers shown (services/reliability.py)
+    "coordinator_order": ("coordinator", "/dispatch/orders/{coord_order}", 5),
     # 全部订单: the user and one keyset page (the names, rating and hours joined to it)
     "history": ("coordinator", "/dispatch/history", 2),
     "history_filtered": ("coordinator", "/dispatch/history?state=rated&stars=5&volunteer=李&date_from=2020-01-01", 2),
