@@ -10,7 +10,7 @@ so two coordinators cannot both act on one wish; the requester is told either wa
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, time, timedelta
+from datetime import date, datetime, time, timedelta
 
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import func, select, update
@@ -18,7 +18,7 @@ from sqlalchemy.orm import joinedload
 
 from ..dates import BEIJING
 from ..extensions import db
-from ..models import Notification, Order, User, Wish, WishStatus
+from ..models import Category, District, Notification, Order, Role, User, UserRole, Wish, WishStatus
 from ..models.base import utcnow
 from . import orders as order_service
 from .errors import ValidationFailed
@@ -67,8 +67,6 @@ def submit(requester: User, w: WishRequest) -> Wish:
 
 
 def _desk():
-    from ..models import Role, UserRole
-
     return select(UserRole.user_id).where(UserRole.role == Role.COORDINATOR.value)
 
 
@@ -122,10 +120,6 @@ def for_desk(limit: int = 100) -> list[Wish]:
 def counts(start: date, end: date) -> list[tuple[str, str, int]]:
     """(category or —, district, wishes) made from ``start`` to ``end`` (Beijing days): what the menu
     may be missing, and where."""
-    from datetime import datetime
-
-    from ..models import Category, District
-
     low = datetime.combine(start, time(), BEIJING)
     high = datetime.combine(end + timedelta(days=1), time(), BEIJING)
     rows = db.session.execute(
