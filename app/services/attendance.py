@@ -15,10 +15,11 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from ..extensions import db
-from ..models import Assignment, Notification, Order, Role, User, UserRole
+from ..models import Assignment, Notification, Order, Role, User
 from ..models.base import utcnow
 from ..models.orders import AssignmentState, OrderState
 from .errors import ValidationFailed
+from .notifications import active_ids_with
 
 CONFIRM_FROM = timedelta(hours=24)
 UNCONFIRMED_AT = timedelta(hours=2)  # before the start
@@ -61,8 +62,7 @@ def _missing(now: datetime) -> list[tuple[int, str]]:
 def flag_missing(now: datetime | None = None) -> int:
     """Tell the coordinators of each order with someone missing, once per order and kind."""
     now = now or utcnow()
-    desk = list(db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
-                                   .where(UserRole.role == Role.COORDINATOR.value, User.active.is_(True))))
+    desk = active_ids_with(Role.COORDINATOR)
     written = 0
     for order_id, kind in _missing(now):
         told = set(db.session.scalars(select(Notification.user_id)

@@ -49,12 +49,13 @@ RECIPIENTS: dict[str, tuple[str, ...]] = {
 }
 
 
-def _coordinator_ids() -> list[int]:
+def active_ids_with(role: Role) -> list[int]:
+    """The ids of the active accounts holding ``role`` (the desk: coordinators; escalations: administrators)."""
     return list(
         db.session.scalars(
             select(UserRole.user_id)
             .join(User, User.id == UserRole.user_id)
-            .where(UserRole.role == Role.COORDINATOR.value, User.active.is_(True))
+            .where(UserRole.role == role.value, User.active.is_(True))
         )
     )
 
@@ -69,7 +70,7 @@ def recipients_of(event: OrderEvent) -> set[int]:
     if "crew" in wanted:
         ids.update(a.volunteer_id for a in event.order.assignments if a.state == AssignmentState.COMPLETED.value)
     if "coordinators" in wanted:
-        ids.update(_coordinator_ids())
+        ids.update(active_ids_with(Role.COORDINATOR))
     if event.actor_id is not None:
         ids.discard(event.actor_id)  # nobody is told what they did themselves
     return ids

@@ -23,8 +23,9 @@ from sqlalchemy.exc import IntegrityError
 
 from ..dates import BEIJING
 from ..extensions import db
-from ..models import Category, Notification, Order, Role, Service, SlaEvent, User, UserRole
+from ..models import Category, Notification, Order, Role, Service, SlaEvent
 from ..models.orders import OrderState
+from .notifications import active_ids_with
 from .reference import kept
 from .settings import CenterSettings, current_settings
 
@@ -195,11 +196,6 @@ def _open_orders(now: datetime, settings: CenterSettings) -> list:
     ))
 
 
-def _desk(role: Role) -> list[int]:
-    return list(db.session.scalars(select(UserRole.user_id).join(User, User.id == UserRole.user_id)
-                                   .where(UserRole.role == role.value, User.active.is_(True))))
-
-
 def _record(order_id: int, clock: str, level: str, due_at: datetime, tell: list[int], now: datetime) -> bool:
     """Write the breach (or escalation) and its notifications in one transaction; False when it was written before."""
     db.session.add(SlaEvent(order_id=order_id, clock=clock, level=level, due_at=due_at, created_at=now))
@@ -227,7 +223,7 @@ def check_clocks(now: datetime, settings: CenterSettings) -> int:
         .where(Order.state.in_((OrderState.SUBMITTED.value, OrderState.DISPATCHED.value)))
     )} if rows else set()
     db.session.rollback()
-    coordinators, admins, breached = _desk(Role.COORDINATOR), _desk(Role.ADMIN), 0
+    coordinators, admins, breached = active_ids_with(Role.COORDINATOR), active_ids_with(Role.ADMIN), 0
     for row in rows:
         clock = running_clock(row, calendar, targets(settings, row.dispatch_target_hours, row.accept_target_hours))
         if clock is None or now <= clock.due_at:
