@@ -43,14 +43,14 @@ def orders():
     return render_template("requester/orders.html", orders=rows[:per_page], older=older)
 
 
-def _propose(form: OrderForm, service: Service) -> None:
+def _propose(form: OrderForm, service: Service, offered: tuple[tuple[int, str], ...]) -> None:
     """The order form as first shown: the requester's own details and the earliest morning slot."""
     form.form_token.data = secrets.token_urlsafe(24)
     form.unit.data = current_user.unit
     form.contact_name.data = current_user.name
     form.contact_phone.data = current_user.phone
-    offered = {i for i, _name in order_service.districts_offered(service, district_pairs())}
-    form.district_id.data = current_user.district_id if current_user.district_id in offered else 0
+    in_reach = {district_id for district_id, _name in offered}
+    form.district_id.data = current_user.district_id if current_user.district_id in in_reach else 0
     form.service_date.data = order_service.earliest_service_date(service)
     form.start_time.data = DEFAULT_START
     form.end_time.data = (datetime.combine(date.min, DEFAULT_START)
@@ -68,7 +68,7 @@ def new_order(service_id: int):
     form.district_id.choices = district_choices(offered)
     duplicate = None
     if not form.is_submitted():
-        _propose(form, service)
+        _propose(form, service, offered)
     else:
         valid = form.validate_on_submit()
         form.add_rule_errors(service)
