@@ -212,6 +212,8 @@ class Assignment(db.Model):
             sqlite_where=text("hours_credited IS true"),
             postgresql_where=text("hours_credited IS true"),
         ),
+        # A volunteer's places that ended lately, by how (the reliability beside each suggestion).
+        Index("ix_assignments_volunteer_state_ended", "volunteer_id", "state", "ended_at"),
         # Matching's per-volunteer load and hours-this-month aggregates.
         Index("ix_assignments_state_volunteer", "state", "volunteer_id"),
         Index("ix_assignments_state_completed_at", "state", "completed_at"),
@@ -264,7 +266,7 @@ class OrderEvent(db.Model):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("orders.id"), index=True)
-    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"))
+    assignment_id: Mapped[int | None] = mapped_column(ForeignKey("assignments.id"), index=True)
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     action: Mapped[str] = mapped_column(String(20))
     entity: Mapped[str] = mapped_column(String(12))

@@ -6,7 +6,9 @@ Counted over the last ``WINDOW`` for each volunteer, from the state machine's ow
 - **late releases**: places given back less than ``LATE`` before the service started;
 - **no-shows**: places the center withdrew once the service had started (the volunteer did not come).
 
-One statement for the few volunteers a page shows.
+One statement for the few volunteers a page shows, reading only their places that ended in the window
+(a volunteer's places by state through ``ix_assignments_volunteer_state_id``, a place's events through
+``ix_order_events_assignment_id``).
 """
 
 from __future__ import annotations
@@ -51,7 +53,8 @@ def of_volunteers(volunteer_ids: list[int], now: datetime | None = None) -> dict
         select(Assignment.volunteer_id, OrderEvent.action, OrderEvent.created_at.label("at"), Order.starts_at)
         .join(OrderEvent, OrderEvent.assignment_id == Assignment.id)
         .join(Order, Order.id == Assignment.order_id)
-        .where(mine, OrderEvent.created_at >= since, OrderEvent.from_state == AssignmentState.ACCEPTED.value,
+        .where(mine, Assignment.state == AssignmentState.WITHDRAWN.value, Assignment.ended_at >= since,
+               OrderEvent.created_at >= since, OrderEvent.from_state == AssignmentState.ACCEPTED.value,
                OrderEvent.action.in_(("release", "withdraw")))
     )
     counts: dict[int, Counter] = {}

@@ -1,0 +1,35 @@
+"""The reliability beside each suggestion reads only the shown volunteers' places that ended lately.
+
+It once joined the whole audit trail (a scan of ``order_events``: 16 ms a page at 10 000 orders).
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from app.extensions import db as _db
+from app.services import reliability
+from tests.conftest import IS_PG, recording_statements
+
+
+def _plan(statement: str, parameters) -> str:
+    raw = _db.session.connection().connection.driver_connection
+    if IS_PG:
+        return " | ".join(row[0].strip() for row in raw.execute("EXPLAIN " + statement, parameters))
+    return " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+
+
+def test_reliability_is_read_through_the_places_of_the_volunteers_shown(db, users):
+    if IS_PG:  # on a few rows a scan is cheapest: priced out, the indexes must still serve
+        for setting in ("enable_seqscan", "enable_bitmapscan"):
+            _db.session.execute(text(f"SET LOCAL {setting} = off"))
+    with recording_statements() as sent:
+        reliability.of_volunteers([users["volunteer"].id])
+    plan = _plan(sent.statements[-1], sent.parameters[-1])
+    db.session.rollback()
+    assert "ix_assignments_volunteer_state_ended" in plan, plan
+    assert "ix_order_events_assignment_id" in plan, plan
+    if IS_PG:
+        assert "Seq Scan" not in plan, plan
+    else:
+        assert "SCAN order_events" not in plan and "SCAN assignments" not in plan, plan
