@@ -8,6 +8,7 @@ from __future__ import annotations
 from functools import cache
 
 from babel.support import Translations
+from flask import flash
 from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
@@ -19,6 +20,19 @@ from wtforms.widgets import CheckboxInput, ListWidget
 from .choices import choices
 from .validators import MULTI_LINE
 from .workflow import BY_HAND_REASONS, DISPUTE_REASONS, REASONS, RESOLUTIONS
+
+
+def show_errors(form, err) -> int:
+    """A service's refusal (``ValidationFailed``) on its form: each message beside its field, one about the
+    whole form (someone else acted first) as a flash. The status to answer: 409 for the latter, else 422."""
+    status = 422
+    for field, message in err.errors:
+        if field is not None and field in form:
+            form[field].errors.append(message)
+        else:
+            flash(str(message), "danger")
+            status = 409
+    return status
 
 
 @cache

@@ -100,6 +100,8 @@ NOTIFICATIONS = {
     "wish_submitted": _l("A requester made a wish (心愿)"),
     "wish_rejected": _l("The center answered your wish"),
     "wish_converted": _l("Your wish became order %(number)s"),
+    "wish_asked": _l("The center has a question about your wish"),
+    "wish_answered": _l("A requester answered the center's question about their wish"),
     "unconfirmed": _l("A volunteer of order %(number)s has not confirmed they will come"),
     "not_checked_in": _l("A volunteer of order %(number)s has not checked in"),
     "sla_breach": _l("Order %(number)s ran past its time limit (时限)"),
@@ -174,9 +176,9 @@ AUDIT_TARGETS = {"setting": _l("Setting"), "user": _l("Account"), "service": _l(
 CORRECTION_STATUSES = {"proposed": _l("Waiting for approval"), "approved": _l("Approved"),
                        "rejected": _l("Rejected")}
 CORRECTION_STATUS_COLOURS = {"proposed": "warning", "approved": "success", "rejected": "secondary"}
-WISH_STATUSES = {"submitted": _l("Waiting for the center"), "rejected": _l("Not taken up"),
-                 "converted": _l("Turned into an order")}
-WISH_STATUS_COLOURS = {"submitted": "warning", "rejected": "secondary", "converted": "success"}
+WISH_STATUSES = {"submitted": _l("Waiting for the center"), "asked": _l("Asked, waiting for an answer"),
+                 "rejected": _l("Not taken up"), "converted": _l("Turned into an order")}
+WISH_STATUS_COLOURS = {"submitted": "warning", "asked": "info", "rejected": "secondary", "converted": "success"}
 SERVICE_STATUSES = {"draft": _l("Draft"), "published": _l("Published"), "retired": _l("Retired")}
 SERVICE_STATUS_COLOURS = {"draft": "secondary", "published": "success", "retired": "dark"}
 DISPATCH_MODES = {
@@ -187,6 +189,7 @@ DISPATCH_MODES = {
 CLOCKS = {
     "dispatch": _l("Time limit to dispatch"),
     "acceptance": _l("Time limit to fill the crew"),
+    "review": _l("Time limit to answer the wish"),
 }
 CLOCK_PAST = _l("%(t)s past the time limit")
 CLOCK_LEFT = _l("%(t)s left")

@@ -80,9 +80,9 @@ def notification_text(n) -> str:
 
 def notification_link(n) -> str:
     """Each reader goes to the page of the order they are allowed to see."""
-    if n.kind == "wish_submitted":
+    if n.kind in ("wish_submitted", "wish_answered"):
         return url_for("coordinator.wishes_list")
-    if n.kind == "wish_rejected":
+    if n.kind in ("wish_rejected", "wish_asked"):
         return url_for("requester.wishes_page")
     if n.order_id is None:
         return url_for("volunteer.apply")  # the application, or the profile once approved

@@ -13,7 +13,7 @@ from wtforms.validators import DataRequired, Length, Optional
 from ..access import signed_in_user
 from ..dates import BEIJING
 from ..extensions import db
-from ..forms import AppForm
+from ..forms import AppForm, show_errors
 from ..models import ServiceCertificate, VolunteerProfile
 from ..models.base import utcnow
 from ..services import certificates
@@ -52,11 +52,7 @@ def issue_certificate(profile_id: int):
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
-            for field, message in err.errors:
-                if field:
-                    getattr(form, field).errors.append(message)
-                else:
-                    flash(str(message), "danger")
+            show_errors(form, err)
         else:
             flash(_("Issued: record %(n)s.", n=made.number), "success")
             return redirect(url_for("admin.certificate", certificate_id=made.id), 303)

@@ -17,7 +17,7 @@ from .. import labels
 from ..access import signed_in_user
 from ..choices import choices
 from ..extensions import db
-from ..forms import ActionForm
+from ..forms import ActionForm, show_errors
 from ..models import Category, Service, ServiceStatus
 from ..services import menu_admin, teams
 from ..services.errors import ValidationFailed
@@ -34,7 +34,8 @@ def _button_pressed() -> None:
 
 def _categories() -> list[Category]:
     return list(db.session.scalars(
-        select(Category).options(selectinload(Category.services)).order_by(Category.position, Category.id)
+        select(Category).options(selectinload(Category.services.and_(Service.one_off.is_(False))))
+        .order_by(Category.position, Category.id)
     ))
 
 
@@ -61,19 +62,6 @@ def _service_form(service: Service | None) -> ServiceForm:
     return form
 
 
-def _show_errors(form, err: ValidationFailed) -> int:
-    """Each message beside its field (one about the whole form as a flash); the status to answer:
-    409 when the form was made from a version someone else has since replaced."""
-    status = 422
-    for field, message in err.errors:
-        if field is None:
-            flash(str(message), "danger")
-            status = 409
-        else:
-            getattr(form, field).errors.append(message)
-    return status
-
-
 def _save_service(service: Service | None):
     form = _service_form(service)
     status = 422 if form.is_submitted() else 200
@@ -83,7 +71,7 @@ def _save_service(service: Service | None):
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
-            status = _show_errors(form, err)
+            status = show_errors(form, err)
         except StaleDataError:  # saved by someone else between our read and our write
             db.session.rollback()
             flash(_("Someone else saved this service while you were editing it. "
@@ -183,7 +171,7 @@ def _save_category(category: Category | None):
             db.session.commit()
         except ValidationFailed as err:
             db.session.rollback()
-            _show_errors(form, err)
+            show_errors(form, err)
         else:
             flash(_("Saved. The menu shows it at once."), "success")
             return redirect(url_for("admin.menu"), 303)

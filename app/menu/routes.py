@@ -43,7 +43,7 @@ def service(service_id: int):
     svc = db.session.scalar(
         select(Service).where(Service.id == service_id).options(joinedload(Service.category))
     )
-    if svc is None or svc.status == ServiceStatus.DRAFT.value:
+    if svc is None or svc.status == ServiceStatus.DRAFT.value or svc.one_off:
         abort(404)
     return render_template("menu/service.html", service=svc,
                            teams=covering_teams(svc) if svc.by_teams_only else [])

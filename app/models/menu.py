@@ -6,7 +6,7 @@ import datetime as dt
 import enum
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, Time
+from sqlalchemy import Boolean, CheckConstraint, Column, ForeignKey, Integer, String, Table, Text, Time, false
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..extensions import db
@@ -86,6 +86,8 @@ class Service(db.Model):
     delivered_by: Mapped[str] = mapped_column(String(10), default=DeliveredBy.LISTED.value,
                                               server_default=DeliveredBy.LISTED.value)
     status: Mapped[str] = mapped_column(String(12), default=ServiceStatus.PUBLISHED.value)
+    # Made by the center for one 心愿 (a need no menu item fits): ordered once, for that wish, never on the menu.
+    one_off: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
     position: Mapped[int] = mapped_column(Integer, default=0)
     # Delivery rules an order's window must fit; None: no rule.
     min_duration_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -114,4 +116,5 @@ class Service(db.Model):
 
     @property
     def is_orderable(self) -> bool:
-        return self.status == ServiceStatus.PUBLISHED.value
+        """On the menu: anyone may order it (a one-off service is ordered only for its wish)."""
+        return self.status == ServiceStatus.PUBLISHED.value and not self.one_off

@@ -1,6 +1,7 @@
 """心愿 (custom requests): a need that no menu item fits, described by a requester and reviewed by
-the center, which rejects it with a reason or turns it into an order of a service on the menu
-(the normal loop from there). Counted per district and category, so that the menu learns."""
+the center, which asks the requester a question, rejects it with a reason, or turns it into an order
+of a service on the menu or of a one-off service made for it (the normal loop from there). Counted
+per district and category, so that the menu learns."""
 
 from __future__ import annotations
 
@@ -19,7 +20,8 @@ from .users import User
 
 
 class WishStatus(enum.StrEnum):
-    SUBMITTED = "submitted"
+    SUBMITTED = "submitted"  # waiting for the center (its review clock runs)
+    ASKED = "asked"  # waiting for the requester's answer to the center's question (the clock stops)
     REJECTED = "rejected"
     CONVERTED = "converted"  # an order of a menu service was made of it
 
@@ -27,7 +29,7 @@ class WishStatus(enum.StrEnum):
 class Wish(db.Model):
     __tablename__ = "wishes"
     __table_args__ = (
-        CheckConstraint("status IN ('submitted', 'rejected', 'converted')", name="status"),
+        CheckConstraint("status IN ('submitted', 'asked', 'rejected', 'converted')", name="status"),
         CheckConstraint("date_to >= date_from", name="window"),
         CheckConstraint("(status = 'converted') = (order_id IS NOT NULL)", name="order"),
         Index("ix_wishes_status", "status", "id"),
@@ -48,6 +50,12 @@ class Wish(db.Model):
     reason_code: Mapped[str] = mapped_column(String(30), default="")
     decision_note: Mapped[str] = mapped_column(String(500), default="")
     order_id: Mapped[int | None] = mapped_column(ForeignKey("orders.id"), unique=True)
+    # The center's last question and the requester's answer to it.
+    question: Mapped[str] = mapped_column(String(500), default="", server_default="")
+    answer: Mapped[str] = mapped_column(String(1000), default="", server_default="")
+    asked_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)  # while the requester is asked
+    # Working minutes spent waiting for the requester's answers: off the center's review clock.
+    paused_minutes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     reviewed_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     reviewed_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime)
     created_at: Mapped[dt.datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -57,3 +65,11 @@ class Wish(db.Model):
     category: Mapped[Category | None] = relationship()
     district: Mapped[District] = relationship()
     order: Mapped[Order | None] = relationship()
+
+    @property
+    def waits_for_center(self) -> bool:
+        return self.status == WishStatus.SUBMITTED.value
+
+    @property
+    def waits_for_requester(self) -> bool:
+        return self.status == WishStatus.ASKED.value

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
@@ -13,7 +13,8 @@ from ..access import role_required, signed_in_user
 from ..auth.routes import district_choices
 from ..choices import choices
 from ..extensions import db
-from ..forms import AppForm
+from ..forms import AppForm, show_errors
+from ..models import Wish
 from ..services import wishes
 from ..services.errors import ValidationFailed
 from ..services.menu import services_by_category
@@ -40,6 +41,12 @@ class WishForm(AppForm):
             title=self.title.data, description=self.description.data, category_id=self.category_id.data or None,
             district_id=self.district_id.data, address=self.address.data, audience_size=self.audience_size.data,
             date_from=self.date_from.data, date_to=self.date_to.data)
+
+
+class WishAnswerForm(AppForm):
+    answer = TextAreaField(_l("Your answer"), validators=[
+        DataRequired(message=_l("Write your answer.")), Length(max=1000), MULTI_LINE])
+    submit = SubmitField(_l("Send my answer"))
 
 
 def _wish_form() -> WishForm:
@@ -71,8 +78,41 @@ def new_wish():
     return render_template("requester/wish_new.html", form=form), status
 
 
+def _answer_form(wish_id: int, submitted: bool = True) -> WishAnswerForm:
+    """One form per wish waiting for an answer (a page may show several), told apart by their prefix."""
+    prefix = f"wish{wish_id}"
+    return WishAnswerForm(prefix=prefix) if submitted else WishAnswerForm(prefix=prefix, formdata=None)
+
+
+def _wishes_page(status: int = 200, submitted: WishAnswerForm | None = None, wish_id: int | None = None):
+    mine = wishes.of_requester(current_user)
+    forms = {w.id: _answer_form(w.id, submitted=False) for w in mine if w.waits_for_requester}
+    if submitted is not None:
+        forms[wish_id] = submitted
+    return render_template("requester/wishes.html", wishes=mine, reasons=wishes.WISH_REASONS,
+                           answer_forms=forms), status
+
+
 @bp.route("/wishes")
 @role_required("requester")
 def wishes_page():
-    return render_template("requester/wishes.html", wishes=wishes.of_requester(current_user),
-                           reasons=wishes.WISH_REASONS)
+    return _wishes_page()
+
+
+@bp.route("/wishes/<int:wish_id>/answer", methods=["POST"])
+@role_required("requester")
+def answer_wish(wish_id: int):
+    wish = db.session.get(Wish, wish_id)
+    if wish is None or wish.requester_id != current_user.id:
+        abort(404)
+    form = _answer_form(wish.id)
+    if not form.validate_on_submit():
+        return _wishes_page(422, form, wish.id)
+    try:
+        wishes.answer(wish, signed_in_user(), form.answer.data)
+        db.session.commit()
+    except ValidationFailed as err:
+        db.session.rollback()
+        return _wishes_page(show_errors(form, err), form, wish.id)
+    flash(_("Sent; the center carries on with your wish."), "success")
+    return redirect(url_for("requester.wishes_page"), 303)

@@ -67,6 +67,6 @@ def _menu_query() -> Select:
             Service.default_volunteers, Service.min_notice_days,
         )
         .join(Service.category)
-        .where(Service.status == ServiceStatus.PUBLISHED.value)
+        .where(Service.status == ServiceStatus.PUBLISHED.value, Service.one_off.is_(False))
         .order_by(Category.position, Category.id, Service.position, Service.id)
     )

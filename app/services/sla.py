@@ -1,9 +1,12 @@
 """时限: the center's clocks on an order, counted in working hours on the center's calendar.
 
-Two clocks, each with a target per category (the settings' when the category names none):
+Two clocks on an order, each with a target per category (the settings' when the category names none):
 
 - **dispatch**: from the moment an order is placed until the center dispatches it;
 - **acceptance**: from dispatch until its crew is full.
+
+And one on a 心愿: **review**, from the moment it is made until the center answers it, with the
+dispatch target; the time it waits for the requester's answer to a question is off the clock.
 
 Time counts only on working days (the settings' weekdays, less the public holidays the admin keeps)
 within the working hours, all in Beijing time; by default every hour of every day counts. A clock is
@@ -31,6 +34,7 @@ from .settings import CenterSettings, current_settings
 
 DISPATCH = "dispatch"
 ACCEPTANCE = "acceptance"
+REVIEW = "review"
 CLOCKS = (DISPATCH, ACCEPTANCE)
 AMBER_SHARE = 0.75  # of the target elapsed: the clock turns amber
 ESCALATE_AFTER = 2  # times the target: the administrators are told
@@ -103,6 +107,22 @@ class WorkingCalendar:
             day, minute = day + timedelta(days=1), 0
         return since + timedelta(hours=hours)
 
+    def minutes_between(self, start: datetime, end: datetime) -> int:
+        """The working minutes from ``start`` to ``end`` (UTC datetimes), whole minutes."""
+        if end <= start:
+            return 0
+        if self.always:
+            return int((end - start).total_seconds() // 60)
+        first, last = start.astimezone(BEIJING), end.astimezone(BEIJING)
+        day, total = first.date(), 0.0
+        while day <= last.date():
+            if self.works_on(day):
+                low = first.hour * 60 + first.minute + first.second / 60 if day == first.date() else 0
+                high = last.hour * 60 + last.minute + last.second / 60 if day == last.date() else _DAY_MINUTES
+                total += max(min(high, self.end) - max(low, self.start), 0)
+            day += timedelta(days=1)
+        return int(total)
+
 
 @dataclass(frozen=True)
 class Clock:
@@ -143,6 +163,36 @@ def running_clock(order: Order, calendar: WorkingCalendar, hours: dict[str, int]
     target = hours[kind]
     return Clock(kind, since, calendar.add(since, target), calendar.add(since, target * AMBER_SHARE),
                  calendar.add(since, target * ESCALATE_AFTER))
+
+
+def wish_clock(wish, calendar: WorkingCalendar, target_hours: int) -> Clock | None:
+    """The review clock of a 心愿 waiting for the center; none once answered or while the requester is asked.
+    The minutes it waited for the requester move its due time on by as many working minutes."""
+    if not wish.waits_for_center:
+        return None
+    since, paused = wish.created_at, wish.paused_minutes / 60
+    return Clock(REVIEW, since, calendar.add(since, target_hours + paused),
+                 calendar.add(since, target_hours * AMBER_SHARE + paused),
+                 calendar.add(since, target_hours * ESCALATE_AFTER + paused))
+
+
+def wish_clocks(wishes: list) -> dict[int, Clock]:
+    """The review clock of each of ``wishes`` waiting for the center, by wish id (the category's dispatch
+    target, else the settings')."""
+    settings = current_settings()
+    calendar = WorkingCalendar.of(settings)
+    found = {}
+    for wish in wishes:
+        target = (wish.category.dispatch_target_hours if wish.category else None) or settings.dispatch_deadline_hours
+        clock = wish_clock(wish, calendar, target)
+        if clock is not None:
+            found[wish.id] = clock
+    return found
+
+
+def waiting_minutes(since: datetime, until: datetime) -> int:
+    """Working minutes between two moments on the center's calendar (time a wish waited for its requester)."""
+    return WorkingCalendar.of(current_settings()).minutes_between(since, until)
 
 
 # --- on the pages: the clock of each order shown ------------------------------------------------------

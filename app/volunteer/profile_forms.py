@@ -70,7 +70,8 @@ class ProfileForm(AppForm):
 
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
-        published = db.session.scalars(select(Service).where(Service.status == ServiceStatus.PUBLISHED)
+        published = db.session.scalars(select(Service).where(Service.status == ServiceStatus.PUBLISHED,
+                                                                  Service.one_off.is_(False))
                                        .order_by(Service.category_id, Service.position))
         self.services.choices = choices((s.id, s.name) for s in published)
         self.categories.choices = choices((c.id, c.name) for c in db.session.scalars(

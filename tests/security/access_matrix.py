@@ -159,6 +159,9 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("coordinator.wish", "GET"): COORDINATOR_PAGE,
     ("coordinator.convert_wish", "POST"): COORDINATOR_ONLY,
     ("coordinator.reject_wish", "POST"): COORDINATOR_ONLY,
+    ("coordinator.take_on_wish", "POST"): COORDINATOR_ONLY,
+    ("coordinator.ask_about_wish", "POST"): COORDINATOR_ONLY,
+    ("requester.answer_wish", "POST"): _requester_object(OK),
     # 补录: proposed at the desk, decided in the back office
     ("coordinator.corrections_page", "GET"): COORDINATOR_PAGE,
     ("coordinator.corrections_page", "POST"): COORDINATOR_ONLY,

@@ -214,3 +214,36 @@ def test_no_unescaped_payload_on_the_menu_an_administrator_edits(app, world):
                 assert name not in body and p not in body, f"{url}: raw payload {p!r}"
             assert str(escape(name)) in body, f"{url}: the escaped name {name!r} is missing"
             FIGURES["S22 pages scanned"] += 1
+
+
+def test_no_unescaped_payload_in_a_wish_its_question_answer_and_one_off_service(app, world):
+    """心愿: what the requester wrote, the desk's question, the requester's answer and a one-off service's name."""
+    from datetime import date, time, timedelta
+
+    from app.models import Wish
+    from app.services import wishes
+
+    requester, coordinator = world.users["requester_a"], world.users["coordinator"]
+    req, coord = world.clients["requester_a"], world.clients["coordinator"]
+    start = date.today() + timedelta(days=30)
+    for i, p in enumerate(PAYLOADS):
+        wish = wishes.submit(requester, wishes.WishRequest(
+            title=_clip(p, 60), description=p, category_id=None, district_id=17, address=_clip(p, 200),
+            audience_size=10, date_from=start, date_to=start + timedelta(days=5)))
+        wishes.ask(wish, coordinator, p)
+        wishes.answer(wish, requester, p)
+        taken = wishes.submit(requester, wishes.WishRequest(
+            title=f"{i}", description="x", category_id=None, district_id=17, address="x", audience_size=10,
+            date_from=start, date_to=start))
+        name = f"{i:02d}{p}"[:60]
+        order = wishes.take_on(taken, coordinator, wishes.OneOff(1, name, 1, start, time(9), time(10)))
+        _db.session.commit()
+        for client, url, shown in ((coord, f"/dispatch/wishes/{wish.id}", _clip(p, 60)), (coord, "/dispatch/wishes",
+                                   _clip(p, 60)), (req, "/my/wishes", p), (coord, f"/dispatch/orders/{order.id}", name),
+                                   (req, f"/my/orders/{order.id}", name)):
+            body = client.get(url).get_data(as_text=True)
+            if RISKY & set(p) and p not in AMBIGUOUS:
+                assert shown not in body and p not in body, f"{url}: raw payload {p!r}"
+            assert str(escape(shown)) in body, f"{url}: the escaped text {shown!r} is missing"
+            FIGURES["S22 pages scanned"] += 1
+        assert _db.session.get(Wish, wish.id).answer == p.strip()

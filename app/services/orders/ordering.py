@@ -121,8 +121,8 @@ def _window_errors(service: Service, start: time, end: time) -> list[tuple[str, 
     return errors
 
 
-def _check_request(service: Service | None, req: OrderRequest) -> Service:
-    if service is None or not service.is_orderable:
+def _check_request(service: Service | None, req: OrderRequest, one_off: bool = False) -> Service:
+    if service is None or not (service.is_orderable or (one_off and service.one_off)):
         raise ValidationFailed("service_id", _l("This service is not on the menu."))
     errors = rule_errors(
         service, service_date=req.service_date, start_time=req.start_time, end_time=req.end_time,
@@ -133,12 +133,13 @@ def _check_request(service: Service | None, req: OrderRequest) -> Service:
     return service
 
 
-def place_order(requester: User, req: OrderRequest) -> Order:
-    """Create an order in ``submitted`` for ``requester``.
+def place_order(requester: User, req: OrderRequest, one_off: bool = False) -> Order:
+    """Create an order in ``submitted`` for ``requester`` (``one_off``: of the one-off service the center made
+    for their 心愿, which no form on the menu offers).
 
     Raises ``ValidationFailed`` for a rule the form cannot check alone.
     """
-    service = _check_request(db.session.get(Service, req.service_id), req)
+    service = _check_request(db.session.get(Service, req.service_id), req, one_off)
     order = Order(
         service_id=service.id,
         requester_id=requester.id,
