@@ -198,6 +198,13 @@ DELIVERED_BY = {
     "listed": _l("Volunteers who list it or its category"),
     "teams": _l("Members of the teams that cover it"),
 }
+# The page each role's work starts on, as a person holding several chooses where to start (services.accounts).
+START_PAGES = {
+    "admin": _l("Back office"),
+    "coordinator": _l("Dispatch queue"),
+    "volunteer": _l("My jobs"),
+    "requester": _l("Service menu"),
+}
 # What the audit log stores as an account's before and after, besides its roles.
 ACCOUNT_STATES = {
     "active": _l("Active"),

@@ -70,6 +70,13 @@ class MessagesForm(AppForm):
     submit = SubmitField(_l("Save"))
 
 
+class StartPageForm(AppForm):
+    """Where a person holding several roles starts after signing in; the choices are their roles' pages."""
+
+    start_page = SelectField(_l("Where I start after signing in"), validate_choice=False)
+    submit = SubmitField(_l("Save"))
+
+
 class SignOutEverywhereForm(AppForm):
     submit = SubmitField(_l("Sign out on every other device"))
 

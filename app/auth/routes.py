@@ -7,11 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user, fresh_login_required, login_fresh, login_required
 from sqlalchemy import select
 
+from .. import labels
 from ..access import signed_in_user
 from ..choices import choices
 from ..extensions import db, limiter
 from ..models import User
-from ..services.accounts import register_user
+from ..services.accounts import choose_start_page, register_user, start_choices, start_role
 from ..services.errors import ValidationFailed
 from ..services.places import district_pairs
 from . import bp
@@ -25,6 +26,7 @@ from .forms import (
     PasswordChangeForm,
     RegisterForm,
     SignOutEverywhereForm,
+    StartPageForm,
 )
 from .sessions import begin_session, end_session, is_safe_next, revoke_sessions
 
@@ -38,14 +40,14 @@ def _failed(response) -> bool:
     return response.status_code == 200
 
 
-# Where each role starts after signing in, the first role a person holds in this order winning.
-LANDING_PAGES = (("admin", "admin.home"), ("coordinator", "coordinator.queue"), ("volunteer", "volunteer.jobs"))
+# Where each role's work starts; services.accounts.start_role says whose page opens after signing in.
+LANDING_PAGES = {"admin": "admin.home", "coordinator": "coordinator.queue", "volunteer": "volunteer.jobs",
+                 "requester": "menu.home"}
 
 
 def landing_url(user) -> str:
-    """The page a person's work starts on: back office, dispatch queue, 我的任务, else the menu."""
-    endpoint = next((page for role, page in LANDING_PAGES if user.has_role(role)), "menu.home")
-    return url_for(endpoint)
+    """The page a person's work starts on: the one they chose, else back office, dispatch queue, 我的任务, the menu."""
+    return url_for(LANDING_PAGES.get(start_role(user) or "", "menu.home"))
 
 
 def district_choices(pairs: tuple[tuple[int, str], ...] | None = None):
@@ -115,12 +117,24 @@ def register():
     return render_template("auth/register.html", form=form)
 
 
-def _render_account(password_form=None, status: int = 200):
+def _start_form(user: User, form: StartPageForm | None = None) -> StartPageForm | None:
+    """The choice of a first page, for someone holding two roles or more (None otherwise)."""
+    held = start_choices(user)
+    if not held:
+        return None
+    form = form or StartPageForm(start_page=user.start_page or "")
+    form.start_page.choices = choices([("", _("By my roles' priority")),
+                                       *((role, labels.START_PAGES[role]) for role in held)])
+    return form
+
+
+def _render_account(password_form=None, status: int = 200, start_form: StartPageForm | None = None):
     return render_template(
         "auth/account.html",
         password_form=password_form or PasswordChangeForm(),
         everywhere_form=SignOutEverywhereForm(),
         messages_form=MessagesForm(sms_opt_in=current_user.sms_opt_in),
+        start_form=_start_form(current_user, start_form),
     ), status
 
 
@@ -141,6 +155,24 @@ def messages():
     db.session.commit()
     flash(_("Saved: you will get text messages.") if user.sms_opt_in else _("Saved: no text messages."), "success")
     return redirect(url_for("auth.account"), 303)
+
+
+@bp.route("/account/start-page", methods=["POST"])
+@login_required
+def start_page():
+    user = signed_in_user()
+    form = StartPageForm()
+    if form.validate_on_submit():
+        try:
+            choose_start_page(user, form.start_page.data)
+        except ValidationFailed as err:
+            form.start_page.errors.append(err.message)
+        else:
+            db.session.commit()
+            flash(_("Saved: after signing in you start on %(page)s.", page=labels.START_PAGES[start_role(user)])
+                  if user.start_page else _("Saved: after signing in your roles' priority decides."), "success")
+            return redirect(url_for("auth.account"), 303)
+    return _render_account(status=422, start_form=form)
 
 
 @bp.route("/account/password", methods=["POST"])

@@ -79,6 +79,9 @@ class User(UserMixin, db.Model):
     # Someone without an account the center ordered for (代下单): no password of their own; their
     # orders' page opens from a signed link in the text message.
     is_guest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
+    # The role whose page opens after signing in, chosen by someone holding several; none (or a role
+    # taken away since): the roles' priority decides (services.accounts.start_role).
+    start_page: Mapped[str | None] = mapped_column(String(20))
 
     role_rows: Mapped[list[UserRole]] = relationship(
         lazy="selectin", cascade="all, delete-orphan"

@@ -43,6 +43,36 @@ def register_user(
     return user
 
 
+# The roles in the order their page opens after signing in: the back office, the dispatch queue,
+# 我的任务, the menu; the first one a person holds wins unless they chose another of theirs.
+START_PRIORITY: tuple[str, ...] = (Role.ADMIN.value, Role.COORDINATOR.value, Role.VOLUNTEER.value,
+                                   Role.REQUESTER.value)
+
+
+def start_choices(user: User) -> list[str]:
+    """The roles whose page ``user`` may choose to start on, in priority order: none for a single role."""
+    held = [role for role in START_PRIORITY if user.has_role(role)]
+    return held if len(held) > 1 else []
+
+
+def start_role(user: User) -> str | None:
+    """The role whose page opens after signing in: the one chosen while still held, else the first held."""
+    if user.start_page and user.has_role(user.start_page):
+        return user.start_page
+    return next((role for role in START_PRIORITY if user.has_role(role)), None)
+
+
+def choose_start_page(user: User, role: str | None) -> None:
+    """Start on ``role``'s page from now on (None: by the roles' priority).
+
+    Raises ``ValidationFailed`` on ``start_page`` for a role ``user`` does not hold, or when they hold
+    only one (there is nothing to choose).
+    """
+    if role and role not in start_choices(user):
+        raise ValidationFailed("start_page", _l("Choose the page of one of your roles."))
+    user.start_page = role or None
+
+
 @dataclass(frozen=True)
 class AccountFilter:
     q: str = ""  # part of a name or a phone number

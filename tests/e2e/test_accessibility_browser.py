@@ -86,6 +86,7 @@ def test_main_pages_have_no_serious_or_critical_violations(visit, make_order):
     found += visit("13800000001", ["/", "/my/orders", f"/my/orders/new/{order.service_id}", f"/my/orders/{order.id}",
                                    f"/my/orders/{rated.id}", "/notifications/", "/account"])
     found += visit("13800000002", ["/jobs/", f"/jobs/{job}"])
+    found += visit("13800000004", ["/account"])  # a volunteer who also orders: the choice of a start page
     found += visit("13800000003", ["/dispatch/", f"/dispatch/orders/{open_order.id}", f"/dispatch/orders/{order.id}"],
                    DESK)
     found += visit("13800000003", ["/dispatch/", f"/dispatch/orders/{open_order.id}"])

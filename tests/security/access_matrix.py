@@ -85,6 +85,7 @@ MATRIX: dict[tuple[str, str], dict[str, object]] = {
     ("auth.account", "GET"): _signed_in(200),
     ("auth.change_password", "POST"): _signed_in(OK),
     ("auth.messages", "POST"): _signed_in(OK),
+    ("auth.start_page", "POST"): _signed_in(OK),
     ("auth.sign_out_everywhere", "POST"): _signed_in(OK),
     ("auth.new_password", "GET"): _signed_in(REDIRECT),  # only after a reset to a temporary password
     ("auth.new_password", "POST"): _signed_in(REDIRECT),
