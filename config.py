@@ -74,6 +74,15 @@ class Config:
     EXPORT_INLINE_ROWS = 20_000
     # Where the worker writes export files (kept a week): the instance folder unless set.
     EXPORT_DIR = os.environ.get("EXPORT_DIR") or None
+    # Email (Flask-Mailman): SMTP when MAIL_SERVER is set, else written to the log (the console backend).
+    MAIL_SERVER = os.environ.get("MAIL_SERVER", "")
+    MAIL_BACKEND = os.environ.get("MAIL_BACKEND") or ("smtp" if MAIL_SERVER else "console")
+    MAIL_PORT = int(os.environ.get("MAIL_PORT", "587"))
+    MAIL_USERNAME = os.environ.get("MAIL_USERNAME") or None
+    MAIL_PASSWORD = os.environ.get("MAIL_PASSWORD") or None
+    MAIL_USE_TLS = os.environ.get("MAIL_USE_TLS", "1") == "1"
+    MAIL_TIMEOUT = 10
+    MAIL_DEFAULT_SENDER = os.environ.get("MAIL_DEFAULT_SENDER", "noreply@localhost")
     # Proxies in front of the app that set X-Forwarded-For/-Proto (0: none).
     # Set to the exact number of hops, or clients could forge their address.
     PROXY_HOPS = int(os.environ.get("PROXY_HOPS", "0"))
@@ -92,6 +101,7 @@ class TestConfig(Config):
     # or a test's plain-SQL change drops it.
     CACHE_DEFAULT_TIMEOUT = 0
     SERVER_NAME = None
+    MAIL_BACKEND = "locmem"  # sent mail is kept in flask_mailman's outbox list, for the tests to read
     EXPORT_DIR = os.path.join(tempfile.gettempdir(), f"volunteer-exports-{os.getpid()}")
 
 

@@ -41,7 +41,18 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table known to migrations)
     from .auth.sessions import Visitor, load_user
-    from .extensions import babel, cache, compress, csrf, db, limiter, login_manager, migrate, remove_session_quietly
+    from .extensions import (
+        babel,
+        cache,
+        compress,
+        csrf,
+        db,
+        limiter,
+        login_manager,
+        mail,
+        migrate,
+        remove_session_quietly,
+    )
     from .i18n import select_locale
     from .services.photos import allow_photo_uploads
     from .sqlite import enable_sqlite_pragmas, engine_options
@@ -62,6 +73,7 @@ def register_extensions(app: Flask) -> None:
     compress.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
+    mail.init_app(app)
     with app.app_context():
         enable_sqlite_pragmas(db.engine)
 

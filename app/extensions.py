@@ -8,6 +8,7 @@ from flask_compress import Compress
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
+from flask_mailman import Mail
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf.csrf import CSRFProtect
@@ -36,6 +37,7 @@ babel = Babel()
 compress = Compress()  # pages and JSON; static files are precompressed (app/assets.py)
 cache = Cache()  # the one cache: SimpleCache in development and tests, Redis in production
 limiter = Limiter(key_func=get_remote_address)
+mail = Mail()  # email, one of a person's channels (app/services/outbox.py)
 
 
 def discard_session() -> None:

@@ -205,7 +205,7 @@ def _clean(app) -> None:
         delete(VolunteerProfile).where(VolunteerProfile.user_id.in_(extra_users)),
         delete(UserRole).where(UserRole.user_id.in_(extra_users)),
         delete(User).where(User.id > seed_max),
-        update(User).values(active=True, sms_opt_in=True, start_page=None),
+        update(User).values(active=True, sms_opt_in=True, start_page=None, email=None, email_opt_in=False),
         update(VolunteerProfile).values(status="approved", rejected_at=None),  # the seed's volunteers
     ):
         _db.session.execute(stmt)

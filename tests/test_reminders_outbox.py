@@ -163,3 +163,60 @@ def test_a_text_names_the_order_and_its_day_never_an_address_or_a_phone(db, user
     for message in texts("event:"):
         assert order.address not in message.text and order.contact_phone not in message.text
         assert len(message.text) <= 300
+
+
+def _mailbox(app):
+    """The in-memory email backend's outbox (MAIL_BACKEND = "locmem" in the tests), emptied."""
+    mailman = app.extensions["mailman"]
+    mailman.outbox = []
+    return mailman
+
+
+def test_a_person_who_chose_email_gets_each_reminder_once_by_email_too(app, db, users, make_order):
+    sent_mail = _mailbox(app)
+    requester = users["requester"]
+    requester.email, requester.email_opt_in = "zhangming@example.com", True
+    _db.session.commit()
+    order = make_order("accepted")
+    two_hours_before = order.starts_at - timedelta(hours=1, minutes=59)
+    assert reminders.send_reminders(two_hours_before) == 2
+    _db.session.commit()
+    emails = [m for m in texts("reminder_2h:") if m.channel == "email"]
+    assert [(m.user_id, m.to) for m in emails] == [(requester.id, "zhangming@example.com")]
+    outbox.deliver_due(two_hours_before)
+    outbox.deliver_due(two_hours_before + timedelta(minutes=1))  # a second sweep sends nothing again
+    written = list(_db.session.scalars(select(OutboxMessage.text).where(OutboxMessage.channel == "email")
+                                       .order_by(OutboxMessage.id)))  # the acceptance's notice, then the reminder
+    assert [(m.to, m.body) for m in sent_mail.outbox] == [(["zhangming@example.com"], text) for text in written]
+    assert [m.body for m in sent_mail.outbox].count(emails[0].text) == 1
+    assert order.number in sent_mail.outbox[0].body and order.address not in sent_mail.outbox[0].body
+
+
+def test_an_email_written_in_a_transaction_that_rolled_back_is_never_sent(app, db, users, make_order):
+    sent_mail = _mailbox(app)
+    requester = users["requester"]
+    requester.email, requester.email_opt_in = "zhangming@example.com", True
+    _db.session.commit()
+    outbox.queue_message(requester, "test:rolled-back", "不会发出")
+    _db.session.rollback()
+    outbox.deliver_due()
+    assert sent_mail.outbox == [] and not texts("test:")
+
+
+def test_a_person_chooses_email_on_the_account_page_and_a_bad_address_is_kept_beside_its_field(
+        db, users, login_as):
+    client = login_as("requester")
+    token = csrf_token(client, "/account")
+    bad = client.post("/account/messages", data={"csrf_token": token, "sms_opt_in": "y",
+                                                 "email": "zhangming@", "email_opt_in": "y"})
+    body = bad.get_data(as_text=True)
+    assert bad.status_code == 422 and 'data-testid="error-email"' in body and 'value="zhangming@"' in body
+    missing = client.post("/account/messages", data={"csrf_token": token, "email_opt_in": "y"})
+    assert missing.status_code == 422 and 'data-testid="error-email"' in missing.get_data(as_text=True)
+    _db.session.expire_all()
+    assert (users["requester"].email, users["requester"].email_opt_in) == (None, False)
+    assert client.post("/account/messages", data={"csrf_token": token, "email": " zm@example.com ",
+                                                  "email_opt_in": "y"}).status_code == 303
+    _db.session.expire_all()
+    me = _db.session.get(User, users["requester"].id)
+    assert (me.sms_opt_in, me.email, me.email_opt_in) == (False, "zm@example.com", True)

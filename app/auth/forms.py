@@ -67,6 +67,8 @@ class MessagesForm(AppForm):
     """How a person hears about their orders besides the app."""
 
     sms_opt_in = BooleanField(_l("Also send me text messages (reminders, offers, changes to my orders)"))
+    email = StringField(_l("Email address"), validators=[Length(max=120), SINGLE_LINE])
+    email_opt_in = BooleanField(_l("Also send me the same by email"))
     submit = SubmitField(_l("Save"))
 
 

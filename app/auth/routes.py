@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, request, session, url_for
+from flask import flash, redirect, render_template, request, session, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, fresh_login_required, login_fresh, login_required
 from sqlalchemy import select
@@ -11,8 +11,9 @@ from .. import labels
 from ..access import signed_in_user
 from ..choices import choices
 from ..extensions import db, limiter
+from ..forms import show_errors
 from ..models import User
-from ..services.accounts import choose_start_page, register_user, start_choices, start_role
+from ..services.accounts import choose_channels, choose_start_page, register_user, start_choices, start_role
 from ..services.errors import ValidationFailed
 from ..services.places import district_pairs
 from . import bp
@@ -128,12 +129,14 @@ def _start_form(user: User, form: StartPageForm | None = None) -> StartPageForm 
     return form
 
 
-def _render_account(password_form=None, status: int = 200, start_form: StartPageForm | None = None):
+def _render_account(password_form=None, status: int = 200, start_form: StartPageForm | None = None,
+                    messages_form: MessagesForm | None = None):
     return render_template(
         "auth/account.html",
         password_form=password_form or PasswordChangeForm(),
         everywhere_form=SignOutEverywhereForm(),
-        messages_form=MessagesForm(sms_opt_in=current_user.sms_opt_in),
+        messages_form=messages_form or MessagesForm(sms_opt_in=current_user.sms_opt_in, email=current_user.email,
+                                                    email_opt_in=current_user.email_opt_in, formdata=None),
         start_form=_start_form(current_user, start_form),
     ), status
 
@@ -148,13 +151,26 @@ def account():
 @login_required
 def messages():
     form = MessagesForm()
-    if not form.validate_on_submit():
-        abort(400)
-    user = signed_in_user()
-    user.sms_opt_in = bool(form.sms_opt_in.data)
-    db.session.commit()
-    flash(_("Saved: you will get text messages.") if user.sms_opt_in else _("Saved: no text messages."), "success")
-    return redirect(url_for("auth.account"), 303)
+    if form.validate_on_submit():
+        user = signed_in_user()
+        try:
+            choose_channels(user, bool(form.sms_opt_in.data), form.email.data or "", bool(form.email_opt_in.data))
+        except ValidationFailed as err:
+            db.session.rollback()
+            show_errors(form, err)
+        else:
+            db.session.commit()
+            flash(_channels_saved(user), "success")
+            return redirect(url_for("auth.account"), 303)
+    return _render_account(status=422, messages_form=form)
+
+
+def _channels_saved(user: User) -> str:
+    if user.sms_opt_in and user.email_opt_in:
+        return _("Saved: you will get text messages and email.")
+    if user.email_opt_in:
+        return _("Saved: you will get email, no text messages.")
+    return _("Saved: you will get text messages.") if user.sms_opt_in else _("Saved: no text messages.")
 
 
 @bp.route("/account/start-page", methods=["POST"])

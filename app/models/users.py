@@ -76,6 +76,9 @@ class User(UserMixin, db.Model):
     must_change_password: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Whether this person also gets text messages (reminders, offers, changes to their orders).
     sms_opt_in: Mapped[bool] = mapped_column(Boolean, default=True, server_default="1")
+    # An email address of their choosing, and whether the same notices also go there.
+    email: Mapped[str | None] = mapped_column(String(120))
+    email_opt_in: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")
     # Someone without an account the center ordered for (代下单): no password of their own; their
     # orders' page opens from a signed link in the text message.
     is_guest: Mapped[bool] = mapped_column(Boolean, default=False, server_default="0")

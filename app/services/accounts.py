@@ -7,6 +7,7 @@ deactivates or demotes themselves, and the last active administrator stays.
 
 from __future__ import annotations
 
+import re
 import secrets
 from dataclasses import dataclass
 
@@ -71,6 +72,22 @@ def choose_start_page(user: User, role: str | None) -> None:
     if role and role not in start_choices(user):
         raise ValidationFailed("start_page", _l("Choose the page of one of your roles."))
     user.start_page = role or None
+
+
+EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def choose_channels(user: User, sms: bool, email: str, by_email: bool) -> None:
+    """How ``user`` hears of their orders besides the app: text messages, email, both or neither.
+
+    Raises ``ValidationFailed`` on ``email`` for an address that is not one, or none when email is asked for.
+    """
+    email = email.strip()
+    if email and not EMAIL.match(email):
+        raise ValidationFailed("email", _l("Enter an email address such as name@example.com."))
+    if by_email and not email:
+        raise ValidationFailed("email", _l("Give the address to send email to."))
+    user.sms_opt_in, user.email, user.email_opt_in = sms, email or None, by_email
 
 
 @dataclass(frozen=True)

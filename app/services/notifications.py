@@ -18,7 +18,7 @@ from ..models.base import utcnow
 from ..models.hours import star_progress
 from ..models.orders import AssignmentState
 from . import proxy_orders
-from .outbox import queue_sms
+from .outbox import queue_message
 
 # action -> who is told: "requester", "volunteer" (of the assignment), "crew" (who completed the order),
 # "coordinators"
@@ -116,7 +116,7 @@ def _text_the_ones_who_take_texts(event: OrderEvent, kind: str, user_ids: list[i
         return
     text = sms_text(kind, event.order)
     for user in db.session.scalars(select(User).where(User.id.in_(user_ids))):
-        queue_sms(user, f"event:{event.id}:{user.id}", with_guest_link(text, user, event.order),
+        queue_message(user, f"event:{event.id}:{user.id}", with_guest_link(text, user, event.order),
                   order_id=event.order_id)
 
 

@@ -1,13 +1,15 @@
-"""Text messages: written to the outbox with the change that causes them, sent after the commit.
+"""Messages beyond the app: written to the outbox with the change that causes them, sent after the commit.
 
-``queue_sms`` adds a message in the caller's transaction (a rollback takes it
-away). ``deliver_due`` (run by the sweep) sends what is due through the
-configured channel: each message is first claimed with a compare-and-set
-(pending -> sending), so two sweeps never send it twice; a failed send is
-tried again later (1, 2, 4, 8 minutes), then given up and left for the desk.
-Real SMS gateways plug in as a ``Channel``; the one shipped writes each
-message to the log and, when ``SMS_OUTBOX_FILE`` is set, to that file (one
-JSON line each), for development and the tests.
+``queue_message`` adds a message in the caller's transaction (a rollback takes it
+away) on each channel the person chose: a text message to their phone, an
+email to the address they gave. ``deliver_due`` (run by the sweep) sends what
+is due through each message's channel: each message is first claimed with a
+compare-and-set (pending -> sending), so two sweeps never send it twice; a
+failed send is tried again later (1, 2, 4, 8 minutes), then given up and left
+for the desk. Real SMS gateways plug in as a ``Channel``; the one shipped
+writes each message to the log and, when ``SMS_OUTBOX_FILE`` is set, to that
+file (one JSON line each), for development and the tests. Email goes through
+Flask-Mailman (SMTP in production; the console or in-memory backend otherwise).
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from datetime import datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
+from flask_mailman import EmailMessage
 from sqlalchemy import select, update
 
 from ..extensions import db
@@ -26,6 +29,7 @@ from ..models import OutboxMessage, OutboxStatus, User
 from ..models.base import utcnow
 
 SIGNATURE = "【亦联盟志愿服务】"
+SMS, EMAIL = "sms", "email"
 MAX_ATTEMPTS = 5
 logger = logging.getLogger("app.sms")
 
@@ -46,18 +50,33 @@ class ConsoleChannel:
                 out.write(json.dumps({"to": to, "text": text}, ensure_ascii=False) + "\n")
 
 
-def channel() -> Channel:
+class EmailChannel:
+    """One email per message, through the configured Flask-Mailman backend."""
+
+    def send(self, to: str, text: str) -> None:
+        subject = current_app.config.get("MAIL_SUBJECT", SIGNATURE.strip("【】"))
+        EmailMessage(subject=subject, body=text, to=[to]).send()
+
+
+def channel(name: str = SMS) -> Channel:
+    if name == EMAIL:
+        return current_app.extensions.get("email_channel") or EmailChannel()
     return current_app.extensions.get("sms_channel") or ConsoleChannel()
 
 
-def queue_sms(user: User, key: str, text: str, order_id: int | None = None) -> OutboxMessage | None:
-    """A text message to ``user`` in this transaction, unless they do not take them."""
-    if not user.sms_opt_in:
-        return None
-    message = OutboxMessage(key=key[:80], user_id=user.id, order_id=order_id, to=user.phone,
-                            text=(SIGNATURE + text)[:300])
-    db.session.add(message)
-    return message
+def queue_message(user: User, key: str, text: str, order_id: int | None = None) -> list[OutboxMessage]:
+    """The message to ``user`` in this transaction, on each channel they chose: a text message unless they
+    turned them off, an email when they gave an address and asked for it."""
+    body = (SIGNATURE + text)[:300]
+    messages = []
+    if user.sms_opt_in:
+        messages.append(OutboxMessage(key=key[:80], user_id=user.id, order_id=order_id, channel=SMS,
+                                      to=user.phone, text=body))
+    if user.email_opt_in and user.email:
+        messages.append(OutboxMessage(key=f"{key[:74]}:email", user_id=user.id, order_id=order_id,
+                                      channel=EMAIL, to=user.email, text=body))
+    db.session.add_all(messages)
+    return messages
 
 
 @dataclass
@@ -93,7 +112,7 @@ def deliver_due(now: datetime | None = None, limit: int = 200) -> Delivery:
             continue  # another sweep has it
         message = db.session.get(OutboxMessage, message_id)
         try:
-            channel().send(message.to, message.text)
+            channel(message.channel).send(message.to, message.text)
         except Exception as error:  # the gateway refused or was unreachable: later, or never
             message.last_error = str(error)[:200]
             if message.attempts >= MAX_ATTEMPTS:

@@ -22,7 +22,7 @@ from ..models import Order, Role, User, UserRole
 from . import orders as order_service
 from .audit import log_action
 from .errors import ValidationFailed
-from .outbox import queue_sms
+from .outbox import queue_message
 
 SALT = "guest-order"
 
@@ -83,7 +83,7 @@ def order_of(token: str) -> Order | None:
 
 def text_the_link(order: Order, link: str) -> None:
     """Tell the person, by text, that the order was placed for them, with the link to follow it."""
-    queue_sms(order.requester, f"proxy:{order.id}",
+    queue_message(order.requester, f"proxy:{order.id}",
               f"中心已为您代下单 {order.number}（{order.service.name}）。查看进度、签到码和评价：{link}",
               order_id=order.id)
 

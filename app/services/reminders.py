@@ -16,7 +16,7 @@ from ..models.base import utcnow
 from ..models.expressions import in_constants
 from ..models.orders import HOLDING_ASSIGNMENT_STATES
 from .notifications import sms_text, with_guest_link
-from .outbox import queue_sms
+from .outbox import queue_message
 
 # (kind, how long before the start): the nearer one is sent when both are due (a late booking).
 REMINDERS = (("reminder_2h", timedelta(hours=2)), ("reminder_24h", timedelta(hours=24)))
@@ -57,7 +57,7 @@ def send_reminders(now: datetime | None = None) -> int:
         for user in db.session.scalars(select(User).where(User.id.in_(set(people) - done)).order_by(User.id)):
             # A unique index on (person, order, kind) for reminders: a second sweep alongside loses.
             db.session.add(Notification(user_id=user.id, order_id=order.id, kind=kind, created_at=now))
-            queue_sms(user, keys[user.id], with_guest_link(text, user, order), order_id=order.id)
+            queue_message(user, keys[user.id], with_guest_link(text, user, order), order_id=order.id)
             written += 1
         try:
             db.session.commit()
