@@ -450,8 +450,8 @@ def apply(
         reason_code = _check_input(t, actor, reason_code, hours, summary)
         if t.needs_report:
             _check_hours(target, Decimal(str(hours)), now)
-        if t.volunteer_free and _holds_overlapping_job(target):
-            raise Conflict(_l("You already have a job at that time."))
+        if t.volunteer_free and (clash := _overlapping_job(target)) is not None:
+            raise Conflict(_l("You already have a job at that time: %(job)s.", job=_job_label(clash)))
 
     from_state = _state_of(target)
     values: dict[str, object] = {"state": t.target, **{s: now for s in t.stamps}}
@@ -567,8 +567,8 @@ def _check_hours(assignment: Assignment, hours: Decimal, now: datetime) -> None:
         raise MissingInput(_l("Between 0.5 and %(most)s hours, in half hours.", most=most), field="hours")
 
 
-def _holds_overlapping_job(assignment: Assignment) -> bool:
-    """Whether the volunteer holds a place on another order whose window overlaps this one's.
+def _overlapping_job(assignment: Assignment) -> Order | None:
+    """The order of another place the volunteer holds whose window overlaps this one's, if any.
 
     The volunteer's profile row is locked first: two accepts of two orders by
     one volunteer wait for each other, and the second sees the first.
@@ -578,8 +578,8 @@ def _holds_overlapping_job(assignment: Assignment) -> bool:
         select(VolunteerProfile.id).where(VolunteerProfile.user_id == assignment.volunteer_id).with_for_update()
     ).all()
     clash = (
-        select(Assignment.id)
-        .join(Order, Order.id == Assignment.order_id)
+        select(Order)
+        .join(Assignment, Assignment.order_id == Order.id)
         .where(
             Assignment.volunteer_id == assignment.volunteer_id,
             Assignment.state.in_(HOLDING_ASSIGNMENT_STATES),
@@ -587,9 +587,16 @@ def _holds_overlapping_job(assignment: Assignment) -> bool:
             Order.state.in_(BUSY_ORDER_STATES),
             *Order.overlapping(order.starts_at, order.ends_at, order.starts_at - MAX_ORDER_SPAN),
         )
+        .order_by(Order.starts_at)
         .limit(1)
     )
-    return db.session.scalar(clash) is not None
+    return db.session.scalar(clash)
+
+
+def _job_label(order: Order) -> str:
+    """The other job, as the volunteer knows it: its number, service and window (Beijing time)."""
+    starts, ends = order.starts_at.astimezone(BEIJING), order.ends_at.astimezone(BEIJING)
+    return f"{order.number} {order.service.name} {starts:%m-%d %H:%M}–{ends:%H:%M}"
 
 
 def _lock_and_refresh(order: Order, target: Target) -> None:

@@ -96,7 +96,8 @@ def test_two_claims_at_the_same_time_leave_one(db, users, login_as):
     client = login_as("volunteer")
     assert _claim(client, first).status_code == 303
     response = _claim(client, clash)
-    assert response.status_code == 409 and "您在该时段已有其他任务" in response.get_data(as_text=True)
+    assert response.status_code == 409 and f"您在该时段已有其他任务：{first.number} {CLAIMED}" in response.get_data(
+        as_text=True)  # the job held is named
 
 
 def test_a_place_is_given_back_with_a_reason_and_the_order_reopens(db, users, login_as):

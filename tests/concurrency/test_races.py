@@ -342,10 +342,12 @@ def test_one_volunteer_accepting_two_overlapping_jobs_at_once_gets_one(app, db, 
         lost = [r for r in results if r != "won"]
         assert len(won) == 1 and len(lost) == 1, (trial, results)
         assert isinstance(lost[0], workflow.Conflict), repr(lost[0])
-        assert english(lost[0].message) == "You already have a job at that time."
+        assert english(lost[0].message).startswith("You already have a job at that time: ")
         db.session.expire_all()
         states = sorted(db.session.get(Assignment, j).state for j in jobs)
         assert states == ["accepted", "offered"], (trial, states)
+        held = next(a for a in map(db.session.get, [Assignment] * 2, jobs) if a.state == "accepted")
+        assert held.order.number in english(lost[0].message)  # the refusal names the job held
         seen["first" if db.session.get(Assignment, jobs[0]).state == "accepted" else "second"] += 1
     assert broken_invariants() == []
     print(f"\nno double booking ({'PostgreSQL' if IS_PG else 'SQLite'}): {trials} races: {dict(seen)}")
