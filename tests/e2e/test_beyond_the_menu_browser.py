@@ -43,14 +43,16 @@ REMINDERS = {"reminder_24h": ("将在一天内开始服务", timedelta(hours=24)
 class SmsBackend:
     """The console SMS channel's file (``SMS_OUTBOX_FILE``): what reached the gateway, a JSON line each.
 
-    A channel's backend says where it reaches a person and what it delivered; an email backend
-    joins ``backends`` beside this one and the reminder assertions cover it too.
+    A channel's backend says whom it reaches, where, and what it delivered.
     """
 
     name = "sms"
 
     def __init__(self, path: Path) -> None:
         self.path = path
+
+    def reaches(self, user: User) -> bool:
+        return user.sms_opt_in
 
     def address(self, user: User) -> str:
         return user.phone
@@ -62,10 +64,29 @@ class SmsBackend:
         return [(m["to"], m["text"]) for m in map(json.loads, lines)]
 
 
+class EmailBackend:
+    """Flask-Mailman's in-memory backend (the tests' ``MAIL_BACKEND``): every email sent, kept in a list."""
+
+    name = "email"
+
+    def __init__(self, app) -> None:
+        self.mailman = app.extensions["mailman"]
+        self.mailman.outbox = []
+
+    def reaches(self, user: User) -> bool:
+        return user.email_opt_in and bool(user.email)
+
+    def address(self, user: User) -> str | None:
+        return user.email
+
+    def delivered(self) -> list[tuple[str, str]]:
+        return [(to, message.body) for message in self.mailman.outbox for to in message.to]
+
+
 @pytest.fixture
-def backends(app, tmp_path, monkeypatch) -> list[SmsBackend]:
+def backends(app, tmp_path, monkeypatch) -> list[SmsBackend | EmailBackend]:
     monkeypatch.setitem(app.config, "SMS_OUTBOX_FILE", str(tmp_path / "sms.jsonl"))
-    return [SmsBackend(tmp_path / "sms.jsonl")]
+    return [SmsBackend(tmp_path / "sms.jsonl"), EmailBackend(app)]
 
 
 @pytest.fixture
@@ -94,7 +115,7 @@ def _run_the_sweep_twice(at: datetime) -> None:
             sweep(current_settings().dispatch_deadline_hours)
 
 
-def _reminders_to(backend: SmsBackend, user: User, number: str) -> dict[str, int]:
+def _reminders_to(backend: SmsBackend | EmailBackend, user: User, number: str) -> dict[str, int]:
     """How many of each reminder of order ``number`` reached ``user`` through ``backend``."""
     texts = [text for to, text in backend.delivered() if to == backend.address(user) and number in text]
     return {kind: sum(words in text for text in texts) for kind, (words, _before) in REMINDERS.items()}
@@ -169,6 +190,20 @@ def test_a_proxy_order_claimed_on_a_phone_reminded_once_and_a_late_order_turns_r
     db.session.expire_all()
     assert (order.accepted_count, clash.accepted_count) == (1, 0)
 
+    # --- 李华 asks for email as well, on the phone -----------------------------------------------------
+    phone.goto(f"{live_url}/account")
+    phone.locator("#email").fill("lihua@")  # mistyped: kept beside its field
+    phone.locator("#email_opt_in").check()
+    phone.get_by_test_id("save-messages").click()
+    expect(phone.get_by_test_id("error-email")).to_be_visible()
+    expect(phone.locator("#email")).to_have_value("lihua@")
+    fits_the_screen(phone)
+    phone.locator("#email").fill("lihua@example.com")
+    phone.get_by_test_id("save-messages").click()
+    expect(phone.locator(".alert-success")).to_contain_text("短信和电子邮件")
+    db.session.expire_all()
+    assert (users["volunteer"].email, users["volunteer"].email_opt_in) == ("lihua@example.com", True)
+
     # --- reminders: a day and two hours before, once each, whatever how often the sweep runs --------
     crew = [users["volunteer"]]
     for kind, (_words, before) in REMINDERS.items():
@@ -179,10 +214,13 @@ def test_a_proxy_order_claimed_on_a_phone_reminded_once_and_a_late_order_turns_r
         for backend in backends:
             for someone in [person, *crew]:
                 got = _reminders_to(backend, someone, order.number)
-                assert got[kind] == 1, (backend.name, someone.name, kind, got)
+                expected = 1 if backend.reaches(someone) else 0
+                assert got[kind] == expected, (backend.name, someone.name, kind, got)
         sent = db.session.scalars(select(OutboxMessage).where(OutboxMessage.order_id == order.id,
                                                               OutboxMessage.key.like(f"{kind}:%"))).all()
-        assert sorted(m.to for m in sent) == sorted(u.phone for u in [person, *crew])
+        assert sorted((m.channel, m.to) for m in sent) == sorted(
+            (b.name, b.address(u)) for b in backends for u in [person, *crew] if b.reaches(u))
+        assert ("email", "lihua@example.com") in {(m.channel, m.to) for m in sent}
         assert {(m.status, m.sent_at) for m in sent} == {("sent", due)}  # on the frozen clock's time
     for backend in backends:  # and the order nobody holds a place on is reminded to nobody
         assert _reminders_to(backend, users["requester"], clash.number) == {kind: 0 for kind in REMINDERS}
