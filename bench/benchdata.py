@@ -48,6 +48,7 @@ from app.models import (
 from app.models.base import utcnow
 from app.models.users import ALL_WEEK, volunteer_categories, volunteer_districts, volunteer_services
 from app.services.notifications import RECIPIENTS
+from app.services.reliability import lapse_of
 
 BENCH_PASSWORD = "bench-2026"
 BENCH_ACCOUNTS = {"requester": "13900000001", "volunteer": "13900000002", "coordinator": "13900000003"}
@@ -503,6 +504,7 @@ class OrderBuilder:
         for stamp in t.stamps:
             a[stamp] = self.t
         a["updated_at"] = self.t
+        a["lapse"] = lapse_of(action, from_state, self.t, self.o["starts_at"]) or a["lapse"]  # as the workflow notes it
         self.event(action, "assignment", from_state, t.target, actor, assignment=a, reason=reason)
 
     def offer(self, volunteer: int, coordinator: int) -> dict:
@@ -510,7 +512,7 @@ class OrderBuilder:
         a = dict(id=g.ids.assignment, order_id=self.o["id"], volunteer_id=volunteer, state=None,
                  expires_at=self.t + timedelta(hours=24), responded_at=None,
                  checked_in_at=None, completed_at=None, ended_at=None, hours=None, summary="",
-                 hours_credited=False)
+                 hours_credited=False, lapse=None)
         g.ids.assignment += 1
         self.assignments.append(a)
         self.slot_to(a, "offer", coordinator)

@@ -321,6 +321,10 @@ def test_the_database_scores_every_volunteer_as_score_does(db, users, make_order
     """The SQL that picks the rows and ``score()`` that explains them read the same weights the same way."""
     make_order("rated", needed=2)  # volunteer and volunteer3: a rating and hours this month
     make_order("dispatched")  # volunteer: an open job
+    for _ in range(2):  # volunteer3: two places lapsed lately
+        lapsed = make_order("dispatched")
+        db.session.execute(update(Assignment).where(Assignment.order_id == lapsed.id).values(
+            volunteer_id=users["volunteer3"].id, state="expired", lapse="expired", ended_at=workflow.utcnow()))
     order = make_order("submitted")
     svc, other = order.service, db.session.scalar(select(Category).where(Category.id != order.service.category_id))
     for i, links in enumerate([dict(services=[svc]), dict(categories=[svc.category]), dict(districts=[bda]),
@@ -334,7 +338,9 @@ def test_the_database_scores_every_volunteer_as_score_does(db, users, make_order
             day = order.starts_at.astimezone(matching.BEIJING).date()
             v.profile.away = [VolunteerAway(starts_on=day, ends_on=day)]
     db.session.commit()
-    explained = {c.volunteer.id: c.score for c in rank(order)}
+    ranked = rank(order)
+    assert {c.volunteer.id: c.lapses for c in ranked if c.lapses} == {users["volunteer3"].id: 2}
+    explained = {c.volunteer.id: c.score for c in ranked}
     for eligible, blocked in ((None, None), (3, 0)):
         statement = matching._ranking_statement(eligible, blocked, False)
         rows = db.session.execute(statement, matching._params(order, workflow.utcnow(), None)).all()

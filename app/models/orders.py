@@ -212,8 +212,15 @@ class Assignment(db.Model):
             sqlite_where=text("hours_credited IS true"),
             postgresql_where=text("hours_credited IS true"),
         ),
-        # A volunteer's places that ended lately, by how (the reliability beside each suggestion).
-        Index("ix_assignments_volunteer_state_ended", "volunteer_id", "state", "ended_at"),
+        # A volunteer's lapses (offers left to expire, late releases, no-shows) by when: the reliability beside
+        # each suggestion and its weight in the matching score, a probe per volunteer.
+        Index(
+            "ix_assignments_lapses",
+            "volunteer_id",
+            "ended_at",
+            sqlite_where=text("lapse IS NOT NULL"),
+            postgresql_where=text("lapse IS NOT NULL"),
+        ),
         # Matching's per-volunteer load and hours-this-month aggregates.
         Index("ix_assignments_state_volunteer", "state", "volunteer_id"),
         Index("ix_assignments_state_completed_at", "state", "completed_at"),
@@ -236,6 +243,9 @@ class Assignment(db.Model):
     hours: Mapped[Decimal | None] = mapped_column(Numeric(4, 1))
     summary: Mapped[str] = mapped_column(String(500), default="")
     hours_credited: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    # How the place lapsed, when it did ("expired", "late_release", "no_show"): written with the event that
+    # ended it (services.reliability), so that reliability is read per place, not from the audit trail.
+    lapse: Mapped[str | None] = mapped_column(String(12))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     order: Mapped[Order] = relationship(back_populates="assignments")

@@ -6,7 +6,7 @@ deliver it); the rest are scored. Who may deliver an order: a volunteer who
 lists its service or its category (or, for a service delivered by teams, a
 member of a team that covers it) and, when their profile names districts,
 serves its district. The weights
-live in ``WEIGHTS`` and nowhere else.
+live in ``WEIGHTS`` and nowhere else; a lapse (``services.reliability``) lowers a score.
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ from ..models.menu import DeliveredBy
 from ..models.orders import ACTIVE_ASSIGNMENT_STATES, BUSY_ORDER_STATES, HOLDING_ASSIGNMENT_STATES, MAX_ORDER_SPAN
 from ..models.teams import team_members, team_services
 from ..models.users import availability_bit, volunteer_categories, volunteer_districts, volunteer_services
+from . import reliability
 
 BEIJING = ZoneInfo("Asia/Shanghai")
 
@@ -63,6 +64,7 @@ WEIGHTS = {
     "per_open_job": -5.0,  # spreads work: each open job costs
     "per_star": 4.0,  # average rating above 3 stars
     "per_hour_this_month": -0.5,  # fairness: fewer hours this month first
+    "per_lapse": -6.0,  # reliability: each offer left to expire, late release or no-show in 90 days
 }
 
 
@@ -94,6 +96,7 @@ class Candidate:
     open_jobs: int = 0
     average_rating: float | None = None
     hours_this_month: Decimal = Decimal(0)
+    lapses: int = 0  # offers left to expire, late releases and no-shows lately (services.reliability)
     reason_keys: list[tuple] = field(default_factory=list)  # ("service",), ("open_jobs", 2)...
 
     @property
@@ -119,6 +122,8 @@ def reason_text(key: tuple) -> object:
         return _l("Rated %(r).1f", r=value[0])
     if what == "hours":
         return _l("%(h)s h this month", h=value[0])
+    if what == "lapses":
+        return _l("Let the center down %(n)s times in 90 days", n=value[0])
     return REASONS[what]
 
 
@@ -192,6 +197,7 @@ class ThisOrder:
     day = bindparam("day", type_=Date)  # the order's date, Beijing time (dates away)
     only = bindparam("only", expanding=True)  # the volunteers to rank (``rank(only=...)``)
     by_teams = bindparam("by_teams", type_=Boolean)  # the service is delivered by the teams that cover it
+    lapses_since = bindparam("lapses_since", type_=Assignment.__table__.c.ended_at.type)  # reliability's window
 
 
 def _params(order: Order, now: datetime, only: list[int] | None) -> dict:
@@ -202,6 +208,7 @@ def _params(order: Order, now: datetime, only: list[int] | None) -> dict:
         "starts_at": order.starts_at, "ends_at": order.ends_at, "overlap_from": order.starts_at - MAX_ORDER_SPAN,
         "month": VolunteerProfile.month_of(now), "slot_bit": slot_mask(order.starts_at, order.ends_at),
         "day": order.starts_at.astimezone(BEIJING).date(), "by_teams": order.service.by_teams_only,
+        "lapses_since": reliability.since(now),
         **({"only": only} if only is not None else {}),
     }
 
@@ -396,7 +403,8 @@ def _link_flags() -> tuple[ColumnElement, ColumnElement, ColumnElement]:
     return service, category, district
 
 
-FACTS = ("team", "approved", "availability", "s", "c", "d", "open_jobs", "rating_sum", "rating_count", "hours")
+FACTS = ("team", "approved", "availability", "s", "c", "d", "open_jobs", "rating_sum", "rating_count", "hours",
+         "lapses")
 
 
 def _facts(flags: tuple[ColumnElement, ColumnElement, ColumnElement]) -> tuple[list[ColumnElement], ColumnElement]:
@@ -413,6 +421,7 @@ def _facts(flags: tuple[ColumnElement, ColumnElement, ColumnElement]) -> tuple[l
     n_open = func.coalesce(profile.open_jobs, 0)
     n_hours = func.coalesce(profile.hours_in(ThisOrder.month), 0)
     rating_sum, rating_count = func.coalesce(profile.rating_sum, 0), func.coalesce(profile.rating_count, 0)
+    n_lapses = reliability.lapses_of(profile.user_id, ThisOrder.lapses_since)
     w = {k: literal(v, Float) for k, v in WEIGHTS.items()}
     score_sql = (
         case((delivers_service, w["service"]), (delivers_category, w["category"]), else_=0.0)
@@ -421,9 +430,10 @@ def _facts(flags: tuple[ColumnElement, ColumnElement, ColumnElement]) -> tuple[l
         + w["per_open_job"] * n_open
         + case((rating_count > 0, w["per_star"] * (cast(rating_sum, Float) / rating_count - 3)), else_=0.0)
         + w["per_hour_this_month"] * cast(n_hours, Float)
+        + w["per_lapse"] * n_lapses
     )
     values = (func.coalesce(profile.team, ""), profile.status == "approved", availability, *flags,
-              n_open, rating_sum, rating_count, n_hours)
+              n_open, rating_sum, rating_count, n_hours, n_lapses)
     return [value.label(name) for value, name in zip(values, FACTS, strict=True)], score_sql
 
 
@@ -517,7 +527,7 @@ def _ceiling_outside(tier: Callable[[bool, bool, bool], bool]) -> float | None:
     best average (1 to 5 stars); open jobs and this month's hours only lower a
     score (None if a weight ever makes them raise it, and then nobody is left out).
     """
-    if WEIGHTS["per_open_job"] > 0 or WEIGHTS["per_hour_this_month"] > 0:
+    if WEIGHTS["per_open_job"] > 0 or WEIGHTS["per_hour_this_month"] > 0 or WEIGHTS["per_lapse"] > 0:
         return None
     links = max(_link_score(s, c, d) for s, c, d in product((False, True), repeat=3)
                 if (s or c) and not tier(s, c, d))
@@ -615,13 +625,14 @@ def rank(
     weekday, period = period_of(order.starts_at)
     slot = slot_mask(order.starts_at, order.ends_at)
     found: dict[bool, list[Candidate]] = {True: [], False: []}
-    for (vid, name, team, approved, availability, s, c, d, n_open, rating_sum, rating_count, n_hours,
+    for (vid, name, team, approved, availability, s, c, d, n_open, rating_sum, rating_count, n_hours, n_lapses,
          why, _score) in read_rows(statement, _params(order, now or utcnow(), only)):
         candidate = Candidate(
             Volunteer(vid, name, team, bool(approved), availability, bool(s), bool(c), bool(d)),
             open_jobs=n_open,
             average_rating=rating_sum / rating_count if rating_count else None,
             hours_this_month=Decimal(n_hours or 0),
+            lapses=n_lapses or 0,
             why=why,
         )
         score(candidate, order, weekday, period, slot)
@@ -653,6 +664,9 @@ def score(c: Candidate, order: Order, weekday: int, period: int, slot: int | Non
         reasons.append(("rating", c.average_rating))
     c.score += WEIGHTS["per_hour_this_month"] * float(c.hours_this_month)
     reasons.append(("hours", c.hours_this_month))
+    if c.lapses:
+        c.score += WEIGHTS["per_lapse"] * c.lapses
+        reasons.append(("lapses", c.lapses))
 
 
 def users_of(volunteers: list[Volunteer]) -> list[User]:

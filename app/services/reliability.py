@@ -1,14 +1,14 @@
-"""How reliable a volunteer has been lately: what the desk sees beside each suggestion.
+"""How reliable a volunteer has been lately: shown beside each suggestion and weighed in its score.
 
-Counted over the last ``WINDOW`` for each volunteer, from the state machine's own record:
+A place **lapses** when the volunteer lets the center down, counted over the last ``WINDOW``:
 
-- **expired**: offers left unanswered until they expired;
-- **late releases**: places given back less than ``LATE`` before the service started;
-- **no-shows**: places the center withdrew once the service had started (the volunteer did not come).
+- **expired**: an offer left unanswered until it expired;
+- **late release**: a place given back less than ``LATE`` before the service started;
+- **no-show**: a place the center withdrew once the service had started (the volunteer did not come).
 
-One statement for the few volunteers a page shows, reading only their places that ended in the window
-(a volunteer's places by state through ``ix_assignments_volunteer_state_id``, a place's events through
-``ix_order_events_assignment_id``).
+The rule is ``lapse_of``; the workflow's event that ends a place writes its lapse on the place
+(``Assignment.lapse``), so that the figures and the matching score read the places alone, through
+one partial index (``ix_assignments_lapses``): a probe per volunteer, whatever the history.
 """
 
 from __future__ import annotations
@@ -17,8 +17,9 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import literal, select, union_all
+from sqlalchemy import ColumnElement, func, select, update
 
+from .. import workflow
 from ..extensions import db
 from ..models import Assignment, Order, OrderEvent
 from ..models.base import utcnow
@@ -26,6 +27,7 @@ from ..models.orders import AssignmentState
 
 WINDOW = timedelta(days=90)
 LATE = timedelta(hours=24)
+EXPIRED, LATE_RELEASE, NO_SHOW = "expired", "late_release", "no_show"
 
 
 @dataclass(frozen=True)
@@ -38,38 +40,54 @@ class Reliability:
         return bool(self.expired or self.late_releases or self.no_shows)
 
 
-def of_volunteers(volunteer_ids: list[int], now: datetime | None = None) -> dict[int, Reliability]:
-    """Each of ``volunteer_ids`` with anything to show (the others: nothing to say). One statement: the
-    expired offers and the accepted places given up, with when each happened and when its service started."""
-    since = (now or utcnow()) - WINDOW  # asked even for no volunteers: a page's statements stay the same
-    mine = Assignment.volunteer_id.in_(volunteer_ids)
-    expired = (
-        select(Assignment.volunteer_id, literal("expire").label("action"), Assignment.ended_at.label("at"),
-               Order.starts_at)
-        .join(Order, Order.id == Assignment.order_id)
-        .where(mine, Assignment.state == AssignmentState.EXPIRED.value, Assignment.ended_at >= since)
-    )
-    given_up = (
-        select(Assignment.volunteer_id, OrderEvent.action, OrderEvent.created_at.label("at"), Order.starts_at)
-        .join(OrderEvent, OrderEvent.assignment_id == Assignment.id)
-        .join(Order, Order.id == Assignment.order_id)
-        .where(mine, Assignment.state == AssignmentState.WITHDRAWN.value, Assignment.ended_at >= since,
-               OrderEvent.created_at >= since, OrderEvent.from_state == AssignmentState.ACCEPTED.value,
-               OrderEvent.action.in_(("release", "withdraw")))
-    )
-    counts: dict[int, Counter] = {}
-    for volunteer_id, action, at, starts_at in db.session.execute(union_all(expired, given_up)):
-        kind = _kind(action, at, starts_at)
-        if kind:
-            counts.setdefault(volunteer_id, Counter())[kind] += 1
-    return {vid: Reliability(c["expired"], c["late_releases"], c["no_shows"]) for vid, c in counts.items()}
-
-
-def _kind(action: str, at: datetime, starts_at: datetime) -> str | None:
+def lapse_of(action: str, from_state: str | None, at: datetime, starts_at: datetime) -> str | None:
+    """How a place ended by ``action`` at ``at`` lapsed, for a service starting at ``starts_at``; None: it did not."""
     if action == "expire":
-        return "expired"
+        return EXPIRED
+    if from_state != AssignmentState.ACCEPTED.value:
+        return None  # an offer withdrawn (the places filled) is nobody's lapse
     if action == "release" and at > starts_at - LATE:
-        return "late_releases"
+        return LATE_RELEASE
     if action == "withdraw" and at >= starts_at:
-        return "no_shows"
+        return NO_SHOW
     return None
+
+
+@workflow.event_recorded.connect
+def _on_event_recorded(event: OrderEvent, **_extra) -> None:
+    """Write the lapse of the place an event ended, in the event's transaction."""
+    if event.assignment_id is None:
+        return
+    order = db.session.get(Order, event.order_id)  # the workflow's own, already loaded
+    kind = lapse_of(event.action, event.from_state, event.created_at, order.starts_at)
+    if kind is not None:
+        db.session.execute(update(Assignment).where(Assignment.id == event.assignment_id).values(lapse=kind)
+                           .execution_options(synchronize_session=False))
+
+
+def since(now: datetime | None = None) -> datetime:
+    """The start of the window lapses are counted over."""
+    return (now or utcnow()) - WINDOW
+
+
+def lapses_of(volunteer_id: ColumnElement, window_start: ColumnElement) -> ColumnElement:
+    """How many places of ``volunteer_id`` (a column of the enclosing query) lapsed since ``window_start``, as SQL."""
+    return (
+        select(func.count()).select_from(Assignment)
+        .where(Assignment.volunteer_id == volunteer_id, Assignment.lapse.is_not(None),
+               Assignment.ended_at >= window_start)
+        .scalar_subquery()
+    )
+
+
+def of_volunteers(volunteer_ids: list[int], now: datetime | None = None) -> dict[int, Reliability]:
+    """Each of ``volunteer_ids`` with anything to show (the others: nothing to say). One statement."""
+    counts: dict[int, Counter] = {}
+    for volunteer_id, kind, n in db.session.execute(
+        select(Assignment.volunteer_id, Assignment.lapse, func.count())
+        .where(Assignment.volunteer_id.in_(volunteer_ids), Assignment.lapse.is_not(None),
+               Assignment.ended_at >= since(now))
+        .group_by(Assignment.volunteer_id, Assignment.lapse)
+    ):
+        counts.setdefault(volunteer_id, Counter())[kind] = n
+    return {vid: Reliability(c[EXPIRED], c[LATE_RELEASE], c[NO_SHOW]) for vid, c in counts.items()}

@@ -1,4 +1,4 @@
-"""indexes for a volunteer's record: their places that ended lately, and each place's events
+"""an index of the audit trail by place: a place's events read without the whole trail
 
 Revision ID: a9c1e3f5b7d8
 Revises: f7b9d1e3a5c6
@@ -20,8 +20,6 @@ ASSIGNMENT_STAT = "1000000 3"
 
 def upgrade():
     op.create_index('ix_order_events_assignment_id', 'order_events', ['assignment_id'], unique=False)
-    op.create_index('ix_assignments_volunteer_state_ended', 'assignments', ['volunteer_id', 'state', 'ended_at'],
-                    unique=False)
     if op.get_bind().dialect.name == "sqlite":
         op.execute("ANALYZE sqlite_schema")
         op.execute(
@@ -37,5 +35,4 @@ def upgrade():
 def downgrade():
     if op.get_bind().dialect.name == "sqlite":
         op.execute("DELETE FROM sqlite_stat1 WHERE tbl = 'order_events' AND idx = 'ix_order_events_assignment_id'")
-    op.drop_index('ix_assignments_volunteer_state_ended', table_name='assignments')
     op.drop_index('ix_order_events_assignment_id', table_name='order_events')
