@@ -183,3 +183,22 @@ def test_the_pdf_fetches_nothing_but_the_apps_own_stylesheets(app, url):
     with pytest.raises(ValueError):
         fetcher.fetch(url)
     assert b"certificate" in fetcher.fetch((static / "css" / "certificate.css").as_uri()).read()
+
+
+def test_a_correction_on_the_record_shows_the_day_it_was_served_and_what(app, db, users, issuer):
+    from decimal import Decimal
+
+    from app.services import corrections
+
+    profile = _profile(users)
+    served = date.today() - timedelta(days=40)
+    with app.test_request_context():
+        correction = corrections.propose(users["coordinator"], corrections.Proposal(
+            volunteer=profile.volunteer_number, served_on=served, hours=Decimal("2.5"), activity="社区义诊引导",
+            reason="纸质签到表补录", evidence="签到表照片"))
+        corrections.approve(correction, users["admin"])
+        made = certificates.issue(users["admin"], profile, *_year())
+        _db.session.commit()
+        (line,) = certificates.lines_for_page(made)
+    assert (line.day, line.service, line.source, line.hours) == (served.isoformat(), "社区义诊引导", "correction",
+                                                                 Decimal("2.5"))

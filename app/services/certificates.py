@@ -75,18 +75,26 @@ def _utc_bounds(start: date, end: date) -> tuple[datetime, datetime]:
 
 
 def lines_of(user_id: int, start: date, end: date) -> list[Line]:
-    """The ledger's rows credited in the period (Beijing days), oldest first, with their service."""
+    """The ledger's rows credited in the period (Beijing days), oldest first, each with the day it was served
+    and what: the order's service, or a correction's (补录) own day and activity."""
     low, high = _utc_bounds(start, end)
-    entries = db.session.scalars(
-        select(HourEntry).outerjoin(HourEntry.order).outerjoin(Order.service)
+    rows = db.session.execute(
+        select(HourEntry, HourCorrection.served_on, HourCorrection.activity)
+        .outerjoin(HourEntry.order).outerjoin(Order.service)
+        .outerjoin(HourCorrection, HourCorrection.entry_id == HourEntry.id)
         .where(HourEntry.volunteer_id == user_id, HourEntry.created_at >= low, HourEntry.created_at < high)
         .options(contains_eager(HourEntry.order).contains_eager(Order.service))
         .order_by(HourEntry.created_at, HourEntry.id)
     )
-    return [Line(day=(e.order.starts_at if e.order else e.created_at).astimezone(BEIJING).date().isoformat(),
-                 service=e.order.service.name if e.order else e.note, hours=e.hours, source=e.source,
-                 order_id=e.order_id, entry_id=e.id)
-            for e in entries]
+    return [Line(day=_served_day(e, served_on), service=e.order.service.name if e.order else activity or e.note,
+                 hours=e.hours, source=e.source, order_id=e.order_id, entry_id=e.id)
+            for e, served_on, activity in rows]
+
+
+def _served_day(entry: HourEntry, served_on: date | None) -> str:
+    if entry.order is not None:
+        return entry.order.starts_at.astimezone(BEIJING).date().isoformat()
+    return (served_on or entry.created_at.astimezone(BEIJING).date()).isoformat()
 
 
 def _next_number(year: int) -> str:
