@@ -12,6 +12,7 @@ from markupsafe import escape
 from sqlalchemy.exc import DataError, DBAPIError, InterfaceError, OperationalError, SQLAlchemyError
 
 from .auth.audit import record
+from .auth.sessions import is_safe_next
 from .extensions import db, discard_session
 from .templating import show_as_anonymous
 from .workflow import WorkflowError
@@ -19,9 +20,19 @@ from .workflow import WorkflowError
 log = logging.getLogger(__name__)
 
 
+def _back_link() -> str | None:
+    """The page on this site the person came from (a refusal leaves them a way back to it), if any."""
+    referrer = request.referrer or ""
+    if not referrer.startswith(request.host_url):
+        return None
+    path = "/" + referrer[len(request.host_url):]
+    return path if is_safe_next(path) and path != request.full_path.rstrip("?") else None
+
+
 def _page(code: int, title: str, message: str):
     try:
-        return render_template("errors/error.html", code=code, title=title, message=message), code
+        return render_template("errors/error.html", code=code, title=title, message=message,
+                               back=_back_link()), code
     except SQLAlchemyError:
         # The page's own lookups (the signed-in user, the badge) hit a dead
         # database: render it again for an anonymous visitor, and if even

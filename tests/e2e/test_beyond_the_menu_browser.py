@@ -185,7 +185,8 @@ def test_a_proxy_order_claimed_on_a_phone_reminded_once_and_a_late_order_turns_r
     refusal = phone.get_by_test_id("error-message")
     expect(refusal).to_contain_text("您在该时段已有其他任务")
     expect(refusal).to_contain_text(f"{order.number} {CLAIMED}")  # the job held, named
-    phone.goto(f"{live_url}/jobs/claims")
+    phone.get_by_test_id("error-back").click()  # a way back to the board it came from
+    phone.wait_for_url(f"{live_url}/jobs/claims")
     expect(phone.get_by_test_id(f"claim-{clash.id}")).to_be_visible()  # nothing taken
     db.session.expire_all()
     assert (order.accepted_count, clash.accepted_count) == (1, 0)

@@ -66,3 +66,15 @@ def test_language_switch_next_stays_on_site(app, db):
     response = client.post("/language", data={"csrf_token": fresh_csrf(client), "locale": "zh_Hans_CN",
                                               "next": "/services/1"})
     assert urlsplit(response.location).path == "/services/1"
+
+
+def test_an_error_page_leads_back_only_to_a_page_of_this_site(client):
+    def back_of(referrer: str) -> str:
+        body = client.get("/no-such-page", headers={"Referer": referrer}).get_data(as_text=True)
+        return body.split('data-testid="error-back"')[0].rsplit('href="', 1)[1].split('"')[0] \
+            if 'data-testid="error-back"' in body else ""
+
+    assert back_of("http://localhost/services/1") == "/services/1"
+    assert back_of("https://evil.example/phish") == ""
+    assert back_of("http://localhost//evil.example/") == ""
+    assert back_of("http://localhost/no-such-page") == ""  # not back to itself
