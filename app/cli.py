@@ -33,7 +33,7 @@ def sweep_command() -> None:
         result = sweep(current_settings().dispatch_deadline_hours)
     click.echo(f"expired={result.expired} overdue={result.overdue} confirmed={result.confirmed}"
                f" skipped={result.skipped} reminded={result.reminded} flagged={result.flagged}"
-               f" texts_sent={result.texts_sent}")
+               f" texts_sent={result.texts_sent} days_counted={result.days_counted}")
 
 
 @orders_cli.command("check")

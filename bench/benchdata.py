@@ -47,6 +47,7 @@ from app.models import (
 )
 from app.models.base import utcnow
 from app.models.users import ALL_WEEK, volunteer_categories, volunteer_districts, volunteer_services
+from app.services import daily_figures
 from app.services.notifications import RECIPIENTS
 from app.services.reliability import lapse_of
 
@@ -422,6 +423,7 @@ class Generator:
         with engine.begin() as conn:
             self._fix_sequences(conn)
             counters.recount(conn, self.now)  # every kept figure, from the rows just written
+        daily_figures.rebuild(self.now)  # the dashboard's days, as the sweep keeps them
         if engine.dialect.name == "sqlite":
             with engine.connect() as conn:
                 conn.exec_driver_sql("ANALYZE")

@@ -35,6 +35,8 @@ from app.models import (
     AuditEntry,
     Category,
     CompletionPhoto,
+    DailyFigure,
+    DailyFiguresRebuilt,
     ExportJob,
     HourCorrection,
     HourEntry,
@@ -179,6 +181,8 @@ def _clean(app) -> None:
     for stmt in (
         delete(ExportJob),
         delete(SlaEvent),
+        delete(DailyFigure),
+        delete(DailyFiguresRebuilt),
         delete(CompletionPhoto),
         delete(OutboxMessage),
         delete(HourCorrection),

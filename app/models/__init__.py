@@ -3,6 +3,7 @@
 from .admin import AuditEntry, Setting
 from .certificates import ServiceCertificate
 from .corrections import CorrectionStatus, HourCorrection
+from .daily_figures import DailyFigure, DailyFiguresRebuilt
 from .exports import ExportJob, ExportState
 from .feedback import AttendeeFeedback
 from .hours import HourEntry, HourSource
@@ -25,6 +26,8 @@ __all__ = [
     "Category",
     "CompletionPhoto",
     "CorrectionStatus",
+    "DailyFigure",
+    "DailyFiguresRebuilt",
     "District",
     "ExportJob",
     "ExportState",

@@ -89,6 +89,8 @@ class Order(db.Model):
         # 全部订单 filtered by state, newest first; the numbers of a period, by the day placed.
         Index("ix_orders_state_id", "state", "id"),
         Index("ix_orders_submitted_at", "submitted_at"),
+        # The orders changed lately: the days whose daily figures are to be counted again.
+        Index("ix_orders_updated_at", "updated_at"),
         # The dispatch queue: open orders, most urgent first.
         Index(
             "ix_orders_open_by_start",

@@ -35,6 +35,7 @@ from ..models import (
 from ..models.expressions import beijing_day, hours_between
 from ..models.hours import star_progress
 from ..models.orders import HOLDING_ASSIGNMENT_STATES, OrderState
+from . import daily_figures
 from .matching import may_deliver_the_order
 
 PERIOD_KINDS = ("week", "month", "quarter", "year", "custom")
@@ -116,6 +117,13 @@ class Scope:
                 .where(team_members.c.team_id == self.team_id, Assignment.state.in_(HOLDING_ASSIGNMENT_STATES))
             ))
         return found
+
+    def kept_filter(self) -> dict | None:
+        """The scope as the daily figures know it (``daily_figures.day_counts``), or None when they cannot
+        answer it: a team, or a district together with a service or category."""
+        if self.team_id or (self.district_id and (self.service_id or self.category_id)):
+            return None
+        return {"service_id": self.service_id, "category_id": self.category_id, "district_id": self.district_id}
 
     def volunteer_conditions(self, volunteer_id) -> list:
         """For the hours: only the team's members' own (another volunteer on the same order is not the team)."""
@@ -253,24 +261,20 @@ def _durations(period: Period, scope: Scope) -> dict[str, Durations]:
 
 
 def figures(period: Period, scope: Scope = Scope(), *, detail: bool = True) -> Figures:
-    """A period's numbers, each grouped by the database: by state, by star, by day (orders and
-    hours), the volunteers credited and the steps' times. ``detail=False``: the totals alone
-    (the period before, for the comparison), without the trend and the times."""
-    placed = _placed_in(period, scope)
+    """A period's numbers: the orders by state and star, day by day (``daily_figures``: the days settled
+    from the kept figures, the others from the orders), the hours and the volunteers credited, and the
+    steps' times. ``detail=False``: the totals alone (the period before, for the comparison), without the
+    trend and the times."""
+    days = daily_figures.day_counts(period.start, period.end, scope.conditions(), kept=scope.kept_filter())
     by_state: Counter[str] = Counter()
     overdue = people = 0
-    for state, n, late, audience in db.session.execute(
-        select(Order.state, func.count(), func.count(Order.overdue_at), func.sum(Order.audience_size))
-        .where(*placed).group_by(Order.state)
-    ):
-        by_state[state] = n
-        overdue += late
-        people += audience if state in DELIVERED_STATES else 0
     stars: dict[int, int] = {n: 0 for n in range(1, 6)}
-    stars.update(db.session.execute(
-        select(Rating.stars, func.count()).join(Order, Order.id == Rating.order_id).where(*placed)
-        .group_by(Rating.stars)
-    ).all())
+    for counted in days:
+        by_state[counted.state] += counted.orders
+        overdue += counted.overdue
+        people += counted.audience if counted.state in DELIVERED_STATES else 0
+        for n, rated in zip(daily_figures.STARS, counted.stars, strict=True):
+            stars[n] += rated
     hour_rows = _placed_hours_in(period, scope)
     hours, volunteers = db.session.execute(
         select(func.coalesce(func.sum(HourEntry.hours), 0), func.count(HourEntry.volunteer_id.distinct()))
@@ -286,19 +290,19 @@ def figures(period: Period, scope: Scope = Scope(), *, detail: bool = True) -> F
     if detail:
         times = _durations(period, scope)
         found.to_dispatch, found.to_accept, found.to_complete = times["dispatch"], times["accept"], times["complete"]
-        found.trend, found.trend_by = _trend(period, placed, hour_rows)
+        found.trend, found.trend_by = _trend(period, days, hour_rows)
     return found
 
 
-def _trend(period: Period, placed: list, hour_rows: list) -> tuple[list[tuple[date, int, Decimal]], str]:
+def _trend(period: Period, days: list[daily_figures.DayCounts],
+           hour_rows: list) -> tuple[list[tuple[date, int, Decimal]], str]:
     """Orders placed and hours credited by week (a period of up to 92 days) or by month."""
     trend_by = "week" if period.days <= 92 else "month"
     bucket_of = _week_of if trend_by == "week" else _month_of
     orders: Counter[date] = Counter()
     hours: defaultdict[date, Decimal] = defaultdict(Decimal)
-    placed_day = beijing_day(Order.submitted_at)
-    for day, n in db.session.execute(select(placed_day, func.count()).where(*placed).group_by(placed_day)):
-        orders[bucket_of(date.fromisoformat(day))] += n
+    for counted in days:
+        orders[bucket_of(counted.day)] += counted.orders
     credited_day = beijing_day(HourEntry.created_at)
     for day, total in db.session.execute(
         select(credited_day, func.sum(HourEntry.hours)).where(*hour_rows).group_by(credited_day)

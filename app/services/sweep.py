@@ -22,6 +22,7 @@ from ..extensions import db
 from ..models import Assignment, Order
 from ..models.base import utcnow
 from ..models.orders import AssignmentState, OrderState
+from . import daily_figures
 from .attendance import flag_missing
 from .outbox import deliver_due
 from .reminders import send_reminders
@@ -38,6 +39,7 @@ class SweepResult:
     reminded: int = 0
     flagged: int = 0
     texts_sent: int = 0
+    days_counted: int = 0
 
 
 SWEEP_LOCK = 20261203  # the PostgreSQL advisory lock only one sweep holds at a time
@@ -80,7 +82,8 @@ def sweep(dispatch_deadline_hours: int, now: datetime | None = None) -> SweepRes
     result.confirmed = _apply_each(Order, _unrated(settings.auto_confirm_days, now), "confirm", result)
     result.reminded = send_reminders(now)
     result.flagged = flag_missing(now)
-    result.texts_sent = deliver_due(now).sent  # last: the texts the steps above wrote go out now
+    result.texts_sent = deliver_due(now).sent  # the texts the steps above wrote go out now
+    result.days_counted = daily_figures.rebuild(now)  # last: the days whose orders the steps above changed too
     return result
 
 
