@@ -117,3 +117,18 @@ def test_a_change_counts_at_once_and_is_kept_by_the_next_rebuild(db, users):
         assert reports.figures(period).by_state == {"submitted": 3, "cancelled": 1}  # from the kept rows alone
     with freeze_time(later + timedelta(hours=2)):
         assert daily_figures.rebuild() == 0
+
+
+def test_the_orders_check_names_a_kept_day_that_differs_from_its_orders(db, users):
+    from app.services.invariants import broken_invariants
+
+    _clear()
+    _insert_orders([dict(day=3, minute=60, state="rated", service=1, district=17, overdue=False, audience=5,
+                         stars=4)], users["requester"].id, _services())
+    with freeze_time(NOW):
+        daily_figures.rebuild()
+        assert daily_figures.differences() == []
+        _db.session.execute(update(DailyFigure).values(orders=DailyFigure.orders + 1))
+        _db.session.commit()
+        day = (FIRST + timedelta(days=3)).isoformat()
+        assert f"daily figures {day} rated: kept 2, the orders say 1" in broken_invariants()

@@ -10,6 +10,7 @@ from sqlalchemy import func, or_, select
 from ..extensions import db
 from ..models import Order, OrderEvent, VolunteerProfile, counters
 from ..models.base import utcnow
+from . import daily_figures
 
 
 def broken_invariants() -> list[str]:
@@ -54,6 +55,7 @@ def broken_invariants() -> list[str]:
     problems += _rating_totals_off()
     problems += _credited_hours_off()
     problems += _job_figures_off()
+    problems += daily_figures.differences()
     return problems
 
 
