@@ -147,6 +147,7 @@ def prepare(n: int, home: Path, procs: Processes) -> tuple[str, dict, dict]:
         t0 = time.perf_counter()
         sql(url, "ANALYZE", autocommit=True)
         log(f"{n:,} orders already seeded ({info['seconds']:.0f}s then); ANALYZE {time.perf_counter() - t0:.1f}s")
+        log(f"dashboard's daily figures: {flask(env, 'bench', 'settle').strip()}")
     else:
         log(f"seeding {n:,} orders")
         t0 = time.perf_counter()
