@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import case, func, select
 
 from .. import workflow
 from ..dates import BEIJING
@@ -34,9 +34,10 @@ from ..models import (
 )
 from ..models.expressions import beijing_day, hours_between
 from ..models.hours import star_progress
+from ..models.menu import DeliveredBy
 from ..models.orders import HOLDING_ASSIGNMENT_STATES, OrderState
 from . import daily_figures
-from .matching import may_deliver_the_order
+from .matching import in_covering_team, links_to, may_deliver
 
 PERIOD_KINDS = ("week", "month", "quarter", "year", "custom")
 LONGEST_PERIOD = timedelta(days=3 * 366)  # a custom period longer than this is refused
@@ -403,13 +404,16 @@ def service_figures(period: Period, scope: Scope = Scope()) -> list[ServiceFigur
     for sid, name, category_id in db.session.execute(services):
         found[sid] = ServiceFigures(sid, name, names.get(category_id, ""))
     placed = _placed_in(period, scope)
+    # Each order's rating by its unique index: a period's orders read their own ratings, not the whole table.
+    rating = select(Rating.stars).where(Rating.order_id == Order.id).scalar_subquery()
+    o = select(Order.service_id, Order.accepted_at, Order.state, rating.label("stars")).where(*placed).subquery()
     for sid, orders, accepted, delivered, cancelled, rejected, stars_sum, ratings in db.session.execute(
-        select(Order.service_id, func.count(), func.count(Order.accepted_at),
-               func.count().filter(Order.state.in_(DELIVERED_STATES)),
-               func.count().filter(Order.state == OrderState.CANCELLED),
-               func.count().filter(Order.state == OrderState.REJECTED),
-               func.coalesce(func.sum(Rating.stars), 0), func.count(Rating.stars))
-        .outerjoin(Rating, Rating.order_id == Order.id).where(*placed).group_by(Order.service_id)
+        select(o.c.service_id, func.count(), func.count(o.c.accepted_at),
+               func.count().filter(o.c.state.in_(DELIVERED_STATES)),
+               func.count().filter(o.c.state == OrderState.CANCELLED),
+               func.count().filter(o.c.state == OrderState.REJECTED),
+               func.coalesce(func.sum(o.c.stars), 0), func.count(o.c.stars))
+        .group_by(o.c.service_id)
     ):
         if (item := found.get(sid)) is not None:
             item.orders, item.accepted, item.delivered = orders, accepted, delivered
@@ -441,22 +445,29 @@ def service_figures(period: Period, scope: Scope = Scope()) -> list[ServiceFigur
 def uncovered_demand(period: Period, scope: Scope = Scope()) -> list[tuple[str, str, int]]:
     """(service, district, orders): what was ordered where no approved volunteer may deliver it
     (matching's rule: lists the service or its category, and serves the district or names none).
-    The list a center recruits by."""
+    The list a center recruits by. The orders are counted by service and district first, so that the
+    rule is asked once a pair, not once an order."""
+    demand = (
+        select(Order.service_id, Order.district_id, func.count().label("n"))
+        .where(*_placed_in(period, scope))
+        .group_by(Order.service_id, Order.district_id)
+        .subquery()
+    )
     covering = (
         select(VolunteerProfile.id)
         .where(VolunteerProfile.status == "approved",
-               may_deliver_the_order())
-        .correlate(Order, Service)
+               may_deliver(*links_to(demand.c.service_id, Service.category_id, demand.c.district_id),
+                           in_covering_team(demand.c.service_id), Service.delivered_by == DeliveredBy.TEAMS.value))
+        .correlate(demand, Service)
         .exists()
     )
     rows = db.session.execute(
-        select(Service.name, District.name, func.count())
-        .select_from(Order)
-        .join(Service, Service.id == Order.service_id)
-        .join(District, District.id == Order.district_id)
-        .where(and_(*_placed_in(period, scope)), ~covering)
-        .group_by(Service.name, District.name)
-        .order_by(func.count().desc(), Service.name, District.name)
+        select(Service.name, District.name, demand.c.n)
+        .select_from(demand)
+        .join(Service, Service.id == demand.c.service_id)
+        .join(District, District.id == demand.c.district_id)
+        .where(~covering)
+        .order_by(demand.c.n.desc(), Service.name, District.name)
     )
     return [tuple(r) for r in rows]
 
