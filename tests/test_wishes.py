@@ -249,3 +249,21 @@ def test_a_one_off_service_given_to_a_team_is_suggested_to_its_members(db, users
     assert order.service.by_teams_only and [s.id for s in team.services] == [order.service_id]
     eligible = {c.volunteer.id for c in rank(order) if c.eligible}
     assert member.id in eligible
+
+
+def test_the_desk_orders_only_what_is_on_the_menu(db, users, login_as):
+    requester, _made = _make(login_as)
+    _make(login_as, title="第二个心愿")
+    first, second = _db.session.scalars(select(Wish).order_by(Wish.id)).all()
+    desk = login_as("coordinator")
+    token = csrf_token(desk, f"/dispatch/wishes/{first.id}")
+    assert desk.post(f"/dispatch/wishes/{first.id}/one-off", data={
+        "csrf_token": token, "oneoff-category_id": "1", "oneoff-name": "只为此心愿", "oneoff-crew": "1",
+        "oneoff-service_date": first.date_from.isoformat(), "oneoff-start_time": "09:00",
+        "oneoff-end_time": "10:00"}).status_code == 303
+    one_off = _db.session.scalar(select(Order.service_id))
+    on_the_menu = service_named("办公软件技能培训").id
+    for page in (f"/dispatch/wishes/{second.id}", "/dispatch/proxy"):
+        body = desk.get(page).get_data(as_text=True)
+        assert f'<option value="{on_the_menu}"' in body and f'<option value="{one_off}"' not in body, page
+    assert "只为此心愿" in desk.get("/dispatch/").get_data(as_text=True)  # its order is in the queue all the same

@@ -19,7 +19,7 @@ from ..requester.forms import OrderForm
 from ..services import orders as order_service
 from ..services import proxy_orders
 from ..services.errors import ValidationFailed
-from ..services.menu import services_by_category
+from ..services.menu import orderable_by_category
 from . import bp
 
 
@@ -32,7 +32,7 @@ class ProxyOrderForm(OrderForm):
 
 def _form() -> ProxyOrderForm:
     form = ProxyOrderForm()
-    menu = ((service_id, f"{category} · {name}") for _i, category, service_id, name in services_by_category())
+    menu = ((service_id, f"{category} · {name}") for _i, category, service_id, name in orderable_by_category())
     form.service_id.choices = choices([(0, _("Choose…")), *menu])
     form.district_id.choices = district_choices()
     if not form.is_submitted():

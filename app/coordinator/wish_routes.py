@@ -19,7 +19,7 @@ from ..models import Order, Wish
 from ..models.base import utcnow
 from ..services import sla, wishes
 from ..services.errors import ValidationFailed
-from ..services.menu import services_by_category
+from ..services.menu import category_pairs, orderable_by_category, services_by_category
 from ..services.teams import team_pairs
 from ..validators import MULTI_LINE, SINGLE_LINE
 from . import bp
@@ -67,7 +67,7 @@ class WishRejectForm(AppForm):
 
 def _convert_form(wish: Wish) -> ConvertForm:
     form = ConvertForm(prefix="convert", data={"service_date": wish.date_from})
-    menu = ((service_id, f"{category} · {name}") for _c, category, service_id, name in services_by_category())
+    menu = ((service_id, f"{category} · {name}") for _c, category, service_id, name in orderable_by_category())
     form.service_id.choices = choices([(0, _("Choose…")), *menu])
     return form
 
@@ -75,8 +75,7 @@ def _convert_form(wish: Wish) -> ConvertForm:
 def _one_off_form(wish: Wish) -> OneOffForm:
     form = OneOffForm(prefix="oneoff", data={"service_date": wish.date_from, "category_id": wish.category_id or 0,
                                              "name": wish.title})
-    categories = dict.fromkeys((c, n) for c, n, _s, _m in services_by_category())
-    form.category_id.choices = choices([(0, _("Choose…")), *categories])
+    form.category_id.choices = choices([(0, _("Choose…")), *category_pairs(services_by_category())])
     form.team_id.choices = choices([(0, _("Volunteers who list its category")),
                                     *((tid, _("Team %(name)s", name=name)) for tid, name in team_pairs())])
     return form

@@ -11,7 +11,7 @@ from ..choices import choices
 from ..dates import BEIJING
 from ..models.base import utcnow
 from ..services import reports, wishes
-from ..services.menu import services_by_category
+from ..services.menu import category_pairs, services_by_category
 from ..services.places import district_pairs
 from ..services.settings import current_settings
 from ..services.teams import team_pairs
@@ -28,7 +28,7 @@ def _filter_form() -> ReportFilterForm:
     if request.args.get("start") and request.args.get("end"):
         form.period.data = "custom"  # dates typed mean those dates
     rows = services_by_category()
-    form.category_id.choices = choices([(0, _("All")), *dict.fromkeys((c, n) for c, n, _s, _m in rows)])
+    form.category_id.choices = choices([(0, _("All")), *category_pairs(rows)])
     form.service_id.choices = choices([(0, _("All")), *((s, m) for _c, _n, s, m in rows)])
     form.district_id.choices = choices([(0, _("All")), *district_pairs()])
     form.team_id.choices = choices([(0, _("All")), *team_pairs()])

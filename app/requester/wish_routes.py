@@ -17,7 +17,7 @@ from ..forms import AppForm, show_errors
 from ..models import Wish
 from ..services import wishes
 from ..services.errors import ValidationFailed
-from ..services.menu import services_by_category
+from ..services.menu import category_pairs, services_by_category
 from ..validators import MULTI_LINE, SINGLE_LINE
 from . import bp
 
@@ -51,8 +51,7 @@ class WishAnswerForm(AppForm):
 
 def _wish_form() -> WishForm:
     form = WishForm()
-    categories = dict.fromkeys((c, n) for c, n, _s, _m in services_by_category())
-    form.category_id.choices = choices([(0, _("Not sure")), *categories])
+    form.category_id.choices = choices([(0, _("Not sure")), *category_pairs(services_by_category())])
     form.district_id.choices = district_choices()
     return form
 

@@ -25,8 +25,20 @@ def published_menu(q: str = "") -> list[MenuCategory]:
 
 
 def services_by_category() -> tuple[tuple[int, str, int, str], ...]:
-    """(category id, category name, service id, service name) of every service, in menu order."""
+    """(category id, category name, service id, service name) of every service, in menu order: the
+    filters of the numbers and the queue, which find the orders of any service ever ordered."""
     return kept("services", lambda: tuple(tuple(row) for row in db.session.execute(_services_query())))
+
+
+def orderable_by_category() -> tuple[tuple[int, str, int, str], ...]:
+    """The same, of the services anyone may order now (published, on the menu): what the desk orders."""
+    return kept("orderable_services", lambda: tuple(tuple(row) for row in db.session.execute(
+        _services_query().where(Service.status == ServiceStatus.PUBLISHED.value, Service.one_off.is_(False)))))
+
+
+def category_pairs(rows: tuple[tuple[int, str, int, str], ...]) -> list[tuple[int, str]]:
+    """(category id, name) of ``rows`` (as ``services_by_category`` gives them), once each, in menu order."""
+    return list(dict.fromkeys((c, n) for c, n, _s, _m in rows))
 
 
 @cache

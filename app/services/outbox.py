@@ -54,8 +54,7 @@ class EmailChannel:
     """One email per message, through the configured Flask-Mailman backend."""
 
     def send(self, to: str, text: str) -> None:
-        subject = current_app.config.get("MAIL_SUBJECT", SIGNATURE.strip("【】"))
-        EmailMessage(subject=subject, body=text, to=[to]).send()
+        EmailMessage(subject=SIGNATURE.strip("【】"), body=text, to=[to]).send()
 
 
 def channel(name: str = SMS) -> Channel:
