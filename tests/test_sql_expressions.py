@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import itertools
+from datetime import UTC, date, datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import literal, select
 
 from app.auth.sessions import _user_by_token
 from app.models import UserRole
-from app.models.expressions import comma_joined, in_constants
+from app.models.base import UTCDateTime
+from app.models.expressions import comma_joined, excel_moment, in_constants
 from app.services import matching
 from app.services.orders import events, jobs, ordering, queue
 
@@ -54,3 +56,17 @@ def test_comma_joined_joins_a_groups_strings_on_this_database(db, users):
         select(comma_joined(UserRole.role)).where(UserRole.user_id == users["volunteer2"].id))
     assert sorted(roles.split(",")) == ["requester", "volunteer"]
     assert db.session.scalar(select(comma_joined(UserRole.role)).where(UserRole.user_id == -1)) is None
+
+
+@pytest.mark.parametrize("moment", [
+    datetime(2026, 12, 4, 0, 30, tzinfo=UTC),  # 08:30 in Beijing
+    datetime(2026, 12, 31, 16, 0, tzinfo=UTC),  # midnight in Beijing: the next year's first day
+    datetime(2024, 2, 28, 20, 15, tzinfo=UTC),  # a leap day in Beijing
+])
+def test_excel_moment_is_the_spreadsheets_date_number_in_beijing_time(db, moment):
+    """The number an xlsx cell holds for a moment: whole days since 1899-12-30, and the Beijing
+    time of day as the fraction (what Excel shows with a date format)."""
+    served = db.session.scalar(select(excel_moment(literal(moment, UTCDateTime()))))
+    beijing = moment.replace(tzinfo=None) + (datetime(2000, 1, 1, 8) - datetime(2000, 1, 1))
+    expected = (beijing.date() - date(1899, 12, 30)).days + (beijing.hour * 60 + beijing.minute) / 1440
+    assert served == pytest.approx(expected, abs=1e-6)  # under a tenth of a second

@@ -70,6 +70,26 @@ def _beijing_text_postgresql(element, compiler, **kw) -> str:
     return f"to_char({compiler.process(element.clauses, **kw)} AT TIME ZONE 'Asia/Shanghai', 'YYYY-MM-DD HH24:MI')"
 
 
+class excel_moment(FunctionElement):
+    """A UTC moment as a spreadsheet's date number in Beijing time (days since 1899-12-30, the
+    time of day as the fraction): an xlsx cell with a date format shows it as a date, and a number
+    is written many times faster than a datetime converted in Python."""
+
+    type = Float()
+    inherit_cache = True
+    name = "excel_moment"
+
+
+@compiles(excel_moment)
+def _excel_moment_sqlite(element, compiler, **kw) -> str:
+    return f"(julianday({compiler.process(element.clauses, **kw)}) - 2415018.5 + 8 / 24.0)"
+
+
+@compiles(excel_moment, "postgresql")
+def _excel_moment_postgresql(element, compiler, **kw) -> str:
+    return f"(extract(epoch FROM {compiler.process(element.clauses, **kw)}) / 86400.0 + 25569 + 8 / 24.0)"
+
+
 class beijing_day_code(FunctionElement):
     """The Beijing day of a UTC moment as ``yymmdd`` (the first part of an order number)."""
 

@@ -89,6 +89,10 @@ class Order(db.Model):
         # 全部订单 filtered by state, newest first; the numbers of a period, by the day placed.
         Index("ix_orders_state_id", "state", "id"),
         Index("ix_orders_submitted_at", "submitted_at"),
+        # 全部订单 filtered by a service or a district (with or without a state), newest first: the
+        # page walks the filter's own orders backwards instead of every order until enough match.
+        Index("ix_orders_service_newest", "service_id", "id"),
+        Index("ix_orders_district_newest", "district_id", "id"),
         # The orders changed lately: the days whose daily figures are to be counted again.
         Index("ix_orders_updated_at", "updated_at"),
         # The dispatch queue: open orders, most urgent first.
@@ -113,9 +117,9 @@ class Order(db.Model):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
     requester_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
-    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"), index=True)
+    district_id: Mapped[int] = mapped_column(ForeignKey("districts.id"))
     unit: Mapped[str] = mapped_column(String(80))
     address: Mapped[str] = mapped_column(String(200))
     contact_name: Mapped[str] = mapped_column(String(40))

@@ -15,8 +15,8 @@ import csv
 import io
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import xlsxwriter
@@ -24,16 +24,17 @@ from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, String, case, cast, func, literal, select
 
 from .. import labels
-from ..dates import BEIJING
 from ..extensions import db
 from ..models import Category, District, Order, Rating, Service, User
-from ..models.expressions import beijing_day_code, beijing_text
+from ..models.expressions import beijing_day_code, beijing_text, excel_moment
 from .orders.history import HistoryFilter, crew_hours_column, kept_ids
 
 # What a spreadsheet reads as the start of a formula (OWASP's list): such a cell gets a leading apostrophe.
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CSV_BATCH = 2000
 BOM = "\ufeff"  # so that Excel opens the UTF-8 file as UTF-8
+DATE_FORMAT = "yyyy-mm-dd hh:mm"
+PROGRESS_EVERY = 10000
 
 
 def neutralised(text: ColumnElement) -> ColumnElement:
@@ -84,16 +85,18 @@ def order_columns(sees_contact: bool) -> list[Column]:
         Column(_("Volunteers accepted"), Order.accepted_count, "number", 8),
         Column(_("Hours"), crew_hours_column(Order.id), "number", 8),
         Column(_("Rating"), Rating.stars, "number", 6),
-        Column(_("Comment"), neutralised(func.coalesce(Rating.comment, "")), width=30),
+        Column(_("Comment"), neutralised(Rating.comment), width=30),
         Column(_("Placed at"), Order.submitted_at, "moment", 17),
-        Column(_("Overdue"), case((Order.overdue_at.is_(None), ""), else_=_("Yes")), width=6),
+        Column(_("Overdue"), case((Order.overdue_at.is_not(None), _("Yes"))), width=6),
     ]
 
 
 def orders_statement(f: HistoryFilter, columns: list[Column], as_text: bool) -> tuple[Select, dict]:
-    """Every order ``f`` keeps, newest first, one row of ``columns`` each (moments as Beijing text for a csv)."""
+    """Every order ``f`` keeps, newest first, one row of ``columns`` each: moments as Beijing text
+    for a csv (``as_text``), else as a spreadsheet's date numbers in Beijing time (an xlsx)."""
     ids, params = kept_ids(f)
-    values = [beijing_text(c.value) if as_text and c.kind == "moment" else c.value for c in columns]
+    moment = beijing_text if as_text else excel_moment
+    values = [moment(c.value) if c.kind == "moment" else c.value for c in columns]
     statement = (
         select(*values)
         .select_from(Order)
@@ -142,11 +145,6 @@ def csv_chunks(columns: list[Column], statement: Select, params: dict) -> Iterat
     yield from (_copy_chunks if copy else _python_chunks)(statement, params)
 
 
-def _beijing(moment: datetime | None) -> datetime | None:
-    """An Excel date has no zone: the Beijing wall-clock time."""
-    return moment.astimezone(BEIJING).replace(tzinfo=None) if moment else None
-
-
 def neutralise(value: object) -> object:
     """``neutralised`` for a value computed in Python (the tables of figures): the same rule."""
     return "'" + value if isinstance(value, str) and value.startswith(FORMULA_STARTS) else value
@@ -154,12 +152,18 @@ def neutralise(value: object) -> object:
 
 @dataclass
 class Table:
-    """A table of figures to export: headers, column widths and rows of plain values."""
+    """A table to export: headers, column widths and rows of plain values.
+
+    ``kinds`` (text, number or moment per column) marks rows already made safe by their statement
+    (``neutralised``, moments as date numbers): they are written cell by cell by type, the fast way
+    for the orders; without it every value is checked and written by what it is (tables of figures).
+    """
 
     title: str
     headers: list[str]
     rows: Iterable[Sequence[object]]
     widths: list[int] | None = None
+    kinds: list[str] | None = None
 
 
 def table_csv_chunks(table: Table) -> Iterator[bytes]:
@@ -174,7 +178,7 @@ def write_xlsx(table: Table, progress: Callable[[int], Any] | None = None) -> tu
     handle = tempfile.NamedTemporaryFile(suffix=".xlsx", delete=False)
     handle.close()
     book = xlsxwriter.Workbook(handle.name, {
-        "constant_memory": True, "default_date_format": "yyyy-mm-dd hh:mm",
+        "constant_memory": True, "default_date_format": DATE_FORMAT,
         # Text stays text: nothing typed by a person turns into a formula, a link or a number.
         "strings_to_formulas": False, "strings_to_urls": False, "strings_to_numbers": False,
     })
@@ -184,25 +188,60 @@ def write_xlsx(table: Table, progress: Callable[[int], Any] | None = None) -> tu
         sheet.set_column(i, i, width)
     sheet.write_row(0, 0, table.headers, bold)
     sheet.freeze_panes(1, 0)
-    row_number = 0
-    for row_number, row in enumerate(table.rows, start=1):
-        sheet.write_row(row_number, 0, [neutralise(v) for v in row])
-        if progress and row_number % 10000 == 0:
-            progress(row_number)
+    if table.kinds:
+        row_number = _write_typed_rows(sheet, table.rows, table.kinds, book.add_format({"num_format": DATE_FORMAT}),
+                                       progress)
+    else:
+        row_number = _write_rows(sheet, table.rows, progress)
     book.close()
     return handle.name, row_number
 
 
+def _write_rows(sheet, rows: Iterable[Sequence[object]], progress: Callable[[int], Any] | None) -> int:
+    row_number = 0
+    for row_number, row in enumerate(rows, start=1):
+        sheet.write_row(row_number, 0, [neutralise(v) for v in row])
+        if progress and row_number % PROGRESS_EVERY == 0:
+            progress(row_number)
+    return row_number
+
+
+def _write_typed_rows(sheet, rows: Iterable[Sequence[object]], kinds: list[str], date_format,
+                      progress: Callable[[int], Any] | None) -> int:
+    """Rows whose columns' types are known: each cell by its own writer (no type dispatch), moments
+    as numbers in a date format, empty values left blank."""
+    writers = {"text": (sheet.write_string, None), "number": (sheet.write_number, None),
+               "moment": (sheet.write_number, date_format)}
+    cells = [writers[kind] for kind in kinds]
+    row_number = 0
+    for row_number, row in enumerate(rows, start=1):
+        for col, value in enumerate(row):
+            if value is not None:
+                write, cell_format = cells[col]
+                write(row_number, col, value, cell_format)
+        if progress and row_number % PROGRESS_EVERY == 0:
+            progress(row_number)
+    return row_number
+
+
+def read_ahead(batches: Iterator[Sequence]) -> Iterator[Sequence]:
+    """``batches``, each next one read by a second thread while the caller works on the current one:
+    the database (another process) prepares rows while the file is written. Only that thread touches
+    ``batches`` (and so the connection behind it) until the end."""
+    with ThreadPoolExecutor(max_workers=1) as reader:
+        pending = reader.submit(next, batches, None)
+        while (batch := pending.result()) is not None:
+            pending = reader.submit(next, batches, None)
+            yield batch
+
+
 def orders_table(columns: list[Column], statement: Select, params: dict, title: str) -> Table:
-    """The orders of ``statement`` as a table for ``write_xlsx``: read in batches, times in Beijing."""
-    moments = [i for i, c in enumerate(columns) if c.kind == "moment"]
+    """The orders of ``statement`` (``orders_statement`` for an xlsx) as a table for ``write_xlsx``,
+    read in batches."""
 
-    def rows() -> Iterator[list]:
+    def rows() -> Iterator[Sequence]:
         result = db.session.connection().execute(statement, params, execution_options={"yield_per": CSV_BATCH})
-        for row in result:
-            values = list(row)
-            for i in moments:
-                values[i] = _beijing(values[i])
-            yield values
+        for batch in read_ahead(result.partitions()):
+            yield from batch
 
-    return Table(title, [c.header for c in columns], rows(), [c.width for c in columns])
+    return Table(title, [c.header for c in columns], rows(), [c.width for c in columns], [c.kind for c in columns])
