@@ -41,6 +41,7 @@ def create_app(config_name: str = "development", overrides: dict | None = None) 
 def register_extensions(app: Flask) -> None:
     from . import models  # noqa: F401  (every table known to migrations)
     from .auth.sessions import Visitor, load_user
+    from .database import engine_options
     from .extensions import (
         babel,
         cache,
@@ -55,7 +56,7 @@ def register_extensions(app: Flask) -> None:
     )
     from .i18n import select_locale
     from .services.photos import allow_photo_uploads
-    from .sqlite import enable_sqlite_pragmas, engine_options
+    from .sqlite import enable_sqlite_pragmas
 
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = engine_options(app.config)
     db.init_app(app)

@@ -86,13 +86,18 @@ class Order(db.Model):
         Index("ix_orders_requester_recent", "requester_id", "submitted_at"),
         # A likely duplicate: the same requester, service and day (the queue's and order page's flag).
         Index("ix_orders_requester_service", "requester_id", "service_id", "starts_at"),
-        # 全部订单 filtered by state, newest first; the numbers of a period, by the day placed.
+        # 全部订单 filtered by state, newest first.
         Index("ix_orders_state_id", "state", "id"),
-        Index("ix_orders_submitted_at", "submitted_at"),
-        # 全部订单 filtered by a service or a district (with or without a state), newest first: the
-        # page walks the filter's own orders backwards instead of every order until enough match.
+        # The numbers of a period, by the day placed; the steps' times read from the index alone
+        # (a year's medians at a million orders: 505 → 243 ms).
+        Index("ix_orders_placed_steps", "submitted_at", "dispatched_at", "accepted_at", "completed_at"),
+        # 全部订单 filtered by a service or a district, with or without a state, newest first: the page
+        # walks the filter's own orders backwards, not every order until enough match (the newest
+        # orders are rarely in a settled state: 50 000 read for a page of rated orders in a district).
         Index("ix_orders_service_newest", "service_id", "id"),
         Index("ix_orders_district_newest", "district_id", "id"),
+        Index("ix_orders_state_service_newest", "state", "service_id", "id"),
+        Index("ix_orders_state_district_newest", "state", "district_id", "id"),
         # The orders changed lately: the days whose daily figures are to be counted again.
         Index("ix_orders_updated_at", "updated_at"),
         # The dispatch queue: open orders, most urgent first.

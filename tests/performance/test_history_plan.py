@@ -17,8 +17,9 @@ from tests.performance.test_reliability_plan import _plan
 
 @pytest.mark.parametrize(("filters", "index"), [
     ({"district_id": 1}, "ix_orders_district_newest"),
-    ({"district_id": 1, "state": "rated"}, "ix_orders_district_newest"),
+    ({"district_id": 1, "state": "rated"}, "ix_orders_state_district_newest"),
     ({"service_id": 1}, "ix_orders_service_newest"),
+    ({"service_id": 1, "state": "cancelled"}, "ix_orders_state_service_newest"),
 ])
 def test_a_filtered_history_page_reads_the_filters_own_index(db, users, filters, index):
     if IS_PG:  # on a few rows a scan is cheapest: priced out, the index must still serve the order
