@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from sqlalchemy import text
 
 from app import create_app
 from app.extensions import db as _db
@@ -137,6 +138,9 @@ def test_production_settings(database_url):
         # A server database is pinged before a pooled connection is used (it may have restarted); a file is not.
         pinged = c["SQLALCHEMY_ENGINE_OPTIONS"].get("pool_pre_ping")
         assert bool(pinged) is (not c["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"))
+        if c["SQLALCHEMY_DATABASE_URI"].startswith("postgresql"):  # no JIT compiling for millisecond statements
+            with app.app_context():
+                assert _db.session.scalar(text("SHOW jit")) == "off"
         assert c["WTF_CSRF_ENABLED"] and c["WTF_CSRF_SSL_STRICT"]
         assert not c.get("REMEMBER_COOKIE_REFRESH_EACH_REQUEST")
     finally:
