@@ -268,7 +268,10 @@ def _nodes(plan: dict, out: list) -> list:
 def explain(url: str, statement: str, parameters) -> dict:
     import psycopg
 
-    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql")) as conn:
+    from app.database import POSTGRESQL_SESSION
+
+    # The session settings the app's own connections have (no JIT), so the times are the app's.
+    with psycopg.connect(url.replace("postgresql+psycopg", "postgresql"), options=POSTGRESQL_SESSION) as conn:
         row = conn.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, parameters).fetchone()
         conn.rollback()
     doc = row[0][0]

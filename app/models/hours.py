@@ -47,8 +47,8 @@ class HourEntry(db.Model):
               sqlite_where=text("source = 'hold'"), postgresql_where=text("source = 'hold'")),
         # A volunteer's record, by date.
         Index("ix_hour_entries_volunteer", "volunteer_id", "created_at"),
-        # The hours credited in a period (the dashboard).
-        Index("ix_hour_entries_created_at", "created_at"),
+        # The hours credited in a period and by whom (the dashboard), read from the index alone.
+        Index("ix_hour_entries_credited", "created_at", "volunteer_id", "hours"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
