@@ -29,10 +29,29 @@ from tests.conftest import service_named
     ("quarter", date(2026, 12, 31), date(2026, 10, 1), date(2026, 12, 31)),
     ("quarter", date(2026, 1, 1), date(2026, 1, 1), date(2026, 3, 31)),
     ("year", date(2026, 6, 15), date(2026, 1, 1), date(2026, 12, 31)),
+    # The period just closed: the monthly report's month, the union's year (asked in January).
+    ("last_week", date(2026, 11, 30), date(2026, 11, 23), date(2026, 11, 29)),
+    ("last_month", date(2026, 12, 4), date(2026, 11, 1), date(2026, 11, 30)),
+    ("last_month", date(2026, 1, 1), date(2025, 12, 1), date(2025, 12, 31)),
+    ("last_month", date(2028, 3, 31), date(2028, 2, 1), date(2028, 2, 29)),
+    ("last_quarter", date(2026, 2, 10), date(2025, 10, 1), date(2025, 12, 31)),
+    ("last_year", date(2027, 1, 1), date(2026, 1, 1), date(2026, 12, 31)),
 ])
 def test_a_period_holds_its_first_and_last_day(kind, today, first, last):
     period = period_of(kind, today)
     assert (period.start, period.end) == (first, last)
+
+
+def test_the_period_before_last_month_is_the_month_before_it():
+    assert period_of("last_month", date(2026, 1, 15)).previous() == Period(date(2025, 11, 1), date(2025, 11, 30),
+                                                                           "month")
+
+
+def test_the_dashboard_shows_last_month_when_asked(db, login_as):
+    page = login_as("coordinator").get("/reports/?period=last_month")
+    assert page.status_code == 200
+    last = period_of("last_month", utcnow().astimezone(BEIJING).date())
+    assert f"{last.start:%Y-%m-%d} – {last.end:%Y-%m-%d}" in page.get_data(as_text=True)
 
 
 def test_the_period_before_is_of_the_same_kind():

@@ -12,8 +12,9 @@ from ..services.reports import LONGEST_PERIOD
 from ..validators import DateWithin
 
 PERIODS = {
-    "week": _l("This week"), "month": _l("This month"), "quarter": _l("This quarter"),
-    "year": _l("This year"), "custom": _l("Choose dates"),
+    "week": _l("This week"), "month": _l("This month"), "quarter": _l("This quarter"), "year": _l("This year"),
+    "last_week": _l("Last week"), "last_month": _l("Last month"), "last_quarter": _l("Last quarter"),
+    "last_year": _l("Last year"), "custom": _l("Choose dates"),
 }
 
 

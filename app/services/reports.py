@@ -39,7 +39,8 @@ from ..models.orders import HOLDING_ASSIGNMENT_STATES, OrderState
 from . import daily_figures
 from .matching import in_covering_team, links_to, may_deliver
 
-PERIOD_KINDS = ("week", "month", "quarter", "year", "custom")
+PERIOD_KINDS = ("week", "month", "quarter", "year", "last_week", "last_month", "last_quarter", "last_year", "custom")
+LAST = "last_"  # the period of that kind before the one holding today (the month just closed, last year)
 LONGEST_PERIOD = timedelta(days=3 * 366)  # a custom period longer than this is refused
 
 # How an order ended up, for the rates.
@@ -79,7 +80,10 @@ def _add_months(day: date, months: int) -> date:
 
 
 def period_of(kind: str, today: date, start: date | None = None, end: date | None = None) -> Period:
-    """The period of ``kind`` holding ``today`` (a custom one from ``start`` to ``end``)."""
+    """The period of ``kind`` holding ``today``, or the one before it for ``last_<kind>`` (the month just
+    closed, for its report; last year, in January); a custom one from ``start`` to ``end``."""
+    if kind.startswith(LAST) and kind in PERIOD_KINDS:
+        return period_of(kind.removeprefix(LAST), today).previous()
     if kind == "week":
         first = today - timedelta(days=today.weekday())
         return Period(first, first + timedelta(days=6), kind)
