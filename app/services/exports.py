@@ -22,6 +22,8 @@ from typing import Any
 import xlsxwriter
 from flask_babel import gettext as _
 from sqlalchemy import ColumnElement, Select, String, case, cast, func, literal, select
+from xlsxwriter.format import Format
+from xlsxwriter.worksheet import Worksheet
 
 from .. import labels
 from ..extensions import db
@@ -197,7 +199,7 @@ def write_xlsx(table: Table, progress: Callable[[int], Any] | None = None) -> tu
     return handle.name, row_number
 
 
-def _write_rows(sheet, rows: Iterable[Sequence[object]], progress: Callable[[int], Any] | None) -> int:
+def _write_rows(sheet: Worksheet, rows: Iterable[Sequence[object]], progress: Callable[[int], Any] | None) -> int:
     row_number = 0
     for row_number, row in enumerate(rows, start=1):
         sheet.write_row(row_number, 0, [neutralise(v) for v in row])
@@ -206,7 +208,7 @@ def _write_rows(sheet, rows: Iterable[Sequence[object]], progress: Callable[[int
     return row_number
 
 
-def _write_typed_rows(sheet, rows: Iterable[Sequence[object]], kinds: list[str], date_format,
+def _write_typed_rows(sheet: Worksheet, rows: Iterable[Sequence[object]], kinds: list[str], date_format: Format,
                       progress: Callable[[int], Any] | None) -> int:
     """Rows whose columns' types are known: each cell by its own writer (no type dispatch), moments
     as numbers in a date format, empty values left blank."""
