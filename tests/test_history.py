@@ -127,3 +127,14 @@ def test_the_history_keeps_the_orders_a_teams_members_served(db, users, make_ord
     assert served.number in page and other.number in page
     none = desk.get(f"/dispatch/history?team_id={empty.id}").get_data(as_text=True)
     assert served.number not in none
+
+
+def test_an_order_page_leads_back_to_where_the_order_is_listed(db, login_as, make_order):
+    """The queue while the order takes offers; 全部订单 once it is settled (it left the queue)."""
+    client = login_as("coordinator")
+    waiting, rated = make_order("submitted"), make_order("rated")
+    waiting_page = client.get(f"/dispatch/orders/{waiting.id}").get_data(as_text=True)
+    assert 'data-testid="back-to-queue"' in waiting_page and 'data-testid="back-to-history"' not in waiting_page
+    rated_page = client.get(f"/dispatch/orders/{rated.id}").get_data(as_text=True)
+    assert 'href="/dispatch/history" data-testid="back-to-history"' in rated_page
+    assert 'data-testid="back-to-queue"' not in rated_page
