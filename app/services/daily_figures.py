@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from flask import g, has_request_context
-from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, text
+from sqlalchemy import and_, case, delete, func, insert, literal, or_, select, text, update
 
 from ..dates import BEIJING
 from ..extensions import db
@@ -122,12 +122,22 @@ def _changed_days(since: datetime | None) -> list[date]:
     return [date.fromisoformat(d) for d in db.session.scalars(query)]
 
 
+def _take_turns() -> None:
+    """Two rebuilds at once take turns, from before either reads the mark: PostgreSQL's advisory lock;
+    on SQLite the database's write lock, which a write statement takes (one changing no row will do).
+    Read first, both would find no mark and both insert it."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK})
+    else:
+        mark = DailyFiguresRebuilt
+        db.session.execute(update(mark).where(mark.id == 0).values(at=mark.at))
+
+
 def rebuild(now: datetime | None = None) -> int:
     """Bring the figures up to date: count again every day an order of which changed since the last
     rebuild (all days the first time); commits. Returns how many days were counted."""
     now = now or utcnow()
-    if db.session.get_bind().dialect.name == "postgresql":  # two rebuilds at once take turns (SQLite: its write lock)
-        db.session.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": REBUILD_LOCK})
+    _take_turns()
     mark = db.session.get(DailyFiguresRebuilt, 1, populate_existing=True)
     days = _changed_days(mark.at - MARGIN if mark else None)
     for first in range(0, len(days), 200):  # a few hundred days a statement at most

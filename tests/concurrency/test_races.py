@@ -21,12 +21,13 @@ from datetime import timedelta
 
 import pytest
 from flask_babel import force_locale
-from sqlalchemy import func, select, update
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 
 from app import workflow
-from app.models import Assignment, Order, OrderEvent, User, counters
+from app.models import Assignment, DailyFigure, DailyFiguresRebuilt, Order, OrderEvent, User, counters
 from app.models.base import utcnow
+from app.services import daily_figures
 from app.services import orders as order_service
 from app.services.invariants import broken_invariants
 from app.services.sweep import sweep
@@ -351,3 +352,17 @@ def test_one_volunteer_accepting_two_overlapping_jobs_at_once_gets_one(app, db, 
         seen["first" if db.session.get(Assignment, jobs[0]).state == "accepted" else "second"] += 1
     assert broken_invariants() == []
     print(f"\nno double booking ({'PostgreSQL' if IS_PG else 'SQLite'}): {trials} races: {dict(seen)}")
+
+
+def test_two_first_rebuilds_of_the_daily_figures_take_turns(app, db, make_order):
+    """Neither finds the other's mark missing and both insert it: they take turns before reading it."""
+    for state in ("rated", "cancelled", "submitted"):
+        make_order(state)
+    for trial in range(10):
+        db.session.execute(delete(DailyFiguresRebuilt))
+        db.session.execute(delete(DailyFigure))
+        db.session.commit()
+        results = run_concurrently(app, 2, lambda i: daily_figures.rebuild())
+        assert not any(isinstance(r, Exception) for r in results), (trial, results)
+        assert db.session.scalar(select(func.count()).select_from(DailyFiguresRebuilt)) == 1
+        assert daily_figures.differences() == [], trial
