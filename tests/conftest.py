@@ -429,6 +429,15 @@ def recording_statements() -> Iterator[QueryCounter]:
         event.remove(_db.engine, "before_cursor_execute", _listener)
 
 
+def plan_of(statement: str, parameters) -> str:
+    """The database's plan for a recorded statement, one step a part: PostgreSQL's EXPLAIN, SQLite's
+    EXPLAIN QUERY PLAN (plan tests assert the indexes named in it)."""
+    raw = _db.session.connection().connection.driver_connection
+    if IS_PG:
+        return " | ".join(row[0].strip() for row in raw.execute("EXPLAIN " + statement, parameters))
+    return " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+
+
 @pytest.fixture
 def count_queries(db):
     """``with count_queries() as q: ...`` then ``q.count`` SQL statements."""

@@ -11,8 +11,7 @@ from sqlalchemy import text
 
 from app.extensions import db as _db
 from app.services.orders import history
-from tests.conftest import IS_PG, recording_statements
-from tests.performance.test_reliability_plan import _plan
+from tests.conftest import IS_PG, plan_of, recording_statements
 
 
 @pytest.mark.parametrize(("filters", "indexes"), [
@@ -29,7 +28,7 @@ def test_a_filtered_history_page_reads_the_filters_own_index(db, users, filters,
             _db.session.execute(text(f"SET LOCAL {setting} = off"))
     with recording_statements() as sent:
         history.order_history(history.HistoryFilter(**filters))
-    plan = _plan(sent.statements[-1], sent.parameters[-1])
+    plan = plan_of(sent.statements[-1], sent.parameters[-1])
     db.session.rollback()
     assert any(index in plan for index in indexes), plan
     if IS_PG:

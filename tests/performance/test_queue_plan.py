@@ -10,17 +10,13 @@ from sqlalchemy import text
 
 from app.extensions import db as _db
 from app.services import orders as order_service
-from tests.conftest import IS_PG, recording_statements
+from tests.conftest import IS_PG, plan_of, recording_statements
 
 
 def _plan_of_queue(app, f: order_service.QueueFilter) -> str:
     with recording_statements() as sent:
         order_service.dispatch_queue(f, per_page=25)
-    statement, parameters = sent.statements[-1], sent.parameters[-1]
-    raw = _db.session.connection().connection.driver_connection
-    if IS_PG:
-        return " | ".join(row[0].strip() for row in raw.execute("EXPLAIN " + statement, parameters))
-    return " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+    return plan_of(sent.statements[-1], sent.parameters[-1])
 
 
 # What the migration that made the state-led indexes of 全部订单 writes for them.

@@ -9,14 +9,7 @@ from sqlalchemy import text
 
 from app.extensions import db as _db
 from app.services import reliability
-from tests.conftest import IS_PG, recording_statements
-
-
-def _plan(statement: str, parameters) -> str:
-    raw = _db.session.connection().connection.driver_connection
-    if IS_PG:
-        return " | ".join(row[0].strip() for row in raw.execute("EXPLAIN " + statement, parameters))
-    return " | ".join(row[3] for row in raw.execute("EXPLAIN QUERY PLAN " + statement, parameters))
+from tests.conftest import IS_PG, plan_of, recording_statements
 
 
 def test_reliability_is_read_through_the_places_of_the_volunteers_shown(db, users):
@@ -25,7 +18,7 @@ def test_reliability_is_read_through_the_places_of_the_volunteers_shown(db, user
             _db.session.execute(text(f"SET LOCAL {setting} = off"))
     with recording_statements() as sent:
         reliability.of_volunteers([users["volunteer"].id])
-    plan = _plan(sent.statements[-1], sent.parameters[-1])
+    plan = plan_of(sent.statements[-1], sent.parameters[-1])
     db.session.rollback()
     assert "ix_assignments_lapses" in plan and "order_events" not in plan, plan
     if IS_PG:
